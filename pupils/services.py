@@ -1,0 +1,231 @@
+"""Writes to the SEN register that touch several rows. Keyword-only, atomic, school-checked.
+
+Rules (DOMAIN.md section 2): one open SEN status record per pupil; E or K needs an open rank-1
+need; NSA is valid only with K; a change closes the old record the day before the new one starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from pupils.codes import CURRENT_SEN_CODES, ON_REGISTER_CODES, NeedCode, SenProvision
+from pupils.models import Need, Pupil, SenStatus
+from sendfund.schools.models import School
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def _check_school(school: School, *objects) -> None:
+    for obj in objects:
+        if obj is not None and obj.school_id != school.pk:
+            # Never reveal another school's data: treat it as not found.
+            raise ValidationError("That record does not belong to this school.")
+
+
+def _lock(pupil: Pupil) -> Pupil:
+    """Serialise writes to one pupil's history (PostgreSQL row lock; a no-op on SQLite)."""
+    return Pupil.objects.select_for_update().get(pk=pupil.pk)
+
+
+def current_status(pupil: Pupil) -> SenStatus | None:
+    return SenStatus.objects.filter(pupil=pupil, end_date__isnull=True).first()
+
+
+def _open_needs(pupil: Pupil, on: dt.date) -> dict[int, Need]:
+    return {n.rank: n for n in Need.objects.filter(pupil=pupil).open_on(on).order_by("rank")}
+
+
+@transaction.atomic
+def need_set(
+    *,
+    school: School,
+    pupil: Pupil,
+    code: str,
+    rank: int,
+    start_date: dt.date,
+    description: str = "",
+    status_code: str | None = None,
+) -> Need:
+    """Record a ranked need from `start_date`, closing the open need of that rank if it differs.
+
+    `status_code` is the SEN status the need is checked against (default: the pupil's current).
+    """
+    _check_school(school, pupil)
+    pupil = _lock(pupil)
+    if code not in NeedCode.values:
+        raise ValidationError({"code": f"Unknown need code {code!r}."})
+    if rank < 1:
+        raise ValidationError({"rank": "Rank is 1 for the primary need, 2 for the secondary…"})
+    status = status_code or getattr(current_status(pupil), "code", SenProvision.NO_SEN)
+    if code == NeedCode.NSA and status != SenProvision.SEN_SUPPORT:
+        raise ValidationError(
+            {"code": "NSA (no specialist assessment) is valid only with SEN support (K)."}
+        )
+    existing = Need.objects.filter(pupil=pupil, rank=rank, end_date__isnull=True).first()
+    if existing is not None:
+        if existing.code == code:
+            if description and description != existing.description:
+                existing.description = description
+                existing.save(update_fields=["description"])
+            return existing
+        if start_date <= existing.start_date:
+            raise ValidationError(
+                {
+                    "start_date": f"The current rank-{rank} need started on "
+                    f"{existing.start_date:%d/%m/%Y}; a change must start after that."
+                }
+            )
+        existing.end_date = start_date - ONE_DAY
+        existing.save(update_fields=["end_date"])
+    return Need.objects.create(
+        school=school,
+        pupil=pupil,
+        code=code,
+        rank=rank,
+        start_date=start_date,
+        description=description,
+    )
+
+
+@transaction.atomic
+def need_end(*, school: School, need: Need, end_date: dt.date) -> Need:
+    """Close a need; a pupil on E or K keeps at least a rank-1 need."""
+    _check_school(school, need)
+    pupil = _lock(need.pupil)
+    status = current_status(pupil)
+    if need.rank == 1 and status is not None and status.code in ON_REGISTER_CODES:
+        raise ValidationError(
+            "A pupil with an EHC plan or SEN support needs a primary (rank 1) need: "
+            "record the new primary need instead of ending this one."
+        )
+    if end_date < need.start_date:
+        raise ValidationError({"end_date": "A need cannot end before it starts."})
+    need.end_date = end_date
+    need.save(update_fields=["end_date"])
+    return need
+
+
+@transaction.atomic
+def sen_status_change(
+    *,
+    school: School,
+    pupil: Pupil,
+    code: str,
+    start_date: dt.date,
+    primary_need: str | None = None,
+    note: str = "",
+) -> SenStatus:
+    """Open a new SEN status record (E/K/N) from `start_date`, closing the current one.
+
+    A primary need given here is recorded with the status; otherwise E and K need an open
+    rank-1 need already. Setting the same status again changes nothing.
+    """
+    _check_school(school, pupil)
+    pupil = _lock(pupil)
+    if code not in CURRENT_SEN_CODES:
+        raise ValidationError(
+            {"code": f"SEN provision must be E, K or N ({code!r} is a legacy or unknown code)."}
+        )
+    current = current_status(pupil)
+    if current is not None and current.code == code:
+        if primary_need:
+            need_set(
+                school=school,
+                pupil=pupil,
+                code=primary_need,
+                rank=1,
+                start_date=max(start_date, current.start_date),
+                status_code=code,
+            )
+        return current
+    if current is not None and start_date <= current.start_date:
+        raise ValidationError(
+            {
+                "start_date": f"The current status started on {current.start_date:%d/%m/%Y}; "
+                "the new one must start after that (records may not overlap)."
+            }
+        )
+    if SenStatus.objects.filter(pupil=pupil, end_date__gte=start_date).exists():
+        raise ValidationError({"start_date": "This date overlaps an earlier status record."})
+    if code in ON_REGISTER_CODES:
+        if primary_need:
+            need_set(
+                school=school,
+                pupil=pupil,
+                code=primary_need,
+                rank=1,
+                start_date=start_date,
+                status_code=code,
+            )
+        needs = _open_needs(pupil, start_date)
+        if 1 not in needs:
+            raise ValidationError(
+                {"primary_need": "An EHC plan (E) or SEN support (K) needs a primary need."}
+            )
+        if code == SenProvision.EHC_PLAN and needs[1].code == NeedCode.NSA:
+            raise ValidationError(
+                {"primary_need": "NSA is valid only with SEN support (K), not an EHC plan."}
+            )
+    if current is not None:
+        current.end_date = start_date - ONE_DAY
+        current.save(update_fields=["end_date"])
+    return SenStatus.objects.create(
+        school=school, pupil=pupil, code=code, start_date=start_date, note=note
+    )
+
+
+@transaction.atomic
+def pupil_register(
+    *,
+    school: School,
+    forename: str,
+    surname: str,
+    date_of_birth: dt.date,
+    year_group: str,
+    upn: str = "",
+    pupil_premium: bool = False,
+    looked_after: bool = False,
+    on_roll_date: dt.date | None = None,
+    sen_code: str = SenProvision.NO_SEN,
+    primary_need: str | None = None,
+    secondary_need: str | None = None,
+    start_date: dt.date | None = None,
+) -> Pupil:
+    """Add a pupil with their SEN status and needs in one step."""
+    start_date = start_date or dt.date.today()
+    pupil = Pupil(
+        school=school,
+        forename=forename.strip(),
+        surname=surname.strip(),
+        date_of_birth=date_of_birth,
+        year_group=year_group,
+        upn=(upn or "").strip().upper(),
+        pupil_premium=pupil_premium,
+        looked_after=looked_after,
+        on_roll_date=on_roll_date,
+    )
+    pupil.full_clean()
+    pupil.save()
+    if primary_need and sen_code in ON_REGISTER_CODES:
+        need_set(
+            school=school,
+            pupil=pupil,
+            code=primary_need,
+            rank=1,
+            start_date=start_date,
+            status_code=sen_code,
+        )
+    if secondary_need and sen_code in ON_REGISTER_CODES:
+        need_set(
+            school=school,
+            pupil=pupil,
+            code=secondary_need,
+            rank=2,
+            start_date=start_date,
+            status_code=sen_code,
+        )
+    sen_status_change(school=school, pupil=pupil, code=sen_code, start_date=start_date)
+    return pupil

@@ -1,0 +1,52 @@
+"""Access helpers: every view states the capability it needs; the school comes from the request.
+
+Another school's object is a 404 (its existence is not revealed); a capability the role lacks is a
+403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404, render
+
+from sendfund.schools.roles import role_can
+
+
+def can(request: HttpRequest, capability: str) -> bool:
+    return role_can(
+        getattr(request, "role", None), capability, school=getattr(request, "school", None)
+    )
+
+
+def require_capability(capability: str) -> Callable:
+    """Decorator: signed in, a current school, and a role holding `capability`."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.school is None:
+                return render(request, "schools/no_school.html", status=403)
+            if not can(request, capability):
+                raise PermissionDenied(f"Your role cannot use this page ({capability}).")
+            return view(request, *args, **kwargs)
+
+        wrapped.required_capability = capability
+        return wrapped
+
+    return decorator
+
+
+def school_object_or_404(queryset: QuerySet | type[Model], request: HttpRequest, **lookup):
+    """Fetch one object through the current school; anything else is a 404."""
+    qs = queryset.objects.all() if isinstance(queryset, type) else queryset
+    if request.school is None:
+        raise Http404("No school selected.")
+    return get_object_or_404(qs.filter(school=request.school), **lookup)

@@ -1,0 +1,172 @@
+"""Tenancy core: trusts, schools, local authorities and who may see which school in which role."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from sendfund.lib import periods
+from sendfund.schools.roles import Role
+
+urn_validator = RegexValidator(r"^\d{6}$", "A URN is 6 digits, for example 113456.")
+
+
+class TenantQuerySet(models.QuerySet):
+    """Base for every tenant-owned model: the first call in any view is for_school()."""
+
+    def for_school(self, school: School):
+        return self.filter(school=school)
+
+
+class LocalAuthority(models.Model):
+    """An English local authority: commissions top-up and sets the notional SEN formula."""
+
+    code = models.CharField(
+        max_length=3,
+        unique=True,
+        validators=[RegexValidator(r"^\d{3}$", "An LA code is 3 digits, for example 878.")],
+        help_text="The DfE's 3-digit LA number, e.g. 878 for Devon.",
+    )
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "local authorities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Trust(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    companies_house_number = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchoolQuerySet(models.QuerySet):
+    def for_user(self, user) -> SchoolQuerySet:
+        """Schools the user may open: their own memberships plus every school of a trust
+        they lead."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(memberships__user=user) | Q(trust__trust_memberships__user=user)
+        ).distinct()
+
+
+class School(models.Model):
+    class Phase(models.TextChoices):
+        NURSERY = "nursery", "Nursery"
+        PRIMARY = "primary", "Primary"
+        SECONDARY = "secondary", "Secondary"
+        ALL_THROUGH = "all_through", "All-through"
+        SPECIAL = "special", "Special (all ages)"
+        SIXTEEN_PLUS = "16_plus", "16 plus"
+
+    class Type(models.TextChoices):
+        MAINTAINED = "maintained", "LA-maintained school"
+        ACADEMY = "academy", "Academy or free school"
+        SPECIAL = "special", "Maintained special school"
+        SPECIAL_ACADEMY = "special_academy", "Special academy"
+
+    class CostingBasis(models.TextChoices):
+        ACTUAL = "actual", "The school's actual staff costs"
+        LA_STANDARD = "la_standard", "The LA's standard rates"
+
+    ACADEMY_TYPES = {Type.ACADEMY, Type.SPECIAL_ACADEMY}
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    urn = models.CharField("URN", max_length=6, unique=True, validators=[urn_validator])
+    name = models.CharField(max_length=200)
+    trust = models.ForeignKey(
+        Trust, null=True, blank=True, on_delete=models.PROTECT, related_name="schools"
+    )
+    local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, related_name="schools"
+    )
+    phase = models.CharField(max_length=16, choices=Phase.choices)
+    type = models.CharField(max_length=16, choices=Type.choices)
+    # The LA's or school's own figure; 38 weeks is the common default (DOMAIN.md section 1).
+    delivery_weeks = models.PositiveSmallIntegerField(default=38)
+    costing_basis = models.CharField(
+        max_length=12, choices=CostingBasis.choices, default=CostingBasis.ACTUAL
+    )
+    senco_edits_funding = models.BooleanField(
+        "SENCO may edit funding",
+        default=False,
+        help_text="Let the SENCO add and edit funding sources and top-ups, not only the head.",
+    )
+
+    objects = SchoolQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delivery_weeks__gte=1) & Q(delivery_weeks__lte=52),
+                name="school_delivery_weeks_1_52",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_academy(self) -> bool:
+        return self.type in self.ACADEMY_TYPES
+
+    def financial_year(self, start_year: int) -> periods.Period:
+        return periods.financial_year(start_year, academy=self.is_academy)
+
+    def financial_year_for(self, day) -> periods.Period:
+        return self.financial_year(periods.financial_year_start(day, academy=self.is_academy))
+
+
+class Membership(models.Model):
+    """A user's role in one school. Trust leads hold a TrustMembership instead."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=12, choices=Role.choices)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "user"], name="membership_one_role_per_school"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "school"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} at {self.school}"
+
+
+class TrustMembership(models.Model):
+    """A trust lead reads every school of the trust, aggregates only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trust_memberships"
+    )
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="trust_memberships")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trust", "user"], name="trust_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – trust lead of {self.trust}"
