@@ -28,10 +28,18 @@ def all_cases() -> list[UrlCase]:
     from tests.advocacy import url_cases as advocacy_cases
     from tests.funding import url_cases as funding_cases
     from tests.pupils import url_cases as pupils_cases
+    from tests.pupils import url_cases_imports as pupil_import_cases
     from tests.reports import url_cases as reports_cases
     from tests.schools import url_cases as schools_cases
 
     cases: list[UrlCase] = []
-    for module in (schools_cases, pupils_cases, funding_cases, advocacy_cases, reports_cases):
+    for module in (
+        schools_cases,
+        pupils_cases,
+        pupil_import_cases,
+        funding_cases,
+        advocacy_cases,
+        reports_cases,
+    ):
         cases.extend(module.CASES)
     return cases
