@@ -1,0 +1,117 @@
+"""Advocacy figures other apps read (governors' reports, the trust view, the evidence pack).
+
+Each function is a fixed number of SQL aggregates, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, Min, Q, Sum
+
+from advocacy.models import (
+    DECIDED,
+    MANDATORY,
+    OPEN,
+    SUBMITTED_OR_LATER,
+    WON,
+    ActionType,
+    AdvocacyAction,
+    StaffRole,
+    TrainingRecord,
+    TrainingStatus,
+)
+from sendfund.lib.periods import Period
+from sendfund.schools.models import School
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+WARNING_MONTHS = 6
+
+
+def success_rate(successful: int, decided: int) -> Decimal | None:
+    """Successful or partly successful as a % of decided actions; None when none decided."""
+    if not decided:
+        return None
+    return Decimal(successful) * HUNDRED / Decimal(decided)
+
+
+def advocacy_summary(*, school: School, period: Period) -> dict:
+    """Actions dated inside `period`: counts by stage, money requested and secured, by type.
+
+    Keys: actions_total, actions_open, submitted (submitted or later, closed excluded),
+    decided, successful (incl. partly), success_rate (Decimal % or None), requested_total,
+    secured_total, by_type [{type, label, count, requested, secured}]. Two queries.
+    """
+    actions = AdvocacyAction.objects.for_school(school).in_period(period.start, period.end)
+    totals = actions.aggregate(
+        actions_total=Count("id"),
+        actions_open=Count("id", filter=Q(status__in=OPEN)),
+        submitted=Count("id", filter=Q(status__in=SUBMITTED_OR_LATER)),
+        decided=Count("id", filter=Q(status__in=DECIDED)),
+        successful=Count("id", filter=Q(status__in=WON)),
+        requested_total=Sum("amount_requested", default=ZERO),
+        secured_total=Sum("amount_secured", default=ZERO),
+    )
+    labels = dict(ActionType.choices)
+    order = {value: index for index, value in enumerate(labels)}
+    rows = (
+        actions.order_by()
+        .values("type")
+        .annotate(
+            count=Count("id"),
+            requested=Sum("amount_requested", default=ZERO),
+            secured=Sum("amount_secured", default=ZERO),
+        )
+    )
+    by_type = sorted(
+        ({**row, "label": labels.get(row["type"], row["type"])} for row in rows),
+        key=lambda row: order.get(row["type"], len(order)),
+    )
+    return {
+        **totals,
+        "success_rate": success_rate(totals["successful"], totals["decided"]),
+        "by_type": by_type,
+    }
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, clamped to the end of a shorter month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, candidate)
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - every month has a 28th
+
+
+def training_status(*, school: School, today: dt.date) -> dict:
+    """The SENCO qualification position and training counts, in one query.
+
+    senco_qualified: some SENCO has completed the mandatory qualification (NPQ for SENCOs or
+    NASENCO). senco_deadline: the earliest deadline of a SENCO's mandatory course not yet
+    complete. deadline_within_6_months: that deadline falls on or before today + 6 months
+    (already passed counts too). in_progress: courses in progress; overdue: courses not
+    complete whose deadline has passed.
+    """
+    records = TrainingRecord.objects.for_school(school)
+    mandatory = Q(role=StaffRole.SENCO, qualification__in=MANDATORY)
+    not_complete = ~Q(status__in=[TrainingStatus.COMPLETED, TrainingStatus.WITHDRAWN])
+    figures = records.aggregate(
+        qualified=Count("id", filter=mandatory & Q(status=TrainingStatus.COMPLETED)),
+        senco_deadline=Min("deadline", filter=mandatory & not_complete),
+        in_progress=Count("id", filter=Q(status=TrainingStatus.IN_PROGRESS)),
+        overdue=Count("id", filter=not_complete & Q(deadline__lt=today)),
+    )
+    deadline = figures["senco_deadline"]
+    return {
+        "senco_qualified": figures["qualified"] > 0,
+        "senco_deadline": deadline,
+        "deadline_within_6_months": deadline is not None
+        and deadline <= add_months(today, WARNING_MONTHS),
+        "in_progress": figures["in_progress"],
+        "overdue": figures["overdue"],
+    }
