@@ -146,11 +146,11 @@ class AdvocacyAction(models.Model):
             ),
             # Money is only secured by a (partly) successful decision.
             models.CheckConstraint(
-                condition=Q(amount_secured=0) | Q(status__in=list(WON) + [ActionStatus.CLOSED]),
+                condition=Q(amount_secured=0) | Q(status__in=sorted(WON | {ActionStatus.CLOSED})),
                 name="advocacy_secured_needs_success",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=list(DECIDED)) | Q(decision_date__isnull=False),
+                condition=~Q(status__in=sorted(DECIDED)) | Q(decision_date__isnull=False),
                 name="advocacy_decision_needs_date",
             ),
         ]

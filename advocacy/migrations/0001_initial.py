@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('funding', '0001_initial'),
+        ('funding', '0002_thresholds_topups'),
         ('pupils', '0001_initial'),
         ('schools', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -143,11 +143,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='advocacyaction',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_secured', 0), ('status__in', ['partly', 'successful', 'closed']), _connector='OR'), name='advocacy_secured_needs_success'),
+            constraint=models.CheckConstraint(condition=models.Q(('amount_secured', 0), ('status__in', ['closed', 'partly', 'successful']), _connector='OR'), name='advocacy_secured_needs_success'),
         ),
         migrations.AddConstraint(
             model_name='advocacyaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['unsuccessful', 'partly', 'successful']), _negated=True), ('decision_date__isnull', False), _connector='OR'), name='advocacy_decision_needs_date'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['partly', 'successful', 'unsuccessful']), _negated=True), ('decision_date__isnull', False), _connector='OR'), name='advocacy_decision_needs_date'),
         ),
         migrations.AddIndex(
             model_name='fundingopportunity',
