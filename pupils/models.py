@@ -20,7 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
 from sendfund.lib.sql import overlap_days
@@ -441,3 +441,250 @@ class ProvisionAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provision} for {self.pupil}"
+
+
+# --- Statutory clocks (DOMAIN.md section 5; SEND Regulations 2014, regs 4-13 and 18-22) ---
+
+WEEK_6 = dt.timedelta(weeks=6)
+WEEK_16 = dt.timedelta(weeks=16)
+WEEK_20 = dt.timedelta(weeks=20)
+TWO_WEEKS = dt.timedelta(weeks=2)
+FOUR_WEEKS = dt.timedelta(weeks=4)
+EIGHT_WEEKS = dt.timedelta(weeks=8)
+
+
+class AssessmentDecision(models.TextChoices):
+    ASSESS = "assess", "Agreed to assess"
+    REFUSE = "refuse", "Refused to assess"
+
+
+class AssessmentException(models.TextChoices):
+    """The lawful exceptions to the 20-week limit (SEND Regulations 2014, reg 13(3))."""
+
+    CHILD_AWAY = "child_away", "Child away from the area for 4 weeks or more"
+    SCHOOL_CLOSED = "school_closed", "School closed for 4 weeks or more"
+    PERSONAL = "personal", "Exceptional personal circumstances"
+
+
+class AssessmentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    REFUSED = "refused", "Refused"
+    PLAN_ISSUED = "plan_issued", "Final plan issued"
+    NO_PLAN = "no_plan", "Assessed, no plan issued"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class AssessmentRequestQuerySet(TenantQuerySet):
+    def open(self):
+        return self.filter(status=AssessmentStatus.OPEN)
+
+    def overdue(self, today: dt.date):
+        """Open, no lawful exception, no final plan and past week 20 (received + 140 days)."""
+        return self.open().filter(
+            exception="", final_plan_date__isnull=True, received_date__lt=today - WEEK_20
+        )
+
+    def with_deadlines(self):
+        """Annotate `decision_deadline`, `draft_deadline` and `final_deadline` (weeks 6, 16, 20),
+        the SQL twins of the `*_due` properties, for filtering and sorting."""
+        return self.annotate(
+            decision_deadline=Cast(F("received_date") + Value(WEEK_6), models.DateField()),
+            draft_deadline=Cast(F("received_date") + Value(WEEK_16), models.DateField()),
+            final_deadline=Cast(F("received_date") + Value(WEEK_20), models.DateField()),
+        )
+
+
+class AssessmentRequest(models.Model):
+    """An EHC needs assessment request: the 20-week clock starts when the LA receives it."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="assessment_requests")
+    received_date = models.DateField(help_text="The day the local authority received the request.")
+    decision = models.CharField(max_length=8, choices=AssessmentDecision.choices, blank=True)
+    decision_date = models.DateField("Decision to assess date", null=True, blank=True)
+    advice_date = models.DateField("Professional advice date", null=True, blank=True)
+    draft_plan_date = models.DateField(null=True, blank=True)
+    final_plan_date = models.DateField(null=True, blank=True)
+    exception = models.CharField(
+        "Lawful exception",
+        max_length=16,
+        choices=AssessmentException.choices,
+        blank=True,
+        help_text="Only these exceptions stop the 20-week limit applying.",
+    )
+    exception_reason = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=12, choices=AssessmentStatus.choices, default=AssessmentStatus.OPEN
+    )
+    notes = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = AssessmentRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="") | Q(decision_date__isnull=False),
+                name="assessment_decision_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision_date__isnull=True) | Q(decision_date__gte=F("received_date")),
+                name="assessment_decision_after_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(final_plan_date__isnull=True)
+                | Q(final_plan_date__gte=F("received_date")),
+                name="assessment_final_after_received",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["school", "status", "received_date"]),
+            models.Index(fields=["school", "final_plan_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"EHC needs assessment request received {self.received_date:%d/%m/%Y}"
+
+    @property
+    def decision_due(self) -> dt.date:
+        return self.received_date + WEEK_6
+
+    @property
+    def draft_due(self) -> dt.date:
+        return self.received_date + WEEK_16
+
+    @property
+    def final_due(self) -> dt.date:
+        return self.received_date + WEEK_20
+
+    def decision_overdue(self, today: dt.date) -> bool:
+        return self.decision_date is None and today > self.decision_due
+
+    def draft_overdue(self, today: dt.date) -> bool:
+        return (
+            self.status == AssessmentStatus.OPEN
+            and self.draft_plan_date is None
+            and self.final_plan_date is None
+            and today > self.draft_due
+        )
+
+    def final_overdue(self, today: dt.date) -> bool:
+        return (
+            self.status == AssessmentStatus.OPEN
+            and not self.exception
+            and self.final_plan_date is None
+            and today > self.final_due
+        )
+
+    @property
+    def final_within_20_weeks(self) -> bool | None:
+        if self.final_plan_date is None:
+            return None
+        return self.final_plan_date <= self.final_due
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Same day `months` later, clamped to the month's end (31 Aug + 6 months = 28/29 Feb)."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class ReviewDecision(models.TextChoices):
+    MAINTAIN = "maintain", "Keep the plan as it is"
+    AMEND = "amend", "Amend the plan"
+    CEASE = "cease", "Cease the plan"
+
+
+class AnnualReviewQuerySet(TenantQuerySet):
+    def outstanding(self):
+        return self.filter(meeting_date__isnull=True)
+
+    def overdue(self, today: dt.date):
+        return self.outstanding().filter(due_date__lt=today)
+
+
+class AnnualReview(models.Model):
+    """An EHC plan annual review: at least every 12 months (6 recommended under 5s)."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="annual_reviews")
+    previous_date = models.DateField(
+        "Last review or plan date", help_text="The last review meeting, or the plan's issue date."
+    )
+    due_date = models.DateField(
+        help_text="12 months after the last review (6 months for a child under 5)."
+    )
+    meeting_date = models.DateField("Review meeting date", null=True, blank=True)
+    papers_sent_date = models.DateField(null=True, blank=True)
+    report_sent_date = models.DateField(null=True, blank=True)
+    la_decision = models.CharField(
+        "LA decision", max_length=8, choices=ReviewDecision.choices, blank=True
+    )
+    la_decision_date = models.DateField("LA decision date", null=True, blank=True)
+    amended_plan_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = AnnualReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-due_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_date__gt=F("previous_date")), name="review_due_after_previous"
+            ),
+            models.CheckConstraint(
+                condition=Q(la_decision="") | Q(la_decision_date__isnull=False),
+                name="review_decision_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "due_date", "meeting_date"])]
+
+    def __str__(self) -> str:
+        return f"Annual review due {self.due_date:%d/%m/%Y}"
+
+    @staticmethod
+    def due_after(previous: dt.date, *, under_five: bool) -> dt.date:
+        return add_months(previous, 6 if under_five else 12)
+
+    # Clocks from the meeting (SEND Code of Practice 9.176-9.180): papers 2 weeks before,
+    # report 2 weeks after, LA decision within 4 weeks, amended plan within a further 8.
+    @property
+    def papers_due(self) -> dt.date:
+        return (self.meeting_date or self.due_date) - TWO_WEEKS
+
+    @property
+    def report_due(self) -> dt.date | None:
+        return self.meeting_date + TWO_WEEKS if self.meeting_date else None
+
+    @property
+    def la_decision_due(self) -> dt.date | None:
+        return self.meeting_date + FOUR_WEEKS if self.meeting_date else None
+
+    @property
+    def amended_plan_due(self) -> dt.date | None:
+        if self.la_decision != ReviewDecision.AMEND or self.la_decision_date is None:
+            return None
+        return self.la_decision_date + EIGHT_WEEKS
+
+    def next_step(self) -> tuple[str, dt.date] | None:
+        """The next outstanding step and its deadline, or None when the review is complete."""
+        if self.meeting_date is None:
+            if self.papers_sent_date is None:
+                return "Send review papers (2 weeks before the meeting)", self.papers_due
+            return "Hold the review meeting", self.due_date
+        if self.report_sent_date is None:
+            return "Send the review report (2 weeks after the meeting)", self.report_due
+        if self.la_decision_date is None:
+            return "LA decision (4 weeks after the meeting)", self.la_decision_due
+        if self.amended_plan_due and self.amended_plan_date is None:
+            return "Amended plan (8 weeks after the LA decision)", self.amended_plan_due
+        return None

@@ -1,0 +1,137 @@
+"""Statutory clocks: EHC needs assessment timeliness and annual reviews (DOMAIN.md section 5).
+
+Other apps (dashboards, reports, advocacy evidence) read these two functions; both run a
+constant number of queries whatever the number of pupils.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Q
+
+from pupils.models import (
+    WEEK_20,
+    AnnualReview,
+    AssessmentRequest,
+    AssessmentStatus,
+    Pupil,
+)
+from sendfund.lib.periods import Period
+from sendfund.schools.models import School
+
+
+def assessment_timeliness(*, school: School, period: Period, today: dt.date | None = None) -> dict:
+    """Counts for a period: requests received, decisions made, final plans issued and how many
+    within 20 weeks (with the percentage, None when no plan was issued), open requests past
+    week 20 today (lawful exceptions excluded), annual reviews due in the period and overdue."""
+    today = today or dt.date.today()
+    start, end = period.start, period.end
+    a = AssessmentRequest.objects.for_school(school).aggregate(
+        requests_received=Count("pk", filter=Q(received_date__range=(start, end))),
+        decisions_made=Count("pk", filter=Q(decision_date__range=(start, end))),
+        final_plans_issued=Count("pk", filter=Q(final_plan_date__range=(start, end))),
+        final_within_20_weeks=Count(
+            "pk",
+            filter=Q(final_plan_date__range=(start, end))
+            & Q(final_plan_date__lte=F("received_date") + WEEK_20),
+        ),
+        open_overdue=Count(
+            "pk",
+            filter=Q(
+                status=AssessmentStatus.OPEN,
+                exception="",
+                final_plan_date__isnull=True,
+                received_date__lt=today - WEEK_20,
+            ),
+        ),
+    )
+    r = AnnualReview.objects.for_school(school).aggregate(
+        reviews_due=Count("pk", filter=Q(due_date__range=(start, end))),
+        reviews_overdue=Count("pk", filter=Q(meeting_date__isnull=True, due_date__lt=today)),
+    )
+    issued = a["final_plans_issued"]
+    pct = Decimal(a["final_within_20_weeks"]) * Decimal(100) / Decimal(issued) if issued else None
+    return {**a, "final_within_20_weeks_pct": pct, **r}
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One thing the SENCO must chase: what, for whom, by when."""
+
+    kind: str  # "assessment" or "review"
+    pupil: Pupil
+    step: str
+    due: dt.date
+    overdue: bool
+    days_left: int
+    record: AssessmentRequest | AnnualReview
+
+
+def _assessment_step(req: AssessmentRequest) -> tuple[str, dt.date] | None:
+    if req.decision_date is None:
+        return "Decision to assess (week 6)", req.decision_due
+    if req.draft_plan_date is None:
+        return "Draft plan (week 16)", req.draft_due
+    if req.final_plan_date is None:
+        return "Final plan (week 20)", req.final_due
+    return None
+
+
+def due_list(
+    *, school: School, today: dt.date | None = None, horizon_days: int | None = None
+) -> list[DueItem]:
+    """Open assessment requests and annual reviews with their next deadline, soonest first.
+
+    Two queries. With `horizon_days`, only items overdue or due within that many days.
+    """
+    today = today or dt.date.today()
+    items: list[DueItem] = []
+    requests = (
+        AssessmentRequest.objects.for_school(school)
+        .open()
+        .filter(pupil__left_date__isnull=True)
+        .select_related("pupil")
+    )
+    for req in requests:
+        step = _assessment_step(req)
+        if step is None:
+            continue
+        label, due = step
+        if req.exception and label.startswith("Final"):
+            label += f" – exception: {req.get_exception_display().lower()}"
+        items.append(_item("assessment", req, label, due, today))
+    reviews = (
+        AnnualReview.objects.for_school(school)
+        .filter(pupil__left_date__isnull=True)
+        .filter(
+            Q(meeting_date__isnull=True)
+            | Q(report_sent_date__isnull=True)
+            | Q(la_decision_date__isnull=True)
+            | Q(la_decision="amend", amended_plan_date__isnull=True)
+        )
+        .select_related("pupil")
+    )
+    for review in reviews:
+        step = review.next_step()
+        if step is not None:
+            items.append(_item("review", review, step[0], step[1], today))
+    if horizon_days is not None:
+        limit = today + dt.timedelta(days=horizon_days)
+        items = [i for i in items if i.due <= limit]
+    return sorted(items, key=lambda i: (i.due, i.pupil.surname, i.pupil.forename))
+
+
+def _item(kind: str, record, step: str, due: dt.date, today: dt.date) -> DueItem:
+    exempt = kind == "assessment" and bool(record.exception) and step.startswith("Final")
+    return DueItem(
+        kind=kind,
+        pupil=record.pupil,
+        step=step,
+        due=due,
+        overdue=due < today and not exempt,
+        days_left=(due - today).days,
+        record=record,
+    )
