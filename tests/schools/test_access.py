@@ -98,3 +98,12 @@ def test_every_capability_is_labelled_for_the_readme():
     from sendfund.schools.roles import CAPABILITY_LABELS
 
     assert set(CAPABILITY_LABELS) == set(CAPABILITIES)
+
+
+def test_the_readme_role_matrix_matches_the_code():
+    from pathlib import Path
+
+    from sendfund.schools.management.commands.capability_matrix import matrix_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert matrix_markdown() in readme, "Run: python manage.py capability_matrix > paste in README"
