@@ -1,4 +1,9 @@
-"""Money allocated to SEND: funding sources (the other half of the gap)."""
+"""Money allocated to SEND: funding sources, the high-needs threshold and LA top-up schemes.
+
+Pupil top-ups are FundingSource rows with type=top_up, a pupil and (optionally) a band: one
+table for every pound of allocated funding keeps the gap engine to one relation (one Subquery),
+and advocacy's `FundingSource.objects.create(...)` keeps working unchanged.
+"""
 
 from __future__ import annotations
 
@@ -31,9 +36,119 @@ class FundingStatus(models.TextChoices):
     RECEIVED = "received", "Received"
 
 
+# Which statuses count as allocated funding in the gap: money agreed in writing or in the bank.
+# Expected money is shown separately, never added to the headline (DOMAIN.md section 4).
+COUNTED_STATUSES = ("confirmed", "received")
+
+
+class HighNeedsThresholdQuerySet(models.QuerySet):
+    def in_force_on(self, day):
+        return self.filter(effective_from__lte=day).order_by("-effective_from")
+
+
+class HighNeedsThreshold(models.Model):
+    """The annual cost a mainstream school meets from element 2 before top-up (£6,000 since
+    April 2013). Reference data with an effective date, never a constant in code."""
+
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    effective_from = models.DateField(unique=True)
+    source = models.CharField(max_length=300, blank=True)
+
+    objects = HighNeedsThresholdQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="threshold_non_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"£{self.amount:,} from {self.effective_from:%d/%m/%Y}"
+
+
+class TopUpSchemeQuerySet(models.QuerySet):
+    def for_school(self, school: School):
+        """The school's own schemes plus the shared ones of its local authority."""
+        return self.filter(
+            Q(school=school) | Q(school__isnull=True, local_authority_id=school.local_authority_id)
+        )
+
+
+class TopUpScheme(models.Model):
+    """An LA's element 3 banding for one year. school=None: shared reference data shipped with
+    the app; otherwise a scheme the school entered for its own LA."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    local_authority = models.ForeignKey(
+        "schools.LocalAuthority", on_delete=models.PROTECT, related_name="topup_schemes"
+    )
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="topup_schemes"
+    )
+    year = models.PositiveSmallIntegerField(
+        help_text="The year the scheme starts, e.g. 2023 for 2023/24."
+    )
+    name = models.CharField(max_length=150)
+    source = models.CharField("Source note", max_length=300, blank=True)
+
+    objects = TopUpSchemeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["local_authority", "year", "name"],
+                condition=Q(school__isnull=True),
+                name="topupscheme_shared_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["school", "local_authority", "year", "name"],
+                condition=Q(school__isnull=False),
+                name="topupscheme_school_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}/{(self.year + 1) % 100:02d}"
+
+
+class TopUpBand(models.Model):
+    """A named band: an annual amount, or funded hours a week x hourly rate x weeks."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    scheme = models.ForeignKey(TopUpScheme, on_delete=models.CASCADE, related_name="bands")
+    name = models.CharField(max_length=100)
+    annual_amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    hours_per_week = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    hourly_rate = models.DecimalField(
+        **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["annual_amount", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "name"], name="topupband_name_unique"),
+            models.CheckConstraint(
+                condition=Q(annual_amount__gte=0), name="topupband_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (£{self.annual_amount:,}/year)"
+
+
 class FundingSourceQuerySet(TenantQuerySet):
     def overlapping(self, start, end):
         return self.filter(period_start__lte=end, period_end__gte=start)
+
+    def counted(self):
+        return self.filter(status__in=COUNTED_STATUSES)
+
+    def top_ups(self):
+        return self.filter(type=FundingType.TOP_UP)
 
 
 class FundingSource(models.Model):
@@ -58,6 +173,14 @@ class FundingSource(models.Model):
         related_name="funding_sources",
         help_text="Element 3 top-ups follow a pupil.",
     )
+    band = models.ForeignKey(
+        TopUpBand,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="funding_sources",
+        help_text="The LA band a top-up was agreed at, if any.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -73,10 +196,14 @@ class FundingSource(models.Model):
                 condition=Q(period_end__gte=F("period_start")), name="funding_period_valid"
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="funding_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(type="top_up") | (Q(pupil__isnull=True) & Q(band__isnull=True)),
+                name="funding_pupil_only_for_top_up",
+            ),
         ]
         indexes = [
             models.Index(fields=["school", "type", "period_start", "period_end"]),
-            models.Index(fields=["pupil"]),
+            models.Index(fields=["pupil", "status", "period_start"]),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,396 @@
+"""The gap engine: identified need against allocated funding for a school and any period.
+
+Everything is summed in SQL (aggregate/annotate, one Subquery per relation so joins never
+multiply rows) and returned unrounded; templates and exports round once with `gbp`/to_pennies.
+
+Formulas (DOMAIN.md sections 1 and 4):
+- need = Σ provision period cost = annual cost × days the assignment runs in the period / 365
+  (planned, in place and ended rows alike, for the days they run; pupils who left before the
+  period starts are left out).
+- funding = Σ FundingSource amount × days of its period inside the target period / days of its
+  period, for the statuses in COUNTED_STATUSES (confirmed, received). Expected money is
+  `funding_expected`, shown beside the headline but never in it.
+- gap = need − funding (positive = shortfall); covered_pct = funding / need × 100.
+- per pupil: annual cost = Σ(annual cost × days running in the period) / days in the period
+  (the yearly rate of the provision the pupil had in the period); school share =
+  min(annual cost, threshold); excess = max(annual cost − threshold, 0). Period figures are the
+  annual ones × period days / 365. Top-up = the pupil's counted top-ups pro-rated into the
+  period; top-up shortfall = max(excess for the period − top-up, 0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
+
+from funding.models import COUNTED_STATUSES, FundingSource, FundingType, HighNeedsThreshold
+from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
+from pupils.models import ProvisionAssignment, Pupil, SenStatus, Wave
+from sendfund.lib.periods import Period, academic_year, academic_year_start, term
+from sendfund.lib.sql import DaysBetween, overlap_days
+from sendfund.schools.models import School
+
+ZERO = Decimal("0")
+YEAR_DAYS = 365  # the same divisor pupils.models.with_period_cost uses for provision
+MONEY = DecimalField(max_digits=20, decimal_places=6)
+# Used only when no threshold row is in force (e.g. a period before April 2013).
+FALLBACK_THRESHOLD = Decimal("6000.00")
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One row of a breakdown. For funding_by_type, `need` holds the amount and pupils is 0."""
+
+    key: str
+    label: str
+    need: Decimal
+    pupils: int
+
+
+@dataclass(frozen=True)
+class Gap:
+    period: Period
+    need: Decimal
+    funding: Decimal
+    gap: Decimal
+    covered_pct: Decimal | None
+    funding_expected: Decimal
+    by_area: list[BreakdownRow]
+    by_need: list[BreakdownRow]
+    by_year_group: list[BreakdownRow]
+    by_sen_status: list[BreakdownRow]
+    by_wave: list[BreakdownRow]
+    funding_by_type: list[BreakdownRow]
+    threshold: Decimal
+    pupils_over_threshold: int
+    over_threshold_without_topup: int
+    support_over_threshold: int
+    topup_shortfall: Decimal
+    topup_shortfall_pupils: int
+    topup_funding: Decimal
+    notional_budget: Decimal
+    school_share: Decimal
+    pupil_count: int
+    sen_pupil_count: int
+
+    @property
+    def notional_pressure(self) -> Decimal:
+        """Σ school share beyond the notional SEN budget (positive = the budget is exceeded)."""
+        return self.school_share - self.notional_budget
+
+
+def threshold_on(day: dt.date) -> Decimal:
+    row = HighNeedsThreshold.objects.in_force_on(day).values_list("amount", flat=True).first()
+    return row if row is not None else FALLBACK_THRESHOLD
+
+
+def _assignments(school: School, period: Period) -> QuerySet:
+    """Provision rows running on at least one day of the period, with `period_cost`."""
+    return (
+        ProvisionAssignment.objects.for_school(school)
+        .filter(start_date__lte=period.end)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start))
+        .filter(Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gte=period.start))
+        .with_period_cost(period, school.costing_basis, year_days=YEAR_DAYS)
+    )
+
+
+def _prorated_funding(period: Period):
+    """FundingSource amount × days of its period inside `period` / days of its period."""
+    overlap = overlap_days("period_start", "period_end", period.start, period.end)
+    days = DaysBetween(F("period_end"), F("period_start")) + Value(1)
+    return ExpressionWrapper(F("amount") * overlap / days, output_field=MONEY)
+
+
+def _funding(school: School, period: Period) -> QuerySet:
+    return (
+        FundingSource.objects.for_school(school)
+        .overlapping(period.start, period.end)
+        .annotate(period_amount=_prorated_funding(period))
+    )
+
+
+def _sen_status_at(day: dt.date, pupil_ref: str):
+    return Coalesce(
+        Subquery(
+            SenStatus.objects.filter(pupil=OuterRef(pupil_ref))
+            .open_on(day)
+            .order_by("-start_date")
+            .values("code")[:1]
+        ),
+        Value(SenProvision.NO_SEN.value),
+    )
+
+
+def _primary_need_at(day: dt.date, pupil_ref: str):
+    from pupils.models import Need
+
+    return Subquery(
+        Need.objects.filter(pupil=OuterRef(pupil_ref), rank=1)
+        .open_on(day)
+        .order_by("-start_date")
+        .values("code")[:1]
+    )
+
+
+def pupil_threshold_rows(*, school: School, period: Period, threshold: Decimal | None = None):
+    """Pupils with provision in the period, annotated with `annual_cost`, `school_share`,
+    `excess` (annual), `period_cost`, `share_in_period`, `excess_in_period`, `topup`,
+    `shortfall` (for the period) and `sen_status` (at the period's end). Pupil-level: only for
+    roles holding pupils.view."""
+    threshold = threshold_on(period.start) if threshold is None else threshold
+    t = Value(threshold, output_field=MONEY)
+    days = Value(Decimal(period.days), output_field=MONEY)
+    year = Value(Decimal(YEAR_DAYS), output_field=MONEY)
+    weighted = (
+        _assignments(school, period)
+        .filter(pupil=OuterRef("pk"))
+        .values("pupil")
+        .annotate(total=Sum(F("annual_cost") * F("active_days"), output_field=MONEY))
+        .values("total")
+    )
+    period_need = (
+        _assignments(school, period)
+        .filter(pupil=OuterRef("pk"))
+        .values("pupil")
+        .annotate(total=Sum("period_cost", output_field=MONEY))
+        .values("total")
+    )
+    topup = (
+        _funding(school, period)
+        .counted()
+        .top_ups()
+        .filter(pupil=OuterRef("pk"))
+        .values("pupil")
+        .annotate(total=Sum("period_amount", output_field=MONEY))
+        .values("total")
+    )
+    zero = Value(ZERO, output_field=MONEY)
+    return (
+        Pupil.objects.for_school(school)
+        .annotate(
+            annual_cost=ExpressionWrapper(
+                Coalesce(Subquery(weighted, output_field=MONEY), zero) / days, output_field=MONEY
+            ),
+            period_cost=Coalesce(Subquery(period_need, output_field=MONEY), zero),
+            topup=Coalesce(Subquery(topup, output_field=MONEY), zero),
+            sen_status=_sen_status_at(period.end, "pk"),
+        )
+        .filter(annual_cost__gt=0)
+        .annotate(
+            school_share=Least(F("annual_cost"), t, output_field=MONEY),
+            excess=Greatest(F("annual_cost") - t, zero, output_field=MONEY),
+        )
+        .annotate(
+            share_in_period=ExpressionWrapper(F("school_share") * days / year, output_field=MONEY),
+            excess_in_period=ExpressionWrapper(F("excess") * days / year, output_field=MONEY),
+        )
+        .annotate(shortfall=Greatest(F("excess_in_period") - F("topup"), zero, output_field=MONEY))
+        .order_by("-shortfall", "-annual_cost", "surname", "forename")
+    )
+
+
+def _labelled(rows, key: str, labels: dict, none_label: str) -> list[BreakdownRow]:
+    out = [
+        BreakdownRow(
+            key=str(row[key]) if row[key] is not None else "",
+            label=labels.get(str(row[key]), str(row[key])) if row[key] is not None else none_label,
+            need=row["need"],
+            pupils=row["pupils"],
+        )
+        for row in rows
+    ]
+    return sorted(out, key=lambda r: (-r.need, r.label))
+
+
+def _breakdown(assignments: QuerySet, key: str, labels: dict, none_label: str = "Not recorded"):
+    rows = (
+        assignments.values(key)
+        .annotate(
+            need=Sum("period_cost", default=ZERO, output_field=MONEY),
+            pupils=Count("pupil", distinct=True),
+        )
+        .order_by(key)
+    )
+    return _labelled(rows, key, labels, none_label)
+
+
+def compute_gap(*, school: School, period: Period) -> Gap:
+    """The gap for one school and period: a constant number of queries whatever the data."""
+    threshold = threshold_on(period.start)
+    assignments = _assignments(school, period)
+    need = assignments.aggregate(total=Sum("period_cost", default=ZERO, output_field=MONEY))[
+        "total"
+    ]
+    with_need_keys = assignments.annotate(
+        sen_status=_sen_status_at(period.end, "pupil"),
+        primary_need=_primary_need_at(period.end, "pupil"),
+        year_group=F("pupil__year_group"),
+        area=F("provision__area"),
+        wave=F("provision__wave"),
+    )
+    by_area = _breakdown(with_need_keys, "area", dict(BroadArea.choices))
+    by_need = _breakdown(with_need_keys, "primary_need", dict(NeedCode.choices), "No need recorded")
+    by_year_group = _breakdown(with_need_keys, "year_group", dict(YearGroup.choices))
+    by_sen_status = _breakdown(with_need_keys, "sen_status", dict(SenProvision.choices))
+    by_wave = _breakdown(with_need_keys, "wave", {str(k): v for k, v in Wave.choices})
+
+    funding_qs = _funding(school, period)
+    counted = Q(status__in=COUNTED_STATUSES)
+    money = funding_qs.aggregate(
+        funding=Sum("period_amount", filter=counted, default=ZERO, output_field=MONEY),
+        expected=Sum("period_amount", filter=~counted, default=ZERO, output_field=MONEY),
+        notional=Sum(
+            "period_amount",
+            filter=counted & Q(type=FundingType.NOTIONAL_SEN),
+            default=ZERO,
+            output_field=MONEY,
+        ),
+        topups=Sum(
+            "period_amount",
+            filter=counted & Q(type=FundingType.TOP_UP),
+            default=ZERO,
+            output_field=MONEY,
+        ),
+    )
+    type_rows = (
+        funding_qs.filter(counted)
+        .values("type")
+        .annotate(need=Sum("period_amount", default=ZERO, output_field=MONEY))
+        .annotate(pupils=Value(0, output_field=IntegerField()))
+        .order_by("type")
+    )
+    funding_by_type = _labelled(type_rows, "type", dict(FundingType.choices), "Other")
+
+    t = Value(threshold, output_field=MONEY)
+    over = Q(annual_cost__gt=t)
+    pupils = pupil_threshold_rows(school=school, period=period, threshold=threshold).order_by()
+    per_pupil = pupils.aggregate(
+        over=Count("pk", filter=over),
+        over_without=Count("pk", filter=over & Q(topup=0)),
+        support_over=Count("pk", filter=over & Q(sen_status=SenProvision.SEN_SUPPORT)),
+        shortfall_total=Sum("shortfall", default=ZERO, output_field=MONEY),
+        shortfall_pupils=Count("pk", filter=Q(shortfall__gt=0)),
+        share_total=Sum("share_in_period", default=ZERO, output_field=MONEY),
+    )
+    roll = (
+        Pupil.objects.for_school(school)
+        .on_roll(period.end)
+        .annotate(sen_status=_sen_status_at(period.end, "pk"))
+        .aggregate(
+            total=Count("pk"),
+            sen=Count("pk", filter=Q(sen_status__in=(SenProvision.EHC_PLAN, "K"))),
+        )
+    )
+    funding = money["funding"]
+    return Gap(
+        period=period,
+        need=need,
+        funding=funding,
+        gap=need - funding,
+        covered_pct=(funding / need * 100) if need else None,
+        funding_expected=money["expected"],
+        by_area=by_area,
+        by_need=by_need,
+        by_year_group=by_year_group,
+        by_sen_status=by_sen_status,
+        by_wave=by_wave,
+        funding_by_type=funding_by_type,
+        threshold=threshold,
+        pupils_over_threshold=per_pupil["over"],
+        over_threshold_without_topup=per_pupil["over_without"],
+        support_over_threshold=per_pupil["support_over"],
+        topup_shortfall=per_pupil["shortfall_total"],
+        topup_shortfall_pupils=per_pupil["shortfall_pupils"],
+        topup_funding=money["topups"],
+        notional_budget=money["notional"],
+        school_share=per_pupil["share_total"],
+        pupil_count=roll["total"],
+        sen_pupil_count=roll["sen"],
+    )
+
+
+def trend(*, school: School, terms: list[tuple[int, str]]) -> list[Gap]:
+    """The gap term by term; terms as (academic year start, "autumn"|"spring"|"summer")."""
+    return [compute_gap(school=school, period=term(year, name)) for year, name in terms]
+
+
+@dataclass(frozen=True)
+class Projection:
+    period: Period
+    base_need: Decimal  # provision still running on the first day of next year, for the year
+    growth: Decimal  # SEN pupils now / SEN pupils a year ago (1 when unknown)
+    need: Decimal
+    funding: Decimal  # this academic year's counted funding, assumed flat in cash terms
+    gap: Decimal
+    sen_now: int
+    sen_year_ago: int
+
+
+def project_next_year(*, school: School, today: dt.date) -> Projection:
+    """Next academic year's gap: current provision costed for the whole of next year, scaled
+    by the growth of the SEN register over the last year; funding held at this year's level."""
+    this_year = academic_year(academic_year_start(today))
+    next_year = academic_year(academic_year_start(today) + 1)
+    running = (
+        ProvisionAssignment.objects.for_school(school)
+        .filter(start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=next_year.start))
+        .filter(Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gt=today))
+        .with_annual_cost(next_year.start.year, school.costing_basis)
+        .aggregate(total=Sum("annual_cost", default=ZERO, output_field=MONEY))["total"]
+    )
+    year_ago = (
+        today.replace(year=today.year - 1)
+        if not (today.month == 2 and today.day == 29)
+        else (today - dt.timedelta(days=365))
+    )
+    pupils = Pupil.objects.for_school(school)
+    counts = pupils.annotate(
+        status_now=_sen_status_at(today, "pk"), status_before=_sen_status_at(year_ago, "pk")
+    ).aggregate(
+        now=Count(
+            "pk",
+            filter=Q(status_now__in=("E", "K"))
+            & (Q(left_date__isnull=True) | Q(left_date__gt=today)),
+        ),
+        before=Count(
+            "pk",
+            filter=Q(status_before__in=("E", "K"))
+            & (Q(on_roll_date__isnull=True) | Q(on_roll_date__lte=year_ago))
+            & (Q(left_date__isnull=True) | Q(left_date__gt=year_ago)),
+        ),
+    )
+    growth = Decimal(counts["now"]) / Decimal(counts["before"]) if counts["before"] else Decimal(1)
+    funding = (
+        _funding(school, this_year)
+        .counted()
+        .aggregate(total=Sum("period_amount", default=ZERO, output_field=MONEY))["total"]
+    )
+    need = running * growth
+    return Projection(
+        period=next_year,
+        base_need=running,
+        growth=growth,
+        need=need,
+        funding=funding,
+        gap=need - funding,
+        sen_now=counts["now"],
+        sen_year_ago=counts["before"],
+    )
