@@ -135,6 +135,7 @@ class School(models.Model):
 class Membership(models.Model):
     """A user's role in one school. Trust leads hold a TrustMembership instead."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )

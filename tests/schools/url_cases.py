@@ -24,3 +24,24 @@ CASES = [
         data=lambda school: {"school": str(school.public_id)},
     ),
 ]
+
+
+def _membership(school):
+    from sendfund.schools.roles import Role
+    from tests.factories import MembershipFactory
+
+    return {"public_id": MembershipFactory(school=school, role=Role.GOVERNOR).public_id}
+
+
+CASES += [
+    UrlCase("schools:settings", "school.manage"),
+    UrlCase("schools:people", "school.manage"),
+    UrlCase(
+        "schools:membership",
+        "school.manage",
+        kwargs=_membership,
+        method="post",
+        data=lambda school: {"action": "change", "role": "governor"},
+        ok_status=(302,),
+    ),
+]
