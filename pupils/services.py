@@ -12,7 +12,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pupils.codes import CURRENT_SEN_CODES, ON_REGISTER_CODES, NeedCode, SenProvision
-from pupils.models import Need, Pupil, SenStatus
+from pupils.models import (
+    AnnualReview,
+    AssignmentStatus,
+    Need,
+    Provision,
+    ProvisionAssignment,
+    Pupil,
+    SenStatus,
+)
 from sendfund.schools.models import School
 
 ONE_DAY = dt.timedelta(days=1)
@@ -229,3 +237,83 @@ def pupil_register(
         )
     sen_status_change(school=school, pupil=pupil, code=sen_code, start_date=start_date)
     return pupil
+
+
+# --- The costed provision map and the statutory clocks -------------------------------------
+
+
+def _check_assignment_dates(start_date, end_date, status) -> None:
+    if end_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": "End date: provision cannot end before it starts."})
+    if status == AssignmentStatus.ENDED and end_date is None:
+        raise ValidationError({"end_date": "End date: ended provision needs the date it ended."})
+
+
+@transaction.atomic
+def provision_assign(
+    *,
+    school: School,
+    pupil: Pupil,
+    provision: Provision,
+    start_date: dt.date,
+    hours_per_week=None,
+    group_size: int | None = None,
+    weeks: int | None = None,
+    status: str = AssignmentStatus.PLANNED,
+    end_date: dt.date | None = None,
+    review_date: dt.date | None = None,
+    outcome: str = "",
+    created_by=None,
+) -> ProvisionAssignment:
+    """Give a pupil a catalogue provision; hours, group size and weeks default from it."""
+    _check_school(school, pupil, provision)
+    _check_assignment_dates(start_date, end_date, status)
+    assignment = ProvisionAssignment(
+        school=school,
+        pupil=pupil,
+        provision=provision,
+        start_date=start_date,
+        end_date=end_date,
+        hours_per_week=(
+            provision.default_hours_per_week if hours_per_week is None else hours_per_week
+        ),
+        group_size=group_size or provision.default_group_size,
+        weeks=weeks or provision.default_weeks,
+        status=status,
+        review_date=review_date,
+        outcome=outcome,
+        created_by=created_by,
+    )
+    assignment.full_clean()
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def provision_end(
+    *, school: School, assignment: ProvisionAssignment, end_date: dt.date, outcome: str = ""
+) -> ProvisionAssignment:
+    """End a pupil's provision on a date (it still counts as need for the days it ran)."""
+    _check_school(school, assignment)
+    _check_assignment_dates(assignment.start_date, end_date, AssignmentStatus.ENDED)
+    assignment.end_date = end_date
+    assignment.status = AssignmentStatus.ENDED
+    if outcome:
+        assignment.outcome = outcome
+    assignment.save(update_fields=["end_date", "status", "outcome", "updated"])
+    return assignment
+
+
+def _under_five(pupil: Pupil, on: dt.date) -> bool:
+    born = pupil.date_of_birth
+    fifth = (
+        born.replace(year=born.year + 5)
+        if not (born.month == 2 and born.day == 29)
+        else (dt.date(born.year + 5, 3, 1))
+    )
+    return on < fifth
+
+
+def review_due_date(*, pupil: Pupil, previous_date: dt.date) -> dt.date:
+    """12 months after the last review, or 6 for a child under 5 then (Code of Practice 9.178)."""
+    return AnnualReview.due_after(previous_date, under_five=_under_five(pupil, previous_date))

@@ -1,13 +1,439 @@
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""SEN register, pupil pages, the costed provision map and the statutory clocks (/pupils/)."""
 
-from pupils.models import Pupil
-from sendfund.schools.access import require_capability
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import ProtectedError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from pupils import clocks, forms, queries, services
+from pupils.models import (
+    AnnualReview,
+    AssessmentRequest,
+    Need,
+    Provision,
+    ProvisionAssignment,
+    Pupil,
+    StaffRate,
+    StaffRole,
+)
+from sendfund.schools.access import can, require_capability
+
+PER_PAGE = 50
+
+
+def _pupil(request: HttpRequest, public_id) -> Pupil:
+    return get_object_or_404(Pupil.objects.for_school(request.school), public_id=public_id)
+
+
+def _url_or_none(name: str) -> str | None:
+    """Import/export pages belong to another part of the app and may not exist yet."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _setup_state(school) -> dict:
+    """What a new SENCO has done so far: staff roles and rates, catalogue, assignments."""
+    return {
+        "has_roles": StaffRole.objects.for_school(school).exists(),
+        "has_catalogue": Provision.objects.for_school(school).exists(),
+    }
 
 
 @require_capability("pupils.view")
 def register(request: HttpRequest) -> HttpResponse:
-    pupils = Pupil.objects.for_school(request.school).on_roll().with_sen_status()
-    page = Paginator(pupils, 50).get_page(request.GET.get("page"))
-    return render(request, "pupils/register.html", {"page": page})
+    filter_form = forms.RegisterFilterForm(request.GET or None)
+    filters = filter_form.filters() if request.GET else {}
+    pupils = queries.register(request.school, filters=filters)
+    page = Paginator(pupils, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    return render(
+        request,
+        "pupils/register.html",
+        {
+            "page": page,
+            "filter_form": filter_form,
+            "filtered": any(v for k, v in filters.items() if k != "sort"),
+            "sort": filters.get("sort") or "name",
+            "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+            "year": queries.cost_year(),
+            "threshold": queries.high_needs_threshold(request.school, dt.date.today()),
+            "export_url": _url_or_none("pupil_imports:export_register"),
+            "upload_url": _url_or_none("pupil_imports:upload"),
+        },
+    )
+
+
+@require_capability("pupils.view")
+def detail(request: HttpRequest, public_id) -> HttpResponse:
+    today = dt.date.today()
+    pupil = get_object_or_404(
+        Pupil.objects.for_school(request.school).with_sen_status(today).with_primary_need(today),
+        public_id=public_id,
+    )
+    context = queries.pupil_page(request.school, pupil, today)
+    return render(
+        request,
+        "pupils/detail.html",
+        {"pupil": pupil, "today": today, **context, **_setup_state(request.school)},
+    )
+
+
+def _form_page(request, form, template: str, **context) -> HttpResponse:
+    return render(request, template, {"form": form, **context})
+
+
+@require_capability("pupils.edit")
+def pupil_add(request: HttpRequest) -> HttpResponse:
+    form = forms.PupilAddForm(request.POST or None, school=request.school)
+    if request.method == "POST" and form.is_valid():
+        pupil = form.save()
+        if pupil is not None:
+            messages.success(request, f"{pupil.full_name} added to the register.")
+            return redirect("pupils:detail", public_id=pupil.public_id)
+    return _form_page(request, form, "pupils/form.html", title="Add a pupil")
+
+
+@require_capability("pupils.edit")
+def pupil_edit(request: HttpRequest, public_id) -> HttpResponse:
+    pupil = _pupil(request, public_id)
+    form = forms.PupilForm(request.POST or None, instance=pupil, school=request.school)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"{pupil.full_name}'s details saved.")
+        return redirect("pupils:detail", public_id=pupil.public_id)
+    return _form_page(
+        request, form, "pupils/form.html", title=f"Edit {pupil.full_name}", pupil=pupil
+    )
+
+
+@require_capability("pupils.edit")
+def status_change(request: HttpRequest, public_id) -> HttpResponse:
+    pupil = _pupil(request, public_id)
+    form = forms.StatusForm(request.POST or None, school=request.school, pupil=pupil)
+    if request.method == "POST" and form.save() is not None:
+        messages.success(request, "SEN status recorded.")
+        return redirect("pupils:detail", public_id=pupil.public_id)
+    return _form_page(
+        request, form, "pupils/form.html", title=f"Change SEN status: {pupil}", pupil=pupil
+    )
+
+
+@require_capability("pupils.edit")
+def need_add(request: HttpRequest, public_id) -> HttpResponse:
+    pupil = _pupil(request, public_id)
+    form = forms.NeedForm(request.POST or None, school=request.school, pupil=pupil)
+    if request.method == "POST" and form.save() is not None:
+        messages.success(request, "Need recorded.")
+        return redirect("pupils:detail", public_id=pupil.public_id)
+    return _form_page(request, form, "pupils/form.html", title=f"Add a need: {pupil}", pupil=pupil)
+
+
+@require_capability("pupils.edit")
+def need_end(request: HttpRequest, public_id, rank: int) -> HttpResponse:
+    pupil = _pupil(request, public_id)
+    need = get_object_or_404(
+        Need.objects.for_school(request.school).current(), pupil=pupil, rank=rank
+    )
+    form = forms.EndForm(request.POST or None)
+    del form.fields["outcome"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.need_end(
+                school=request.school, need=need, end_date=form.cleaned_data["end_date"]
+            )
+        except ValidationError as exc:
+            forms._attach(form, exc)
+        else:
+            messages.success(request, f"{need.get_code_display()} ended.")
+            return redirect("pupils:detail", public_id=pupil.public_id)
+    title = f"End need: {need.get_code_display()} (rank {need.rank})"
+    return _form_page(request, form, "pupils/form.html", title=title, pupil=pupil)
+
+
+# --- Provision for a pupil ---------------------------------------------------------------
+
+
+def _assignment(request: HttpRequest, public_id) -> ProvisionAssignment:
+    return get_object_or_404(
+        ProvisionAssignment.objects.for_school(request.school).select_related("pupil"),
+        public_id=public_id,
+    )
+
+
+@require_capability("provision.edit")
+def assignment_add(request: HttpRequest, public_id) -> HttpResponse:
+    pupil = _pupil(request, public_id)
+    form = forms.AssignmentForm(request.POST or None, school=request.school, pupil=pupil)
+    if request.method == "POST" and form.is_valid():
+        form.instance.created_by = request.user
+        form.save()
+        messages.success(request, f"{form.instance.provision} added to {pupil}'s provision.")
+        return redirect("pupils:detail", public_id=pupil.public_id)
+    return _form_page(
+        request,
+        form,
+        "pupils/form.html",
+        title=f"Assign provision: {pupil}",
+        pupil=pupil,
+        **_setup_state(request.school),
+        needs_catalogue=True,
+    )
+
+
+@require_capability("provision.edit")
+def assignment_edit(request: HttpRequest, public_id) -> HttpResponse:
+    assignment = _assignment(request, public_id)
+    pupil = assignment.pupil
+    form = forms.AssignmentForm(
+        request.POST or None, instance=assignment, school=request.school, pupil=pupil
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Provision saved.")
+        return redirect("pupils:detail", public_id=pupil.public_id)
+    return _form_page(request, form, "pupils/form.html", title=f"Edit {assignment}", pupil=pupil)
+
+
+@require_capability("provision.edit")
+def assignment_end(request: HttpRequest, public_id) -> HttpResponse:
+    assignment = _assignment(request, public_id)
+    form = forms.EndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.provision_end(
+                school=request.school, assignment=assignment, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            forms._attach(form, exc)
+        else:
+            messages.success(request, f"{assignment.provision} ended.")
+            return redirect("pupils:detail", public_id=assignment.pupil.public_id)
+    return _form_page(
+        request, form, "pupils/form.html", title=f"End {assignment}", pupil=assignment.pupil
+    )
+
+
+# --- Statutory clocks ------------------------------------------------------------------------
+
+
+def _clock_form(request, form_class, instance, pupil, title: str, success: str):
+    form = form_class(request.POST or None, instance=instance, school=request.school, pupil=pupil)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, success)
+        return redirect("pupils:detail", public_id=pupil.public_id)
+    return _form_page(request, form, "pupils/form.html", title=title, pupil=pupil)
+
+
+@require_capability("provision.edit")
+def assessment_add(request: HttpRequest, public_id) -> HttpResponse:
+    pupil = _pupil(request, public_id)
+    title = f"EHC needs assessment request: {pupil}"
+    return _clock_form(request, forms.AssessmentForm, None, pupil, title, "Request recorded.")
+
+
+@require_capability("provision.edit")
+def assessment_edit(request: HttpRequest, public_id) -> HttpResponse:
+    req = get_object_or_404(
+        AssessmentRequest.objects.for_school(request.school).select_related("pupil"),
+        public_id=public_id,
+    )
+    title = f"EHC needs assessment request: {req.pupil}"
+    return _clock_form(request, forms.AssessmentForm, req, req.pupil, title, "Request saved.")
+
+
+@require_capability("provision.edit")
+def review_add(request: HttpRequest, public_id) -> HttpResponse:
+    pupil = _pupil(request, public_id)
+    title = f"Annual review: {pupil}"
+    return _clock_form(request, forms.ReviewForm, None, pupil, title, "Review recorded.")
+
+
+@require_capability("provision.edit")
+def review_edit(request: HttpRequest, public_id) -> HttpResponse:
+    review = get_object_or_404(
+        AnnualReview.objects.for_school(request.school).select_related("pupil"),
+        public_id=public_id,
+    )
+    title = f"Annual review: {review.pupil}"
+    return _clock_form(request, forms.ReviewForm, review, review.pupil, title, "Review saved.")
+
+
+@require_POST
+@require_capability("provision.edit")
+def clock_delete(request: HttpRequest, kind: str, public_id) -> HttpResponse:
+    model = {"assessment": AssessmentRequest, "review": AnnualReview}.get(kind)
+    if model is None:
+        raise PermissionDenied("Unknown record type.")
+    record = get_object_or_404(
+        model.objects.for_school(request.school).select_related("pupil"), public_id=public_id
+    )
+    record.delete()
+    messages.success(request, f"{record} deleted.")
+    return redirect("pupils:detail", public_id=record.pupil.public_id)
+
+
+@require_capability("pupils.view")
+def due(request: HttpRequest) -> HttpResponse:
+    today = dt.date.today()
+    items = clocks.due_list(school=request.school, today=today)
+    year = queries.cost_year(today)
+    timeliness = clocks.assessment_timeliness(school=request.school, period=year, today=today)
+    return render(
+        request,
+        "pupils/due.html",
+        {
+            "items": items,
+            "overdue_count": sum(1 for i in items if i.overdue),
+            "timeliness": timeliness,
+            "year": year,
+            "today": today,
+        },
+    )
+
+
+# --- Whole-school provision map, catalogue, staff roles and rates -------------------------
+
+
+@require_capability("pupils.view")
+def provision_map(request: HttpRequest) -> HttpResponse:
+    year = queries.cost_year()
+    context = queries.provision_map(request.school, year)
+    return render(
+        request,
+        "pupils/provision_map.html",
+        {**context, "year": year, **_setup_state(request.school)},
+    )
+
+
+@require_capability("pupils.view")
+def catalogue(request: HttpRequest) -> HttpResponse:
+    provisions = Provision.objects.for_school(request.school).select_related("staff_role")
+    return render(
+        request,
+        "pupils/catalogue.html",
+        {"provisions": provisions, **_setup_state(request.school)},
+    )
+
+
+@require_capability("provision.edit")
+def provision_edit(request: HttpRequest, public_id=None) -> HttpResponse:
+    instance = None
+    if public_id is not None:
+        instance = get_object_or_404(
+            Provision.objects.for_school(request.school), public_id=public_id
+        )
+    form = forms.ProvisionForm(request.POST or None, instance=instance, school=request.school)
+    if request.method == "POST" and form.is_valid():
+        provision = form.save()
+        messages.success(request, f"{provision} saved in the catalogue.")
+        return redirect("pupils:catalogue")
+    title = f"Edit {instance}" if instance else "Add a provision to the catalogue"
+    return _form_page(request, form, "pupils/form.html", title=title, back="pupils:catalogue")
+
+
+@require_POST
+@require_capability("provision.edit")
+def provision_delete(request: HttpRequest, public_id) -> HttpResponse:
+    provision = get_object_or_404(Provision.objects.for_school(request.school), public_id=public_id)
+    try:
+        provision.delete()
+    except ProtectedError:
+        messages.error(
+            request,
+            f"{provision} is on pupils' provision maps, so it stays in the catalogue: "
+            "untick “Active” to stop offering it.",
+        )
+    else:
+        messages.success(request, f"{provision} removed from the catalogue.")
+    return redirect("pupils:catalogue")
+
+
+@require_capability("pupils.view")
+def staff(request: HttpRequest) -> HttpResponse:
+    roles = StaffRole.objects.for_school(request.school)
+    rates = StaffRate.objects.for_school(request.school).select_related("staff_role")
+    may_set_basis = can(request, "provision.edit") or can(request, "school.manage")
+    basis_form = forms.CostingBasisForm(instance=request.school) if may_set_basis else None
+    return render(
+        request,
+        "pupils/staff.html",
+        {
+            "roles": roles,
+            "rates": rates,
+            "basis_form": basis_form,
+            "current_year": queries.cost_year(),
+        },
+    )
+
+
+@require_POST
+@require_capability("pupils.view")
+def costing_basis(request: HttpRequest) -> HttpResponse:
+    """The school's costing basis: the SENCO (provision.edit) or school managers may set it."""
+    if not (can(request, "provision.edit") or can(request, "school.manage")):
+        raise PermissionDenied("Your role cannot change the costing basis.")
+    form = forms.CostingBasisForm(request.POST, instance=request.school)
+    if form.is_valid():
+        form.save()
+        messages.success(
+            request,
+            f"Provision is now costed with {request.school.get_costing_basis_display().lower()}.",
+        )
+    else:
+        messages.error(request, "Costing basis: choose actual costs or the LA's standard rates.")
+    return redirect("pupils:staff")
+
+
+@require_capability("provision.edit")
+def staff_role_edit(request: HttpRequest, public_id=None) -> HttpResponse:
+    instance = None
+    if public_id is not None:
+        instance = get_object_or_404(
+            StaffRole.objects.for_school(request.school), public_id=public_id
+        )
+    form = forms.StaffRoleForm(request.POST or None, instance=instance, school=request.school)
+    if request.method == "POST" and form.is_valid():
+        role = form.save()
+        messages.success(request, f"{role} saved. Add its hourly rates for each year.")
+        return redirect("pupils:staff")
+    title = f"Edit {instance}" if instance else "Add a staff role"
+    return _form_page(request, form, "pupils/form.html", title=title, back="pupils:staff")
+
+
+@require_capability("provision.edit")
+def staff_rate_edit(request: HttpRequest, public_id, year: int | None = None) -> HttpResponse:
+    role = get_object_or_404(StaffRole.objects.for_school(request.school), public_id=public_id)
+    instance = None
+    if year is not None:
+        instance = get_object_or_404(
+            StaffRate.objects.for_school(request.school), staff_role=role, academic_year=year
+        )
+    initial = {"academic_year": queries.cost_year().start.year}
+    form = forms.StaffRateForm(
+        request.POST or None,
+        instance=instance,
+        initial=initial,
+        school=request.school,
+        staff_role=role,
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Rates for {role} saved.")
+        return redirect("pupils:staff")
+    title = f"Hourly rates: {role}"
+    return _form_page(request, form, "pupils/form.html", title=title, back="pupils:staff")

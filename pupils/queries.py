@@ -1,0 +1,184 @@
+"""Read-side queries for the register, pupil page and provision map: every figure is SQL.
+
+The per-pupil annual cost is the cost of the pupil's provision (planned, in place or ended)
+pro-rated by day over the academic year containing today, on the school's costing basis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from pupils.codes import NEED_AREA, BroadArea, year_group_order_case
+from pupils.models import (
+    AnnualReview,
+    AssessmentRequest,
+    Need,
+    ProvisionAssignment,
+    Pupil,
+    SenStatus,
+)
+from sendfund.lib.periods import Period, academic_year, academic_year_start
+from sendfund.schools.models import School
+
+ZERO = Decimal("0")
+MONEY = DecimalField(max_digits=18, decimal_places=6)
+
+# The high-needs threshold (DOMAIN.md section 1): the funding app owns it as dated data; this
+# is the fallback while no such data exists. £6,000 since 2013.
+DEFAULT_HIGH_NEEDS_THRESHOLD = Decimal("6000")
+
+
+def high_needs_threshold(school: School, on: dt.date) -> Decimal:
+    """The threshold in force on a date: the funding app's dated value if it has one."""
+    try:  # funding depends on pupils, so look it up lazily and fall back quietly.
+        from funding import thresholds  # type: ignore[attr-defined]
+    except ImportError:
+        return DEFAULT_HIGH_NEEDS_THRESHOLD
+    value = thresholds.high_needs_threshold(school=school, on=on)
+    return Decimal(value) if value is not None else DEFAULT_HIGH_NEEDS_THRESHOLD
+
+
+def cost_year(today: dt.date | None = None) -> Period:
+    return academic_year(academic_year_start(today or dt.date.today()))
+
+
+def assignments_in(school: School, year: Period) -> QuerySet:
+    """Assignments running on at least one day of `year`, with `annual_cost` and `period_cost`.
+
+    year_days is the year's own length so that a full leap year costs exactly the annual cost.
+    """
+    return (
+        ProvisionAssignment.objects.for_school(school)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=year.start), start_date__lte=year.end)
+        .with_period_cost(year, school.costing_basis, year_days=year.days)
+    )
+
+
+def pupil_cost_subquery(school: School, year: Period) -> Coalesce:
+    """Correlated subquery: the pupil's provision cost over `year` (0 without provision)."""
+    costs = (
+        assignments_in(school, year)
+        .filter(pupil=OuterRef("pk"))
+        .order_by()
+        .values("pupil")
+        .annotate(total=Sum("period_cost"))
+        .values("total")
+    )
+    return Coalesce(Subquery(costs, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+SORTS = {
+    "name": ("surname", "forename"),
+    "-name": ("-surname", "-forename"),
+    "year": ("year_order", "surname", "forename"),
+    "-year": ("-year_order", "surname", "forename"),
+    "status": ("sen_status", "surname", "forename"),
+    "-status": ("-sen_status", "surname", "forename"),
+    "cost": ("annual_cost", "surname", "forename"),
+    "-cost": ("-annual_cost", "surname", "forename"),
+}
+
+
+def register(school: School, *, filters: dict, today: dt.date | None = None) -> QuerySet:
+    """The register with `sen_status`, `primary_need` and `annual_cost`, filtered and sorted.
+
+    filters: status, need, area, year_group, q (name or UPN), include_left, sort.
+    """
+    today = today or dt.date.today()
+    qs = Pupil.objects.for_school(school)
+    if not filters.get("include_left"):
+        qs = qs.on_roll(today)
+    qs = qs.with_sen_status(today).with_primary_need(today)
+    qs = qs.annotate(
+        annual_cost=pupil_cost_subquery(school, cost_year(today)),
+        year_order=year_group_order_case(),
+    )
+    if filters.get("status"):
+        qs = qs.filter(sen_status=filters["status"])
+    if filters.get("need"):
+        open_need = Need.objects.filter(pupil=OuterRef("pk"), code=filters["need"]).open_on(today)
+        qs = qs.filter(Exists(open_need))
+    if filters.get("area"):
+        codes = [code for code, area in NEED_AREA.items() if area == filters["area"]]
+        qs = qs.filter(primary_need__in=codes)
+    if filters.get("year_group"):
+        qs = qs.filter(year_group=filters["year_group"])
+    if filters.get("q"):
+        words = filters["q"].split()
+        for word in words:
+            qs = qs.filter(
+                Q(forename__icontains=word) | Q(surname__icontains=word) | Q(upn__iexact=word)
+            )
+    return qs.order_by(*SORTS.get(filters.get("sort") or "name", SORTS["name"]))
+
+
+def provision_map(school: School, year: Period) -> dict:
+    """Whole-school provision map for a year, grouped by broad area and wave (three queries)."""
+    base = assignments_in(school, year).order_by()
+    sums = {
+        "pupil_count": Count("pupil", distinct=True),
+        "in_place_cost": Sum("period_cost", filter=~Q(status="planned"), default=ZERO),
+        "planned_cost": Sum("period_cost", filter=Q(status="planned"), default=ZERO),
+        "total_cost": Sum("period_cost", default=ZERO),
+    }
+    rows = list(
+        base.values("provision__public_id", "provision__name", "provision__area", "provision__wave")
+        .annotate(assignment_count=Count("pk"), **sums)
+        .order_by("provision__area", "provision__wave", "provision__name")
+    )
+    groups = list(
+        base.values("provision__area", "provision__wave")
+        .annotate(**sums)
+        .order_by("provision__area", "provision__wave")
+    )
+    totals = base.aggregate(**sums)
+    for group in groups:
+        group["area_label"] = BroadArea(group["provision__area"]).label
+        group["rows"] = [
+            r
+            for r in rows
+            if (r["provision__area"], r["provision__wave"])
+            == (group["provision__area"], group["provision__wave"])
+        ]
+    return {"groups": groups, "totals": totals}
+
+
+def pupil_page(school: School, pupil: Pupil, today: dt.date) -> dict:
+    """The pupil page's provision rows and cost against the threshold (constant queries)."""
+    year = cost_year(today)
+    in_year = assignments_in(school, year).filter(pupil=pupil)
+    rows = list(
+        in_year.select_related("provision", "provision__staff_role").order_by("-start_date")
+    )
+    total = in_year.aggregate(total=Sum("period_cost", default=ZERO))["total"]
+    threshold = high_needs_threshold(school, today)
+    return {
+        "year": year,
+        "assignments": rows,
+        "past_assignments": ProvisionAssignment.objects.for_school(school)
+        .filter(pupil=pupil, end_date__lt=year.start)
+        .select_related("provision"),
+        "total": total,
+        "threshold": threshold,
+        "over_threshold": total > threshold,
+        "excess": max(total - threshold, ZERO),
+        "headroom": max(threshold - total, ZERO),
+        "statuses": SenStatus.objects.for_school(school).filter(pupil=pupil),
+        "needs": Need.objects.for_school(school).filter(pupil=pupil),
+        "assessments": AssessmentRequest.objects.for_school(school).filter(pupil=pupil),
+        "reviews": AnnualReview.objects.for_school(school).filter(pupil=pupil),
+    }
