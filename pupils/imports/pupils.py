@@ -1,0 +1,315 @@
+"""The pupil register import (CSV from an MIS): validate every row, then write all or nothing.
+
+Rules kept here as in pupils/services.py (DOMAIN.md section 2): one open SEN status record; E or K
+needs a rank-1 need; NSA only with K; a changed status or need closes the old record the day
+before the new one starts. A record that started on the effective date itself is corrected in
+place (a same-day re-import after fixing the file), never left zero-length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pupils.codes import ON_REGISTER_CODES, NeedCode, SenProvision
+from pupils.imports.parsers import (
+    CellError,
+    FileError,
+    Table,
+    decode_text,
+    parse_bool,
+    parse_date,
+    parse_need,
+    parse_sen_provision,
+    parse_upn,
+    parse_year_group,
+    read_table,
+)
+from pupils.imports.report import Report
+from pupils.models import Need, Pupil, SenStatus
+from sendfund.schools.models import School
+
+ONE_DAY = dt.timedelta(days=1)
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "upn": ("unique pupil number", "pupil upn"),
+    "surname": ("legal surname", "last name", "family name"),
+    "forename": ("legal forename", "first name", "given name", "forenames"),
+    "date_of_birth": ("dob", "date of birth", "birth date", "birthdate"),
+    "year_group": ("nc year", "ncyear", "year", "nc year actual", "national curriculum year"),
+    "sen_provision": ("sen status", "sen provision", "sen", "sen stage", "senprovision"),
+    "primary_need": ("primary need", "sen need 1", "need 1", "primary sen need", "sen type 1"),
+    "secondary_need": ("secondary need", "sen need 2", "need 2", "secondary sen need"),
+    "pupil_premium": ("pp", "pupil premium", "pupil premium indicator", "pp indicator"),
+    "looked_after": ("lac", "cla", "in care", "looked after child", "child looked after"),
+}
+REQUIRED = ("surname", "forename", "date_of_birth", "year_group")
+TEMPLATE_HEADER = list(ALIASES)
+TEMPLATE_ROWS = [
+    ["A123456789012", "Lovelace", "Ada", "2016-12-10", "4", "K", "SLCN", "SEMH", "Y", "N"],
+    ["B234567890123", "Turing", "Alan", "23/06/2015", "5", "E", "ASD", "", "N", "Y"],
+    ["", "Seacole", "Mary", "2017-11-23", "3", "N", "", "", "N", "N"],
+]
+
+
+@dataclass
+class PupilRow:
+    row: int
+    upn: str
+    surname: str
+    forename: str
+    date_of_birth: dt.date
+    year_group: str
+    sen: str
+    needs: dict[int, str]  # rank -> code ("" when none)
+    pupil_premium: bool
+    looked_after: bool
+
+    @property
+    def name_key(self) -> tuple[str, str, dt.date]:
+        return (self.surname.lower(), self.forename.lower(), self.date_of_birth)
+
+    @property
+    def name(self) -> str:
+        return f"{self.forename} {self.surname}"
+
+
+def _parse_row(table: Table, number: int, raw: dict[str, str], report: Report, on: dt.date):
+    values: dict = {}
+    parsers = {
+        "upn": parse_upn,
+        "date_of_birth": parse_date,
+        "year_group": parse_year_group,
+        "sen_provision": parse_sen_provision,
+        "primary_need": parse_need,
+        "secondary_need": parse_need,
+        "pupil_premium": parse_bool,
+        "looked_after": parse_bool,
+    }
+    before = len(report.errors)
+    for column in ALIASES:
+        value = raw.get(column, "")
+        try:
+            values[column] = parsers[column](value) if column in parsers else value
+        except CellError as exc:
+            report.error(number, table.label(column), str(exc))
+    for column in ("surname", "forename"):
+        if not raw[column]:
+            report.error(number, table.label(column), "is empty.")
+        elif len(raw[column]) > 100:
+            report.error(number, table.label(column), "is longer than 100 characters.")
+    if len(report.errors) > before:
+        return None
+    if values["date_of_birth"] > on or values["date_of_birth"].year < 1990:
+        report.error(number, table.label("date_of_birth"), "is not a plausible date of birth.")
+        return None
+    sen, primary, secondary = (
+        values["sen_provision"],
+        values["primary_need"],
+        values["secondary_need"],
+    )
+    if sen in ON_REGISTER_CODES and not primary:
+        report.error(
+            number,
+            table.label("primary_need"),
+            f"an EHC plan (E) or SEN support (K) needs a primary need (SEN provision is {sen}).",
+        )
+    if sen == SenProvision.NO_SEN and (primary or secondary):
+        report.error(
+            number,
+            table.label("primary_need" if primary else "secondary_need"),
+            "a pupil with no SEN (N) has no needs: leave the needs empty or set E or K.",
+        )
+    for column, code in (("primary_need", primary), ("secondary_need", secondary)):
+        if code == NeedCode.NSA and sen != SenProvision.SEN_SUPPORT:
+            report.error(
+                number,
+                table.label(column),
+                f"NSA (no specialist assessment) is valid only with SEN support (K), not {sen}.",
+            )
+    if secondary and not primary:
+        report.error(number, table.label("secondary_need"), "is given without a primary need.")
+    if secondary and secondary == primary:
+        report.error(number, table.label("secondary_need"), "is the same as the primary need.")
+    if len(report.errors) > before:
+        return None
+    return PupilRow(
+        row=number,
+        upn=values["upn"],
+        surname=raw["surname"],
+        forename=raw["forename"],
+        date_of_birth=values["date_of_birth"],
+        year_group=values["year_group"],
+        sen=sen,
+        needs={1: primary, 2: secondary},
+        pupil_premium=values["pupil_premium"],
+        looked_after=values["looked_after"],
+    )
+
+
+class _Register:
+    """The school's pupils, open statuses and open needs, loaded in three queries."""
+
+    def __init__(self, school: School):
+        pupils = list(Pupil.objects.for_school(school))
+        self.by_upn = {p.upn: p for p in pupils if p.upn}
+        self.by_name: dict[tuple, list[Pupil]] = {}
+        for p in pupils:
+            key = (p.surname.lower(), p.forename.lower(), p.date_of_birth)
+            self.by_name.setdefault(key, []).append(p)
+        self.status = {
+            s.pupil_id: s for s in SenStatus.objects.for_school(school).filter(end_date=None)
+        }
+        self.needs = {
+            (n.pupil_id, n.rank): n
+            for n in Need.objects.for_school(school).filter(end_date=None, rank__in=[1, 2])
+        }
+
+    def match(self, row: PupilRow) -> list[Pupil]:
+        if row.upn and row.upn in self.by_upn:
+            return [self.by_upn[row.upn]]
+        return [p for p in self.by_name.get(row.name_key, []) if not p.upn or not row.upn]
+
+
+FIELDS = (
+    "upn",
+    "surname",
+    "forename",
+    "date_of_birth",
+    "year_group",
+    "pupil_premium",
+    "looked_after",
+)
+
+
+def _field_changes(pupil: Pupil, row: PupilRow) -> dict:
+    changes = {}
+    for name in FIELDS:
+        new = getattr(row, name)
+        if name == "upn" and not new:
+            continue  # a file without UPNs never erases one
+        if getattr(pupil, name) != new:
+            changes[name] = new
+    return changes
+
+
+def _replace(model, record, code: str | None, on: dt.date, create: dict) -> None:
+    """Close `record` the day before `on` and open `code` from `on` (same-day: correct in place)."""
+    if record is not None and record.start_date >= on:
+        if code:
+            model.objects.filter(pk=record.pk).update(code=code)
+        else:
+            model.objects.filter(pk=record.pk).delete()
+        return
+    if record is not None:
+        model.objects.filter(pk=record.pk).update(end_date=on - ONE_DAY)
+    if code:
+        model.objects.create(code=code, start_date=on, **create)
+
+
+def _plan_new(school: School, row: PupilRow, on: dt.date, report: Report) -> None:
+    def write() -> None:
+        pupil = Pupil.objects.create(
+            school=school,
+            upn=row.upn,
+            surname=row.surname,
+            forename=row.forename,
+            date_of_birth=row.date_of_birth,
+            year_group=row.year_group,
+            pupil_premium=row.pupil_premium,
+            looked_after=row.looked_after,
+        )
+        for rank, code in row.needs.items():
+            if code:
+                Need.objects.create(school=school, pupil=pupil, code=code, rank=rank, start_date=on)
+        SenStatus.objects.create(school=school, pupil=pupil, code=row.sen, start_date=on)
+
+    needs = ", ".join(c for c in row.needs.values() if c)
+    report.create(row.row, f"pupil {row.name} ({row.sen}{': ' + needs if needs else ''})", write)
+
+
+def _plan_existing(
+    school: School, pupil: Pupil, row: PupilRow, reg: _Register, on: dt.date, table, report
+) -> None:
+    fields = _field_changes(pupil, row)
+    status = reg.status.get(pupil.pk)
+    current_code = status.code if status else SenProvision.NO_SEN
+    status_change = row.sen != current_code
+    need_changes = {}
+    for rank, code in row.needs.items():
+        open_need = reg.needs.get((pupil.pk, rank))
+        if (open_need.code if open_need else "") != code:
+            need_changes[rank] = (open_need, code)
+    late = [status] if status_change else []
+    late += [n for n, _ in need_changes.values()]
+    for record in late:
+        if record is not None and record.start_date > on:
+            column = "sen_provision" if isinstance(record, SenStatus) else "primary_need"
+            report.error(
+                row.row,
+                table.label(column),
+                f"the current record started on {record.start_date:%d/%m/%Y}, after the "
+                f"effective date {on:%d/%m/%Y}: import with a later date.",
+            )
+            return
+    if not (fields or status_change or need_changes):
+        report.unchanged += 1
+        return
+
+    def write() -> None:
+        if fields:
+            Pupil.objects.filter(pk=pupil.pk).update(**fields)
+        for rank, (open_need, code) in need_changes.items():
+            _replace(Need, open_need, code, on, {"school": school, "pupil": pupil, "rank": rank})
+        if status_change:
+            _replace(SenStatus, status, row.sen, on, {"school": school, "pupil": pupil})
+
+    parts = [f"{name.replace('_', ' ')} → {value}" for name, value in fields.items()]
+    if status_change:
+        parts.append(f"SEN status {current_code} → {row.sen}")
+    for rank, (open_need, code) in need_changes.items():
+        label = "primary need" if rank == 1 else "secondary need"
+        parts.append(f"{label} {open_need.code if open_need else 'none'} → {code or 'none'}")
+    report.update(row.row, f"{pupil.full_name}: {'; '.join(parts)}", write)
+
+
+def import_pupils(
+    *, school: School, data: bytes, on: dt.date | None = None, dry_run: bool = False
+) -> Report:
+    """Validate every row of a pupil CSV; unless `dry_run`, write all of it or nothing."""
+    on = on or dt.date.today()
+    report = Report("pupils")
+    try:
+        table = read_table(decode_text(data), aliases=ALIASES, required=REQUIRED)
+    except FileError as exc:
+        report.file_error = str(exc)
+        return report
+    if table.ignored:
+        report.notes.append(f"Columns ignored: {', '.join(table.ignored)}.")
+    rows = [_parse_row(table, n, raw, report, on) for n, raw in table.rows]
+    reg = _Register(school)
+    seen: dict[object, int] = {}
+    for row in rows:
+        if row is None:
+            continue
+        key = row.upn or row.name_key
+        if key in seen:
+            column = "upn" if row.upn else "surname"
+            report.error(row.row, table.label(column), f"repeats the pupil on row {seen[key]}.")
+            continue
+        seen[key] = row.row
+        matches = reg.match(row)
+        if len(matches) > 1:
+            report.error(
+                row.row,
+                table.label("upn"),
+                f"{len(matches)} pupils are called {row.name} with this date of birth: "
+                "add their UPN to tell them apart.",
+            )
+        elif matches:
+            _plan_existing(school, matches[0], row, reg, on, table, report)
+        else:
+            _plan_new(school, row, on, report)
+    if not dry_run:
+        report.apply()
+    return report
