@@ -1,0 +1,171 @@
+"""Validation through the forms: every refusal names the field it is about."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from pupils.forms import AssignmentForm, NeedForm, ProvisionForm, PupilAddForm, StatusForm
+from pupils.models import Pupil, SenStatus
+from tests.factories import (
+    NeedFactory,
+    ProvisionFactory,
+    PupilFactory,
+    SenStatusFactory,
+    StaffRoleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+VALID = {
+    "forename": "Ada",
+    "surname": "Lovelace",
+    "upn": "a123456789012",
+    "date_of_birth": "10/12/2015",
+    "year_group": "5",
+    "on_roll_date": "2022-09-01",
+    "sen_code": "K",
+    "primary_need": "SLCN",
+    "start_date": "2026-09-01",
+}
+
+
+def _add(school, **changes):
+    return PupilAddForm({**VALID, **changes}, school=school)
+
+
+def test_a_valid_pupil_is_saved_with_status_and_need_and_an_upper_case_upn(school):
+    form = _add(school)
+    assert form.is_valid(), form.errors
+    pupil = form.save()
+    assert pupil.upn == "A123456789012"
+    assert pupil.date_of_birth == dt.date(2015, 12, 10)
+    assert SenStatus.objects.get(pupil=pupil).code == "K"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("upn", "A12345", "UPN"),
+        ("upn", "1234567890123", "UPN"),
+        ("date_of_birth", "31/02/2015", "Date of birth"),
+        ("date_of_birth", "yesterday", "Date of birth"),
+        ("on_roll_date", "2022-13-01", "On roll date"),
+        ("year_group", "15", "Year group"),
+        ("year_group", "Y5", "Year group"),
+    ],
+)
+def test_malformed_input_is_rejected_with_a_message_naming_the_field(school, field, value, words):
+    form = _add(school, **{field: value})
+    assert not form.is_valid()
+    assert words in " ".join(form.errors[field])
+    assert not Pupil.objects.exists()
+
+
+def test_a_upn_used_by_another_pupil_in_the_school_is_rejected(school, other_school):
+    PupilFactory(school=other_school, upn="A123456789012")
+    assert _add(school).is_valid()  # another school's pupil may share it
+    PupilFactory(school=school, upn="A123456789012")
+    form = _add(school)
+    assert not form.is_valid()
+    assert "already has this UPN" in form.errors["upn"][0]
+
+
+def test_nsa_with_an_ehc_plan_is_rejected_by_the_add_form(school):
+    form = _add(school, sen_code="E", primary_need="NSA")
+    assert not form.is_valid()
+    assert "NSA" in form.errors["primary_need"][0]
+    assert not Pupil.objects.exists()
+
+
+def test_sen_support_without_a_primary_need_is_rejected_by_the_add_form(school):
+    form = _add(school, sen_code="K", primary_need="")
+    assert not form.is_valid()
+    assert "Primary need" in form.errors["primary_need"][0]
+
+
+def test_an_ehc_plan_without_a_rank_1_need_is_rejected_by_the_status_form(school):
+    pupil = PupilFactory(school=school)
+    SenStatusFactory(pupil=pupil, code="N", start_date=dt.date(2024, 9, 1))
+    form = StatusForm({"code": "E", "start_date": "2026-01-05"}, school=school, pupil=pupil)
+    assert form.save() is None
+    assert "primary need" in form.errors["primary_need"][0]
+    assert SenStatus.objects.get(pupil=pupil, end_date__isnull=True).code == "N"
+
+
+def test_nsa_is_rejected_by_the_need_form_for_a_pupil_with_an_ehc_plan(school):
+    pupil = PupilFactory(school=school)
+    SenStatusFactory(pupil=pupil, code="E", start_date=dt.date(2024, 9, 1))
+    NeedFactory(pupil=pupil, code="ASD", rank=1)
+    form = NeedForm(
+        {"code": "NSA", "rank": 2, "start_date": "2026-01-05"}, school=school, pupil=pupil
+    )
+    assert form.save() is None
+    assert "NSA" in form.errors["code"][0]
+
+
+def test_an_overlapping_status_record_is_rejected_by_the_status_form(school):
+    pupil = PupilFactory(school=school)
+    SenStatusFactory(pupil=pupil, code="K", start_date=dt.date(2025, 9, 1))
+    NeedFactory(pupil=pupil, code="SLCN", rank=1, start_date=dt.date(2025, 9, 1))
+    form = StatusForm(
+        {"code": "E", "start_date": "2025-06-01", "primary_need": "ASD"},
+        school=school,
+        pupil=pupil,
+    )
+    assert form.save() is None
+    assert "overlap" in form.errors["start_date"][0]
+    assert SenStatus.objects.filter(pupil=pupil).count() == 1
+
+
+def test_a_provision_needs_a_staff_role_or_a_service_cost(school):
+    form = ProvisionForm(
+        {
+            "name": "Speech therapy",
+            "area": "CI",
+            "wave": 3,
+            "default_hours_per_week": "1",
+            "default_group_size": 1,
+            "default_weeks": 38,
+            "resource_cost_per_pupil": "0",
+        },
+        school=school,
+    )
+    assert not form.is_valid()
+    assert "Bought-in service cost" in form.errors["service_annual_cost"][0]
+
+
+def test_the_provision_form_offers_only_this_schools_staff_roles(school, other_school):
+    StaffRoleFactory(school=school, name="TA")
+    StaffRoleFactory(school=other_school, name="HLTA")
+    form = ProvisionForm(school=school)
+    assert [r.name for r in form.fields["staff_role"].queryset] == ["TA"]
+
+
+def test_an_assignment_takes_the_catalogue_defaults_and_rejects_an_end_before_start(school):
+    pupil = PupilFactory(school=school)
+    provision = ProvisionFactory(
+        school=school, default_hours_per_week=Decimal("1.50"), default_group_size=4
+    )
+    data = {"provision": provision.pk, "status": "in_place", "start_date": "2026-01-05"}
+    form = AssignmentForm(data, school=school, pupil=pupil)
+    assert form.is_valid(), form.errors
+    row = form.save()
+    assert (row.hours_per_week, row.group_size, row.weeks) == (Decimal("1.50"), 4, 38)
+    bad = AssignmentForm(
+        {**data, "end_date": "2025-12-01", "status": "ended"}, school=school, pupil=pupil
+    )
+    assert not bad.is_valid()
+    assert "End date" in bad.errors["end_date"][0]
+
+
+def test_an_assignment_cannot_use_another_schools_provision(school, other_school):
+    pupil = PupilFactory(school=school)
+    foreign = ProvisionFactory(school=other_school)
+    form = AssignmentForm(
+        {"provision": foreign.pk, "status": "planned", "start_date": "2026-01-05"},
+        school=school,
+        pupil=pupil,
+    )
+    assert not form.is_valid()
+    assert "Provision" in form.errors["provision"][0]

@@ -1,0 +1,224 @@
+"""Register, pupil page, provision map and edit journeys through the web."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from pupils.models import Need, ProvisionAssignment, Pupil, SenStatus, StaffRate
+from tests.factories import (
+    NeedFactory,
+    ProvisionAssignmentFactory,
+    ProvisionFactory,
+    PupilFactory,
+    SenStatusFactory,
+    StaffRateFactory,
+    StaffRoleFactory,
+)
+from tests.pupils.factories import AnnualReviewFactory, AssessmentRequestFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+YEAR_START = dt.date(TODAY.year if TODAY.month >= 9 else TODAY.year - 1, 9, 1)
+
+
+def _add_pupils(school, count: int) -> None:
+    role = StaffRoleFactory(school=school, name="Teaching assistant")
+    if not StaffRate.objects.filter(staff_role=role).exists():
+        StaffRateFactory(staff_role=role, academic_year=YEAR_START.year)
+    provision = ProvisionFactory(school=school, staff_role=role)
+    for _ in range(count):
+        pupil = PupilFactory(school=school)
+        SenStatusFactory(pupil=pupil, code="K", start_date=YEAR_START)
+        NeedFactory(pupil=pupil, code="SLCN", start_date=YEAR_START)
+        ProvisionAssignmentFactory(pupil=pupil, provision=provision, start_date=YEAR_START)
+        AssessmentRequestFactory(pupil=pupil, received_date=YEAR_START)
+        AnnualReviewFactory(pupil=pupil, due_date=TODAY)
+
+
+def _queries(client, url) -> int:
+    client.get(url)  # the first request of a session also loads and saves the session
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize(
+    "name", ["pupils:register", "pupils:provision_map", "pupils:due", "pupils:catalogue"]
+)
+def test_list_pages_use_the_same_number_of_queries_for_3_and_30_pupils(senco_client, school, name):
+    url = reverse(name)
+    _add_pupils(school, 3)
+    small = _queries(senco_client, url)
+    _add_pupils(school, 27)
+    assert _queries(senco_client, url) == small
+
+
+def test_the_pupil_page_query_count_does_not_grow_with_provision(senco_client, school):
+    pupil = PupilFactory(school=school)
+    url = reverse("pupils:detail", kwargs={"public_id": pupil.public_id})
+    ProvisionAssignmentFactory(pupil=pupil, start_date=YEAR_START)
+    small = _queries(senco_client, url)
+    for _ in range(10):
+        ProvisionAssignmentFactory(pupil=pupil, start_date=YEAR_START)
+        NeedFactory(pupil=pupil, rank=3 + _, code="PD")
+    assert _queries(senco_client, url) == small
+
+
+def test_the_register_filters_searches_and_sorts(senco_client, school):
+    ada = PupilFactory(school=school, forename="Ada", surname="Byron", upn="A111111111111")
+    SenStatusFactory(pupil=ada, code="E", start_date=YEAR_START)
+    NeedFactory(pupil=ada, code="ASD", start_date=YEAR_START)
+    bob = PupilFactory(school=school, forename="Bob", surname="Adams", year_group="6")
+    SenStatusFactory(pupil=bob, code="K", start_date=YEAR_START)
+    NeedFactory(pupil=bob, code="MLD", start_date=YEAR_START)
+    PupilFactory(school=school, forename="Cy", surname="Left", left_date=YEAR_START)
+
+    def names(**params):
+        response = senco_client.get(reverse("pupils:register"), params)
+        return [p.forename for p in response.context["page"]]
+
+    assert names() == ["Bob", "Ada"]
+    assert names(sort="-name") == ["Ada", "Bob"]
+    assert names(status="E") == ["Ada"]
+    assert names(need="MLD") == ["Bob"]
+    assert names(area="CI") == ["Ada"]
+    assert names(year_group="6") == ["Bob"]
+    assert names(q="byr") == ["Ada"]
+    assert names(q="a111111111111") == ["Ada"]
+    assert names(include_left="on") == ["Bob", "Ada", "Cy"]
+    assert names(status="bogus") == ["Bob", "Ada"]  # a bad filter is ignored, never a 500
+
+
+def test_the_register_paginates_50_a_page(senco_client, school):
+    PupilFactory.create_batch(55, school=school)
+    response = senco_client.get(reverse("pupils:register"), {"page": 2})
+    assert len(response.context["page"].object_list) == 5
+    assert "Page 2 of 2" in response.content.decode()
+
+
+def test_an_empty_register_tells_the_senco_what_to_do_first(senco_client):
+    body = senco_client.get(reverse("pupils:register")).content.decode()
+    assert "The register is empty" in body
+    body = senco_client.get(reverse("pupils:provision_map")).content.decode()
+    assert "Add staff roles and their hourly rates" in body
+
+
+@pytest.mark.parametrize("who", ["senco_client", "head_client"])
+def test_senco_and_head_add_a_pupil_then_a_need_and_provision(request, school, who):
+    client = request.getfixturevalue(who)
+    response = client.post(
+        reverse("pupils:add"),
+        {
+            "forename": "Ada",
+            "surname": "Lovelace",
+            "date_of_birth": "2016-03-14",
+            "year_group": "4",
+            "sen_code": "K",
+            "primary_need": "SLCN",
+            "start_date": YEAR_START.isoformat(),
+        },
+    )
+    pupil = Pupil.objects.get(school=school, surname="Lovelace")
+    assert response.status_code == 302
+    client.post(
+        reverse("pupils:need_add", kwargs={"public_id": pupil.public_id}),
+        {"code": "SEMH", "rank": 2, "start_date": YEAR_START.isoformat()},
+    )
+    assert list(Need.objects.filter(pupil=pupil).values_list("code", flat=True)) == [
+        "SLCN",
+        "SEMH",
+    ]
+    role = StaffRoleFactory(school=school)
+    StaffRateFactory(
+        staff_role=role, academic_year=YEAR_START.year, actual_hourly_rate=Decimal("20.00")
+    )
+    provision = ProvisionFactory(school=school, staff_role=role)
+    client.post(
+        reverse("pupils:assignment_add", kwargs={"public_id": pupil.public_id}),
+        {
+            "provision": provision.pk,
+            "status": "in_place",
+            "start_date": YEAR_START.isoformat(),
+            "hours_per_week": "5",
+            "weeks": "38",
+        },
+    )
+    page = client.get(reverse("pupils:detail", kwargs={"public_id": pupil.public_id}))
+    assert page.context["total"].quantize(Decimal("0.01")) == Decimal("3800.00")  # 20x5x38
+    assert "£3,800.00" in page.content.decode()
+
+
+def test_a_governor_cannot_open_the_register_or_a_pupil(governor_client, school):
+    pupil = PupilFactory(school=school)
+    assert governor_client.get(reverse("pupils:register")).status_code == 403
+    url = reverse("pupils:detail", kwargs={"public_id": pupil.public_id})
+    assert governor_client.get(url).status_code == 403
+
+
+def test_another_schools_pupil_is_not_found(head_client, other_school):
+    pupil = PupilFactory(school=other_school)
+    url = reverse("pupils:status", kwargs={"public_id": pupil.public_id})
+    response = head_client.post(url, {"code": "N", "start_date": "2026-01-05"})
+    assert response.status_code == 404
+    assert not SenStatus.objects.filter(pupil=pupil).exists()
+
+
+def test_a_rejected_status_change_shows_the_reason_and_writes_nothing(senco_client, school):
+    pupil = PupilFactory(school=school)
+    SenStatusFactory(pupil=pupil, code="N", start_date=YEAR_START)
+    url = reverse("pupils:status", kwargs={"public_id": pupil.public_id})
+    response = senco_client.post(url, {"code": "E", "start_date": TODAY.isoformat()})
+    assert response.status_code == 200
+    assert "needs a primary need" in response.content.decode()
+    assert SenStatus.objects.filter(pupil=pupil).count() == 1
+
+
+def test_ending_provision_keeps_it_on_the_map_for_the_days_it_ran(senco_client, school):
+    row = ProvisionAssignmentFactory(pupil__school=school, start_date=YEAR_START)
+    url = reverse("pupils:assignment_end", kwargs={"public_id": row.public_id})
+    senco_client.post(url, {"end_date": YEAR_START.isoformat(), "outcome": "Targets met"})
+    row.refresh_from_db()
+    assert (row.status, row.end_date, row.outcome) == ("ended", YEAR_START, "Targets met")
+    assert ProvisionAssignment.objects.filter(pk=row.pk).exists()
+
+
+def test_a_used_provision_is_kept_in_the_catalogue_with_a_message(senco_client, school):
+    row = ProvisionAssignmentFactory(pupil__school=school)
+    url = reverse("pupils:provision_delete", kwargs={"public_id": row.provision.public_id})
+    response = senco_client.post(url, follow=True)
+    assert "stays in the catalogue" in response.content.decode()
+
+
+def test_the_costing_basis_is_set_on_the_staff_page(senco_client, school_admin_client, school):
+    senco_client.post(reverse("pupils:costing_basis"), {"costing_basis": "la_standard"})
+    school.refresh_from_db()
+    assert school.costing_basis == "la_standard"
+    school_admin_client.post(reverse("pupils:costing_basis"), {"costing_basis": "actual"})
+    school.refresh_from_db()
+    assert school.costing_basis == "actual"
+
+
+def test_a_review_due_date_defaults_to_12_months_or_6_for_an_under_five(senco_client, school):
+    older = PupilFactory(school=school, date_of_birth=dt.date(2016, 1, 1))
+    young = PupilFactory(school=school, date_of_birth=dt.date(2022, 6, 1), year_group="N2")
+    for pupil in (older, young):
+        senco_client.post(
+            reverse("pupils:review_add", kwargs={"public_id": pupil.public_id}),
+            {"previous_date": "2025-10-15"},
+        )
+    assert older.annual_reviews.get().due_date == dt.date(2026, 10, 15)
+    assert young.annual_reviews.get().due_date == dt.date(2026, 4, 15)
+
+
+def test_the_home_panel_counts_the_register_for_the_senco_only(
+    senco_client, governor_client, school
+):
+    _add_pupils(school, 2)
+    body = senco_client.get(reverse("home")).content.decode()
+    assert "2</strong> on SEN support" in body
+    assert "SEN register" not in governor_client.get(reverse("home")).content.decode()
