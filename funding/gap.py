@@ -394,3 +394,73 @@ def project_next_year(*, school: School, today: dt.date) -> Projection:
         sen_now=counts["now"],
         sen_year_ago=counts["before"],
     )
+
+
+@dataclass(frozen=True)
+class Headline:
+    period: Period
+    need: Decimal
+    funding: Decimal
+
+    @property
+    def gap(self) -> Decimal:
+        return self.need - self.funding
+
+    @property
+    def covered_pct(self) -> Decimal | None:
+        return self.funding / self.need * 100 if self.need else None
+
+
+def headline_series(*, school: School, periods: list[Period]) -> list[Headline]:
+    """Need and funding only, for many periods at once: one query per academic year touched
+    (rates are per academic year) plus one for funding. Same formulas as compute_gap."""
+    if not periods:
+        return []
+    need: dict[Period, Decimal] = {}
+    by_year: dict[int, list[Period]] = {}
+    for p in periods:
+        by_year.setdefault(academic_year_start(p.start), []).append(p)
+    for year, group in by_year.items():
+        start, end = min(p.start for p in group), max(p.end for p in group)
+        qs = (
+            ProvisionAssignment.objects.for_school(school)
+            .filter(start_date__lte=end)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+            .with_annual_cost(year, school.costing_basis)
+        )
+        sums = {
+            f"p{i}": Sum(
+                ExpressionWrapper(
+                    F("annual_cost")
+                    * overlap_days("start_date", "end_date", p.start, p.end)
+                    / Value(Decimal(YEAR_DAYS)),
+                    output_field=MONEY,
+                ),
+                filter=Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gte=p.start),
+                default=ZERO,
+                output_field=MONEY,
+            )
+            for i, p in enumerate(group)
+        }
+        result = qs.aggregate(**sums)
+        need.update({p: result[f"p{i}"] for i, p in enumerate(group)})
+    start, end = min(p.start for p in periods), max(p.end for p in periods)
+    days = DaysBetween(F("period_end"), F("period_start")) + Value(1)
+    funding_sums = {
+        f"p{i}": Sum(
+            ExpressionWrapper(
+                F("amount") * overlap_days("period_start", "period_end", p.start, p.end) / days,
+                output_field=MONEY,
+            ),
+            default=ZERO,
+            output_field=MONEY,
+        )
+        for i, p in enumerate(periods)
+    }
+    funding = (
+        FundingSource.objects.for_school(school)
+        .counted()
+        .overlapping(start, end)
+        .aggregate(**funding_sums)
+    )
+    return [Headline(p, need[p], funding[f"p{i}"]) for i, p in enumerate(periods)]

@@ -7,9 +7,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from funding.gap import compute_gap, project_next_year, pupil_threshold_rows, trend
+from funding.gap import (
+    compute_gap,
+    headline_series,
+    project_next_year,
+    pupil_threshold_rows,
+    trend,
+)
 from sendfund.lib.money import to_pennies
-from sendfund.lib.periods import Period, financial_year, term
+from sendfund.lib.periods import Period, financial_year, term, terms_back
 from tests.factories import FundingSourceFactory, PupilFactory
 from tests.funding.factories import TopUpFactory, pupil_with_provision
 
@@ -256,3 +262,21 @@ def test_the_projection_costs_current_provision_for_next_year_and_scales_by_regi
     assert projection.need == Decimal("14600")
     assert projection.funding == Decimal("5000")
     assert projection.gap == Decimal("9600")
+
+
+def test_headline_series_matches_compute_gap_for_every_term(school):
+    pupil_with_provision(school, annual_cost=Decimal("7300"))
+    pupil_with_provision(school, annual_cost=Decimal("2000"), start=dt.date(2025, 1, 15))
+    FundingSourceFactory(school=school, amount=Decimal("36500.00"))
+    periods = [term(y, n) for y, n in terms_back(dt.date(2025, 6, 1), 7)]
+
+    series = headline_series(school=school, periods=periods)
+
+    for row, period in zip(series, periods, strict=True):
+        gap = compute_gap(school=school, period=period)
+        assert (row.period, row.need, row.funding, row.gap) == (
+            period,
+            gap.need,
+            gap.funding,
+            gap.gap,
+        )

@@ -1,0 +1,55 @@
+"""The funding panel on the home pages."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from funding import dashboard as dash
+from tests.factories import FundingSourceFactory
+from tests.funding.factories import pupil_with_provision
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    monkeypatch.setattr(dash, "today", lambda: dt.date(2025, 11, 10))
+
+
+def test_the_head_sees_this_terms_gap_on_the_home_page(head_client, school):
+    pupil_with_provision(school, annual_cost=Decimal("7300"))  # 2,440 in autumn 2025
+    FundingSourceFactory(
+        school=school,
+        amount=Decimal("3650.00"),
+        period_start=dt.date(2025, 4, 1),
+        period_end=dt.date(2026, 3, 31),
+    )
+
+    response = head_client.get("/")
+
+    assert response.context["funding_headline"].gap == Decimal("1220")
+    html = response.content.decode()
+    assert "Funding gap, Autumn 2025/26" in html
+    assert "£1,220 shortfall" in html
+
+
+def test_governors_see_the_panel_and_admins_do_not(governor_client, school_admin_client, school):
+    assert "Funding gap, Autumn" in governor_client.get("/").content.decode()
+    assert "funding_headline" not in school_admin_client.get("/").context
+
+
+def test_the_panel_adds_a_constant_number_of_queries(head_client, school):
+    pupil_with_provision(school, annual_cost=Decimal("7300"))
+    head_client.get("/")
+    with CaptureQueriesContext(connection) as small:
+        head_client.get("/")
+    for _ in range(10):
+        pupil_with_provision(school, annual_cost=Decimal("5000"))
+    with CaptureQueriesContext(connection) as large:
+        head_client.get("/")
+    funding = [q for q in large.captured_queries if "funding_fundingsource" in q["sql"]]
+    assert len(funding) == 1
+    assert len(large.captured_queries) == len(small.captured_queries)

@@ -1,0 +1,210 @@
+"""The head's dashboard, the pupil-level threshold list and their CSV downloads."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from funding import dashboard as dash
+from tests.factories import FundingSourceFactory, ProvisionAssignmentFactory
+from tests.funding.factories import TopUpFactory, pupil_with_provision
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2025, 11, 10)  # autumn term 2025/26
+URL = "/funding/"
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    monkeypatch.setattr(dash, "today", lambda: TODAY)
+
+
+def _world(school, pupils: int, extra_rows: int = 0):
+    for i in range(pupils):
+        pupil = pupil_with_provision(
+            school,
+            annual_cost=Decimal(4000 + 1000 * (i % 5)),
+            sen="E" if i % 2 else "K",
+            need=("ASD", "SLCN", "SEMH")[i % 3],
+            year_group=str(1 + i % 6),
+        )
+        for _ in range(extra_rows):
+            ProvisionAssignmentFactory(pupil=pupil, start_date=dt.date(2025, 9, 1))
+        if i % 3 == 0:
+            TopUpFactory(
+                school=school,
+                pupil=pupil,
+                period_start=dt.date(2025, 4, 1),
+                period_end=dt.date(2026, 3, 31),
+            )
+    FundingSourceFactory(
+        school=school,
+        amount=Decimal("40000.00"),
+        period_start=dt.date(2025, 4, 1),
+        period_end=dt.date(2026, 3, 31),
+    )
+
+
+def test_the_head_sees_the_headline_figures_for_this_term(head_client, school):
+    # 7,300 a year from before the term: 7,300 x 122/365 = 2,440 in autumn 2025.
+    pupil_with_provision(school, annual_cost=Decimal("7300"))
+    FundingSourceFactory(
+        school=school,
+        amount=Decimal("3650.00"),
+        period_start=dt.date(2025, 4, 1),
+        period_end=dt.date(2026, 3, 31),
+    )
+
+    response = head_client.get(URL)
+
+    assert response.status_code == 200
+    gap = response.context["gap"]
+    assert gap.period.label == "Autumn 2025/26"
+    assert gap.need == Decimal("2440")
+    assert gap.funding == Decimal("1220")  # 3,650 x 122/365
+    assert gap.gap == Decimal("1220")
+    html = response.content.decode()
+    assert "£2,440" in html and "£1,220" in html
+    assert "Autumn 2025/26" in html
+    assert "<svg" in html and 'role="img"' in html
+
+
+def test_an_empty_school_gets_zeros_and_a_next_step(head_client, school):
+    response = head_client.get(URL)
+
+    assert response.status_code == 200
+    assert response.context["gap"].need == Decimal("0")
+    assert "No provision and no funding fall in this period" in response.content.decode()
+
+
+def test_choosing_last_academic_year_changes_the_period(head_client, school):
+    pupil_with_provision(school, annual_cost=Decimal("3650"))
+
+    response = head_client.get(URL, {"period": "ay:2024"})
+
+    gap = response.context["gap"]
+    assert (gap.period.start, gap.period.end) == (dt.date(2024, 9, 1), dt.date(2025, 8, 31))
+    assert gap.need == Decimal("3650")
+
+
+def test_a_custom_period_ending_before_it_starts_is_refused_with_a_message(head_client, school):
+    response = head_client.get(
+        URL, {"period": "custom", "start": "2025-10-01", "end": "2025-09-01"}
+    )
+
+    assert response.status_code == 400
+    assert "The end date must be on or after the start date." in response.content.decode()
+
+
+def test_a_custom_period_without_dates_is_refused(head_client, school):
+    response = head_client.get(URL, {"period": "custom"})
+
+    assert response.status_code == 400
+
+
+def test_a_made_up_period_choice_is_refused_not_a_500(head_client, school):
+    assert head_client.get(URL, {"period": "term:abc"}).status_code == 400
+
+
+def test_every_dashboard_table_downloads_as_csv(head_client, school):
+    _world(school, 6)
+    tables = head_client.get(URL).context["tables"]
+
+    for name in tables:
+        response = head_client.get(URL, {"period": "ay:2025", "format": "csv", "table": name})
+        assert response.status_code == 200, name
+        assert response["Content-Type"].startswith("text/csv")
+        assert "attachment" in response["Content-Disposition"]
+
+
+def test_the_by_area_csv_has_need_to_the_penny_and_a_total(head_client, school):
+    pupil_with_provision(school, annual_cost=Decimal("7300"), area="CI")
+    pupil_with_provision(school, annual_cost=Decimal("1000"), area="SEMH", need="SEMH")
+
+    response = head_client.get(URL, {"period": "ay:2025", "format": "csv", "table": "by_area"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [
+        ["Group", "Pupils", "Need"],
+        ["Communication and interaction", "1", "7300.00"],
+        ["Social, emotional and mental health", "1", "1000.00"],
+        ["Total", "", "8300.00"],
+    ]
+
+
+def test_an_unknown_csv_table_is_a_404(head_client, school):
+    assert head_client.get(URL, {"format": "csv", "table": "nope"}).status_code == 404
+
+
+def test_governors_see_counts_but_no_pupil_names(governor_client, head_client, school):
+    pupil = pupil_with_provision(school, annual_cost=Decimal("9000"), sen="K")
+
+    governor_page = governor_client.get(URL).content.decode()
+    head_page = head_client.get(URL).content.decode()
+
+    assert pupil.surname in head_page
+    assert pupil.surname not in governor_page
+    assert "Pupil names are shown only to the SENCO and the head." in governor_page
+    response = governor_client.get(URL, {"format": "csv", "table": "shortfall"})
+    assert response.status_code == 404
+
+
+def test_governors_counts_of_one_to_four_pupils_are_suppressed(governor_client, school):
+    pupil_with_provision(school, annual_cost=Decimal("9000"), area="SP")
+
+    tables = governor_client.get(URL).context["tables"]
+
+    assert tables["by_area"].rows[0][1:] == ["c", "c"]
+    assert tables["threshold"].rows[0][1] == "c"
+
+
+def test_governors_get_403_on_the_pupil_level_list(governor_client, trust_lead_client, school):
+    assert governor_client.get("/funding/pupils/").status_code == 403
+    assert trust_lead_client.get("/funding/pupils/").status_code == 403
+
+
+def test_the_pupil_list_shows_each_pupil_against_the_threshold(senco_client, school):
+    pupil = pupil_with_provision(school, annual_cost=Decimal("7300"))
+
+    response = senco_client.get("/funding/pupils/", {"period": "ay:2025", "over": "1"})
+
+    assert response.status_code == 200
+    row = response.context["page"][0]
+    assert row == pupil
+    assert (row.annual_cost, row.excess, row.shortfall) == (
+        Decimal("7300"),
+        Decimal("1300"),
+        Decimal("1300"),
+    )
+
+
+def _count(client, url, params=None) -> int:
+    client.get(url, params or {})  # the first request of a session also saves the session
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_dashboard_query_count_does_not_grow_with_pupils_or_provision(head_client, school):
+    _world(school, 2)
+    small = _count(head_client, URL)
+    _world(school, 20, extra_rows=3)
+    assert _count(head_client, URL) == small
+
+
+def test_the_governor_dashboard_query_count_does_not_grow(governor_client, school):
+    _world(school, 2)
+    small = _count(governor_client, URL)
+    _world(school, 15, extra_rows=2)
+    assert _count(governor_client, URL) == small
+
+
+def test_the_pupil_list_query_count_does_not_grow(head_client, school):
+    _world(school, 2)
+    small = _count(head_client, "/funding/pupils/")
+    _world(school, 20, extra_rows=2)
+    assert _count(head_client, "/funding/pupils/") == small
