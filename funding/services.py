@@ -1,0 +1,189 @@
+"""Writes touching several rows: importing funding from CSV (all or nothing, idempotent)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Q
+
+from funding.forms import band_amount_for
+from funding.models import FundingSource, FundingStatus, FundingType, TopUpBand, TopUpScheme
+from pupils.models import Pupil
+from sendfund.lib.periods import Period, academic_year_start
+from sendfund.schools.models import School
+
+COLUMNS = ["type", "description", "amount", "period_start", "period_end", "status", "upn", "band"]
+REQUIRED = ["type", "description", "period_start", "period_end", "status"]
+
+
+class FundingImportError(ValueError):
+    """The file cannot be imported; `errors` name the row and column of each problem."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rows: list[dict] = field(default_factory=list)
+
+
+def _date(value: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _choice(value: str, choices) -> str:
+    wanted = value.strip().lower()
+    for key, label in choices:
+        if wanted in (key.lower(), label.lower()):
+            return key
+    raise ValueError(f"{value!r} is not one of: {', '.join(k for k, _ in choices)}")
+
+
+def _band(school: School, name: str, start: dt.date) -> TopUpBand:
+    """The band of that name in the latest scheme (school's own or its LA's shared one) that
+    started on or before the top-up's academic year."""
+    year = academic_year_start(start)
+    schemes = TopUpScheme.objects.for_school(school).filter(year__lte=year)
+    band = (
+        TopUpBand.objects.filter(scheme__in=schemes, name__iexact=name.strip())
+        .order_by("-scheme__year", "-scheme__school")
+        .first()
+    )
+    if band is None:
+        raise ValueError(f"no band called {name!r} in a top-up scheme for {school.local_authority}")
+    return band
+
+
+def parse_funding_csv(text: str, *, school: School) -> list[dict]:
+    """Validate every row; raise FundingImportError listing every problem (row and column)."""
+    reader = csv.DictReader(io.StringIO(text))
+    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED + ["amount"] if c not in headers]
+    if missing:
+        raise FundingImportError([f"Row 1 (header): missing column(s) {', '.join(missing)}"])
+    pupils = dict(Pupil.objects.for_school(school).exclude(upn="").values_list("upn", "pk"))
+    errors, rows = [], []
+    for number, raw in enumerate(reader, start=2):
+        data = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        row, problems = {}, []
+
+        def check(column, parse, row=row, data=data, problems=problems, number=number):
+            try:
+                row[column] = parse(data.get(column, ""))
+            except (ValueError, InvalidOperation) as exc:
+                problems.append(f"Row {number}, column {column}: {exc}")
+
+        for column in REQUIRED:
+            if not data.get(column):
+                problems.append(f"Row {number}, column {column}: required")
+        if problems:
+            errors.extend(problems)
+            continue
+        check("type", lambda v: _choice(v, FundingType.choices))
+        check("status", lambda v: _choice(v, FundingStatus.choices))
+        check("period_start", _date)
+        check("period_end", _date)
+        check("amount", lambda v: Decimal(v.replace("£", "").replace(",", "")) if v else None)
+        row["description"] = data["description"][:200]
+        row["reference"] = data.get("reference", "")[:100]
+        if not problems:
+            problems += _check_row(row, data, number, school, pupils)
+        errors.extend(problems)
+        rows.append(row)
+    if errors:
+        raise FundingImportError(errors)
+    if not rows:
+        raise FundingImportError(["The file has no rows after the header."])
+    return rows
+
+
+def _check_row(row: dict, data: dict, number: int, school: School, pupils: dict) -> list[str]:
+    problems = []
+    if row["period_end"] < row["period_start"]:
+        problems.append(f"Row {number}, column period_end: before period_start")
+    if row["amount"] is not None and row["amount"] < 0:
+        problems.append(f"Row {number}, column amount: must be 0 or more")
+    if row["amount"] is not None and row["amount"] != row["amount"].quantize(Decimal("0.01")):
+        problems.append(f"Row {number}, column amount: pounds and pence only")
+    upn, band = data.get("upn", ""), data.get("band", "")
+    row["pupil_id"], row["band"] = None, None
+    if row["type"] != FundingType.TOP_UP:
+        for column, value in (("upn", upn), ("band", band)):
+            if value:
+                problems.append(f"Row {number}, column {column}: only for top-ups")
+    else:
+        if not upn:
+            problems.append(f"Row {number}, column upn: a top-up needs the pupil's UPN")
+        elif upn.upper() not in pupils:
+            problems.append(f"Row {number}, column upn: no pupil with UPN {upn} in this school")
+        else:
+            row["pupil_id"] = pupils[upn.upper()]
+        if band:
+            try:
+                row["band"] = _band(school, band, row["period_start"])
+            except ValueError as exc:
+                problems.append(f"Row {number}, column band: {exc}")
+    if row["amount"] is None:
+        if row["band"] is None:
+            problems.append(f"Row {number}, column amount: required (or give a band)")
+        elif not problems:
+            period = Period(row["period_start"], row["period_end"])
+            row["amount"] = band_amount_for(row["band"].annual_amount, period)
+    return problems
+
+
+@transaction.atomic
+def funding_import(*, school: School, rows: list[dict], user=None) -> ImportResult:
+    """Create or update one FundingSource per row. A row is the same record again when type,
+    description, dates and pupil match: importing a file twice changes nothing."""
+    result = ImportResult(rows=rows)
+    for row in rows:
+        key = Q(
+            type=row["type"],
+            description=row["description"],
+            period_start=row["period_start"],
+            period_end=row["period_end"],
+            pupil_id=row["pupil_id"],
+        )
+        values = {
+            "amount": row["amount"],
+            "status": row["status"],
+            "band": row["band"],
+            "reference": row["reference"],
+        }
+        existing = FundingSource.objects.for_school(school).filter(key).first()
+        if existing is None:
+            FundingSource.objects.create(
+                school=school,
+                type=row["type"],
+                description=row["description"],
+                period_start=row["period_start"],
+                period_end=row["period_end"],
+                pupil_id=row["pupil_id"],
+                created_by=user,
+                **values,
+            )
+            result.created += 1
+        elif any(getattr(existing, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(existing, k, v)
+            existing.save()
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    return result

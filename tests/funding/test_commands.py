@@ -1,0 +1,149 @@
+"""import_funding and gap_report."""
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from funding.models import FundingSource, TopUpBand
+from tests.factories import FundingSourceFactory, LocalAuthorityFactory, PupilFactory
+from tests.funding.factories import pupil_with_provision
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "type,description,amount,period_start,period_end,status,upn,band\n"
+
+
+@pytest.fixture
+def devon_school(school):
+    school.local_authority = LocalAuthorityFactory(code="878")  # shipped Devon bands
+    school.save()
+    return school
+
+
+def _import(tmp_path, text, *args):
+    path = tmp_path / "funding.csv"
+    path.write_text(HEADER + text, encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_funding", str(path), "--school", "100001", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_import_creates_sources_and_top_ups_from_a_band(tmp_path, devon_school):
+    PupilFactory(school=devon_school, upn="A123456789012")
+
+    out = _import(
+        tmp_path,
+        "notional_sen,Notional SEN 2025-26,42000.00,2025-04-01,2026-03-31,confirmed,,\n"
+        "top_up,Top-up,,01/09/2025,31/08/2026,received,A123456789012,Band 2\n",
+    )
+
+    assert "2 row(s)" in out and "2 new" in out
+    notional = FundingSource.objects.get(type="notional_sen")
+    assert notional.amount == Decimal("42000.00")
+    top_up = FundingSource.objects.get(type="top_up")
+    assert top_up.band == TopUpBand.objects.get(name="Band 2")
+    assert top_up.amount == Decimal("3100.00")  # a whole academic year of Devon Band 2
+    assert top_up.pupil.upn == "A123456789012"
+
+
+def test_importing_the_same_file_twice_changes_nothing(tmp_path, school):
+    row = "la_grant,Inclusion grant,1500,2025-09-01,2026-08-31,expected,,\n"
+    _import(tmp_path, row)
+
+    out = _import(tmp_path, row)
+
+    assert "0 new, 0 updated, 1 unchanged" in out
+    assert FundingSource.objects.count() == 1
+
+
+def test_a_changed_status_updates_the_existing_row(tmp_path, school):
+    _import(tmp_path, "la_grant,Inclusion grant,1500,2025-09-01,2026-08-31,expected,,\n")
+
+    out = _import(tmp_path, "la_grant,Inclusion grant,1500,2025-09-01,2026-08-31,received,,\n")
+
+    assert "1 updated" in out
+    assert FundingSource.objects.get().status == "received"
+
+
+def test_one_bad_row_imports_nothing_and_names_row_and_column(tmp_path, school):
+    with pytest.raises(CommandError) as exc:
+        _import(
+            tmp_path,
+            "la_grant,Good row,100,2025-09-01,2026-08-31,confirmed,,\n"
+            "la_grant,Bad dates,100,2025-09-01,2025-08-31,confirmed,,\n"
+            "grant,Bad type,abc,2025-09-01,2026-08-31,confirmed,,\n"
+            "top_up,No pupil,100,2025-09-01,2026-08-31,confirmed,Z999999999999,\n",
+        )
+
+    message = str(exc.value)
+    assert "Nothing imported" in message
+    assert "Row 3, column period_end: before period_start" in message
+    assert "Row 4, column type:" in message
+    assert "Row 4, column amount:" in message
+    assert "Row 5, column upn: no pupil with UPN Z999999999999" in message
+    assert FundingSource.objects.count() == 0
+
+
+def test_a_dry_run_reports_but_writes_nothing(tmp_path, school):
+    out = _import(
+        tmp_path, "la_grant,Inclusion grant,1500,2025-09-01,2026-08-31,expected,,\n", "--dry-run"
+    )
+
+    assert "Would import 1 row(s)" in out
+    assert FundingSource.objects.count() == 0
+
+
+def test_upn_and_band_are_refused_on_other_types(tmp_path, school):
+    with pytest.raises(CommandError, match="Row 2, column upn: only for top-ups"):
+        _import(tmp_path, "la_grant,Grant,1,2025-09-01,2026-08-31,expected,A123456789012,\n")
+
+
+def test_an_unknown_school_is_a_clear_error(tmp_path, db):
+    with pytest.raises(CommandError, match="No school with URN 100001"):
+        _import(tmp_path, "")
+
+
+def test_gap_report_prints_json_with_money_to_the_penny(school):
+    pupil_with_provision(school, annual_cost=Decimal("7300"), area="CI")
+    FundingSourceFactory(school=school, amount=Decimal("3650.00"))  # FY 2024-25
+
+    out = io.StringIO()
+    call_command(
+        "gap_report", "--school", "100001", "--start", "2024-09-01", "--end", "2024-12-31",
+        stdout=out,
+    )  # fmt: skip
+    data = json.loads(out.getvalue())
+
+    assert data["need"] == "2440.00"
+    assert data["funding"] == "1220.00"
+    assert data["gap"] == "1220.00"
+    assert data["by_area"] == [
+        {"key": "CI", "label": "Communication and interaction", "need": "2440.00", "pupils": 1}
+    ]
+    assert data["pupils_over_threshold"] == 1
+    assert data["over_threshold_without_topup"] == 1
+    assert data["topup_shortfall"] == "434.52"  # 1,300 x 122/365
+
+
+def test_gap_report_writes_csv(school):
+    pupil_with_provision(school, annual_cost=Decimal("3650"))
+    out = io.StringIO()
+    call_command(
+        "gap_report", "--school", "100001", "--start", "2024-09-01", "--end", "2024-12-31",
+        "--format", "csv", stdout=out,
+    )  # fmt: skip
+
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == ["section", "key", "label", "amount", "pupils"]
+    assert ["headline", "need", "need", "1220.00", ""] in rows
+
+
+def test_gap_report_refuses_an_end_before_the_start(school):
+    with pytest.raises(CommandError, match="on or after"):
+        call_command(
+            "gap_report", "--school", "100001", "--start", "2025-01-02", "--end", "2025-01-01"
+        )
