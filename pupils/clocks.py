@@ -69,6 +69,10 @@ class DueItem:
     days_left: int
     record: AssessmentRequest | AnnualReview
 
+    @property
+    def days_late(self) -> int:
+        return max(-self.days_left, 0)
+
 
 def _assessment_step(req: AssessmentRequest) -> tuple[str, dt.date] | None:
     if req.decision_date is None:
@@ -100,8 +104,8 @@ def due_list(
         if step is None:
             continue
         label, due = step
-        if req.exception and label.startswith("Final"):
-            label += f" – exception: {req.get_exception_display().lower()}"
+        if req.exception:
+            label += f" – lawful exception: {req.get_exception_display().lower()}"
         items.append(_item("assessment", req, label, due, today))
     reviews = (
         AnnualReview.objects.for_school(school)
@@ -125,7 +129,8 @@ def due_list(
 
 
 def _item(kind: str, record, step: str, due: dt.date, today: dt.date) -> DueItem:
-    exempt = kind == "assessment" and bool(record.exception) and step.startswith("Final")
+    # A lawful exception (reg 13(3)) lifts the time limits: shown, never flagged overdue.
+    exempt = kind == "assessment" and bool(record.exception)
     return DueItem(
         kind=kind,
         pupil=record.pupil,

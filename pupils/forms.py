@@ -536,7 +536,9 @@ class RegisterFilterForm(forms.Form):
 
     q = forms.CharField(label="Name or UPN", required=False)
     status = forms.ChoiceField(
-        label="SEN status", required=False, choices=[("", "Any")] + CURRENT_STATUS_CHOICES
+        label="SEN status",
+        required=False,
+        choices=[("", "Any"), ("EK", "On the SEN register (E or K)")] + CURRENT_STATUS_CHOICES,
     )
     need = forms.ChoiceField(
         label="Need (any rank)", required=False, choices=[("", "Any")] + list(NeedCode.choices)

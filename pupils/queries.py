@@ -107,7 +107,9 @@ def register(school: School, *, filters: dict, today: dt.date | None = None) -> 
         annual_cost=pupil_cost_subquery(school, cost_year(today)),
         year_order=year_group_order_case(),
     )
-    if filters.get("status"):
+    if filters.get("status") == "EK":
+        qs = qs.filter(sen_status__in=["E", "K"])
+    elif filters.get("status"):
         qs = qs.filter(sen_status=filters["status"])
     if filters.get("need"):
         open_need = Need.objects.filter(pupil=OuterRef("pk"), code=filters["need"]).open_on(today)

@@ -27,6 +27,7 @@ from pupils.models import (
 from sendfund.schools.access import can, require_capability
 
 PER_PAGE = 50
+DUE_HORIZON_DAYS = 90
 
 
 def _pupil(request: HttpRequest, public_id) -> Pupil:
@@ -290,7 +291,9 @@ def clock_delete(request: HttpRequest, kind: str, public_id) -> HttpResponse:
 @require_capability("pupils.view")
 def due(request: HttpRequest) -> HttpResponse:
     today = dt.date.today()
-    items = clocks.due_list(school=request.school, today=today)
+    show_all = request.GET.get("all") == "1"
+    horizon = None if show_all else DUE_HORIZON_DAYS
+    items = clocks.due_list(school=request.school, today=today, horizon_days=horizon)
     year = queries.cost_year(today)
     timeliness = clocks.assessment_timeliness(school=request.school, period=year, today=today)
     return render(
@@ -302,6 +305,8 @@ def due(request: HttpRequest) -> HttpResponse:
             "timeliness": timeliness,
             "year": year,
             "today": today,
+            "show_all": show_all,
+            "horizon": DUE_HORIZON_DAYS,
         },
     )
 

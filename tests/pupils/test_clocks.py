@@ -150,3 +150,24 @@ def test_the_due_list_uses_two_queries_however_many_records(school, django_asser
         AnnualReviewFactory(pupil__school=school)
     with django_assert_num_queries(2):
         assert len(clocks.due_list(school=school, today=D(2026, 3, 1))) == 10
+
+
+def test_a_lawful_exception_is_shown_on_the_due_list_but_never_overdue(school):
+    AssessmentRequestFactory(
+        pupil__school=school,
+        received_date=D(2025, 9, 1),
+        exception="child_away",
+        exception_reason="Abroad for six weeks",
+    )
+    (item,) = clocks.due_list(school=school, today=D(2026, 3, 1))
+    assert item.step.startswith("Decision to assess (week 6) – lawful exception: child away")
+    assert (item.due, item.overdue, item.days_late) == (D(2025, 10, 13), False, 139)
+
+
+def test_the_due_list_horizon_keeps_overdue_items_and_drops_far_ones(school):
+    AnnualReviewFactory(pupil__school=school, due_date=D(2026, 2, 1))
+    AnnualReviewFactory(
+        pupil__school=school, due_date=D(2026, 12, 1), papers_sent_date=D(2026, 11, 1)
+    )
+    items = clocks.due_list(school=school, today=D(2026, 3, 1), horizon_days=90)
+    assert [i.due for i in items] == [D(2026, 1, 18)]  # papers due 2 weeks before

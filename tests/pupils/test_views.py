@@ -85,6 +85,7 @@ def test_the_register_filters_searches_and_sorts(senco_client, school):
     assert names() == ["Bob", "Ada"]
     assert names(sort="-name") == ["Ada", "Bob"]
     assert names(status="E") == ["Ada"]
+    assert names(status="EK", sort="-name") == ["Ada", "Bob"]
     assert names(need="MLD") == ["Bob"]
     assert names(area="CI") == ["Ada"]
     assert names(year_group="6") == ["Bob"]
