@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from pupils.imports import views
 
 app_name = "pupil_imports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("pupils/", views.upload_pupils, name="pupils"),
+    path("provision/", views.upload_provision, name="provision"),
+    path("ctf/", views.upload_ctf, name="ctf"),
+    path("confirm/", views.confirm, name="confirm"),
+    path("templates/pupils.csv", views.template_pupils, name="template_pupils"),
+    path("templates/provision-map.csv", views.template_provision, name="template_provision"),
+    path("templates/ctf-sample.xml", views.template_ctf, name="template_ctf"),
+    path("export/register.csv", views.export_register, name="export_register"),
+]

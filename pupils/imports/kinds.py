@@ -1,0 +1,71 @@
+"""The three imports the pages offer, and how each is run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pupils.imports import provision, pupils
+from pupils.imports.ctf import import_ctf
+from pupils.imports.report import Report
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    key: str
+    title: str
+    summary: str
+    file_label: str
+    extension: str
+    run: Callable[..., Report]
+    columns: tuple[tuple[str, str], ...] = ()  # (column, accepted aliases)
+    required: tuple[str, ...] = ()
+    has_date: bool = True
+    can_create_pupils: bool = False
+
+    def execute(self, *, school, data: bytes, options: dict, dry_run: bool) -> Report:
+        kwargs = dict(options)
+        if "on" in kwargs:
+            kwargs["on"] = dt.date.fromisoformat(kwargs["on"])
+        return self.run(school=school, data=data, dry_run=dry_run, **kwargs)
+
+
+def _columns(aliases: dict[str, tuple[str, ...]]) -> tuple[tuple[str, str], ...]:
+    return tuple((c, ", ".join(f"“{a}”" for a in names)) for c, names in aliases.items())
+
+
+KINDS = {
+    "pupils": ImportKind(
+        key="pupils",
+        title="Pupils, SEN status and needs",
+        summary="A CSV export of the register from your MIS. Pupils are matched on UPN, else on "
+        "name and date of birth; a changed status or need closes the old record.",
+        file_label="Pupil register CSV",
+        extension=".csv",
+        run=pupils.import_pupils,
+        columns=_columns(pupils.ALIASES),
+        required=pupils.REQUIRED,
+    ),
+    "provision": ImportKind(
+        key="provision",
+        title="Costed provision map",
+        summary="One row per pupil per provision. New provisions and staff roles are added to "
+        "the catalogue; existing rates are never overwritten.",
+        file_label="Provision map CSV",
+        extension=".csv",
+        run=provision.import_provision,
+        columns=_columns(provision.ALIASES),
+        required=provision.REQUIRED,
+    ),
+    "ctf": ImportKind(
+        key="ctf",
+        title="Common Transfer File (CTF)",
+        summary="The XML file a pupil's previous school sends. Its SEN history and needs are "
+        "added to the pupil's record; files with DTDs or entities are refused.",
+        file_label="CTF XML file",
+        extension=".xml",
+        run=import_ctf,
+        can_create_pupils=True,
+    ),
+}
