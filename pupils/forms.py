@@ -403,7 +403,11 @@ class AssignmentForm(forms.ModelForm):
         )
         for name in ("hours_per_week", "group_size", "weeks"):
             self.fields[name].required = False
-        self.fields["hours_per_week"].help_text = "Blank: the provision's default."
+            self.fields[name].help_text = "Leave blank to use the catalogue's default."
+            if not self.instance.pk:
+                # Not the model's 1 and 38: blank takes the catalogue entry's defaults.
+                self.initial.pop(name, None)
+                self.fields[name].initial = None
         self.fields["status"].error_messages.update(
             _choice_errors("Status", "planned, in place or ended")
         )

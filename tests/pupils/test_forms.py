@@ -169,3 +169,12 @@ def test_an_assignment_cannot_use_another_schools_provision(school, other_school
     )
     assert not form.is_valid()
     assert "Provision" in form.errors["provision"][0]
+
+
+def test_a_new_assignment_form_leaves_hours_group_and_weeks_blank_for_the_defaults(school):
+    form = AssignmentForm(school=school, pupil=PupilFactory(school=school))
+    assert [form[name].value() for name in ("hours_per_week", "group_size", "weeks")] == [
+        None,
+        None,
+        None,
+    ]
