@@ -10,6 +10,8 @@ How a file's records meet the school's own history (the school's records always 
   no-ops);
 - a status that starts before the school's earliest record is added as history, closed the day
   before the next record starts;
+- a status or need the school holds with the same code but a later start (the receiving school
+  registered the pupil on arrival) is moved back to the file's earlier start date;
 - a status or open need that starts after the current one closes it and opens the new one;
 - a closed need that overlaps no record of the same rank is added as history;
 - anything else contradicts the school's history and is reported as a conflict, not written.
