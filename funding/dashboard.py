@@ -150,8 +150,8 @@ def pupil_tables(school, period, threshold: Decimal) -> dict[str, Table]:
     """Pupil-level lists (names): only for roles holding pupils.view. Two constant queries."""
     rows = pupil_threshold_rows(school=school, period=period, threshold=threshold)
     shortfall = rows.filter(shortfall__gt=0)[:PUPIL_LIST_LENGTH]
-    candidates = rows.filter(annual_cost__gt=threshold, sen_status="K").order_by(
-        "-annual_cost", "surname"
+    candidates = rows.filter(weighted_excess__gt=0, sen_status="K").order_by(
+        "-weighted", "surname"
     )[:PUPIL_LIST_LENGTH]
     return {
         "shortfall": Table(

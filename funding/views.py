@@ -83,7 +83,7 @@ def pupils(request: HttpRequest) -> HttpResponse:
     period = form.cleaned_data["resolved"]
     rows = pupil_threshold_rows(school=request.school, period=period)
     if request.GET.get("over") == "1":
-        rows = rows.filter(excess__gt=0)
+        rows = rows.filter(weighted_excess__gt=0)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
