@@ -104,6 +104,10 @@ def read_table(
         headers[canonical] = written.strip()
         positions[canonical] = index
     missing = [c for c in required if c not in headers]
+    if missing and len(header_row) == 1 and ";" in header_row[0]:
+        raise FileError(
+            "The file is separated by semicolons: save it as 'CSV UTF-8 (comma delimited)'."
+        )
     if missing:
         raise FileError(
             f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
@@ -147,7 +151,8 @@ def parse_upn(value: str) -> str:
 
 def parse_date(value: str) -> dt.date:
     """YYYY-MM-DD (ISO, as CTFs and databases write it) or DD/MM/YYYY (as UK schools write it)."""
-    text = value.strip()
+    # MIS exports often carry a midnight time ("10/12/2016 00:00:00", "2016-12-10T00:00:00").
+    text = re.sub(r"[T ]\d{1,2}:\d{2}(:\d{2})?$", "", value.strip())
     for pattern, order in (
         (r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd"),
         (r"(\d{1,2})/(\d{1,2})/(\d{4})", "dmy"),

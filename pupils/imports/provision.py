@@ -229,6 +229,13 @@ def _plan_catalogue(row: Row, cat: _Catalogue, table: Table, report: Report) -> 
         if not row.area:
             report.error(row.row, table.label("area"), "a new provision needs its broad area.")
             return False
+        if row.staff_role and row.hours_per_week is None:
+            report.error(
+                row.row,
+                table.label("hours_per_week"),
+                "a new provision delivered by staff needs its hours per week.",
+            )
+            return False
         if not row.staff_role and row.service_annual_cost is None:
             report.error(
                 row.row,

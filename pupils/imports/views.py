@@ -54,6 +54,8 @@ def _upload_view(kind: ImportKind):
                     "options": options,
                     "name": request.FILES["file"].name,
                 }
+            else:
+                request.session.pop(SESSION_KEY, None)  # an older preview must not be confirmed
             context = {"kind": kind, "report": report, "token": token}
             return render(request, "pupils/imports/preview.html", context)
         return render(request, "pupils/imports/form.html", {"kind": kind, "form": form})

@@ -136,6 +136,8 @@ def test_a_rate_that_differs_from_the_existing_one_is_reported_not_overwritten(s
         ("A123456789012,Reading group,CL,2,TA,18.50,1,4,38,2026-09-07,,paused", "status", "status"),
         ("A123456789012,Reading group,,2,TA,18.50,1,4,38,2026-09-07,,", "area", "new provision"),
         ("A123456789012,Reading group,CL,2,,,1,4,38,2026-09-07,,", "staff_role", "bought in"),
+        ("A123456789012,Reading group,CL,2,TA,18.50,,4,38,2026-09-07,,", "hours_per_week",
+         "hours per week"),
     ],
 )  # fmt: skip
 def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(

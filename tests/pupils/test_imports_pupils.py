@@ -303,3 +303,38 @@ def test_the_command_fails_with_the_row_errors_and_writes_nothing(school, tmp_pa
 def test_the_command_refuses_an_unknown_school(db):
     with pytest.raises(CommandError, match="No school with URN"):
         call_command("import_pupils", str(FIXTURES / "pupils_clean.csv"), "--school", "999999")
+
+
+def test_dates_with_a_midnight_time_from_an_mis_are_accepted(school):
+    report = import_pupils(
+        school=school,
+        data=csv_bytes(
+            "A123456789012,Lovelace,Ada,10/12/2016 00:00:00,4,N,,,N,N",
+            "B234567890123,Turing,Alan,2015-06-23T00:00:00,5,N,,,N,N",
+        ),
+        on=ON,
+    )
+
+    assert report.ok, report.errors
+    assert sorted(Pupil.objects.values_list("date_of_birth", flat=True)) == [
+        dt.date(2015, 6, 23),
+        dt.date(2016, 12, 10),
+    ]
+
+
+def test_a_semicolon_separated_file_is_refused_with_a_hint(school):
+    report = import_pupils(
+        school=school, data=b"surname;forename;dob;year\nLovelace;Ada;2016-12-10;4\n", on=ON
+    )
+
+    assert "separated by semicolons" in report.file_error
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("Y4", "4"), ("Year 10", "10"), ("NC 3", "3"), ("04", "4"), ("Reception", "R"), ("n1", "N1")],
+)
+def test_year_groups_are_read_as_mis_exports_write_them(value, expected):
+    from pupils.imports.parsers import parse_year_group
+
+    assert parse_year_group(value) == expected

@@ -94,6 +94,18 @@ def test_a_token_from_another_school_is_refused(senco_client, school, other_scho
     assert not Pupil.objects.exists()
 
 
+def test_a_later_preview_with_errors_cancels_the_earlier_pending_one(senco_client, school):
+    first = upload(senco_client, "pupils", "register.csv", clean_pupils())
+    upload(senco_client, "pupils", "register.csv", clean_pupils().replace(b",K,NSA", b",E,NSA"))
+
+    response = senco_client.post(
+        reverse("pupil_imports:confirm"), {"token": first.context["token"]}, follow=True
+    )
+
+    assert "expired" in response.content.decode()
+    assert not Pupil.objects.exists()
+
+
 def test_a_forged_token_is_refused(senco_client, school):
     upload(senco_client, "pupils", "register.csv", clean_pupils())
 
