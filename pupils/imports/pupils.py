@@ -207,25 +207,46 @@ def _replace(model, record, code: str | None, on: dt.date, create: dict) -> None
         model.objects.create(code=code, start_date=on, **create)
 
 
-def _plan_new(school: School, row: PupilRow, on: dt.date, report: Report) -> None:
-    def write() -> None:
-        pupil = Pupil.objects.create(
-            school=school,
-            upn=row.upn,
-            surname=row.surname,
-            forename=row.forename,
-            date_of_birth=row.date_of_birth,
-            year_group=row.year_group,
-            pupil_premium=row.pupil_premium,
-            looked_after=row.looked_after,
-        )
-        for rank, code in row.needs.items():
-            if code:
-                Need.objects.create(school=school, pupil=pupil, code=code, rank=rank, start_date=on)
-        SenStatus.objects.create(school=school, pupil=pupil, code=row.sen, start_date=on)
+def _create_all(school: School, rows: list[PupilRow], on: dt.date) -> None:
+    """Add new pupils in three bulk INSERTs (a whole-school file is thousands of rows)."""
+    pupils = Pupil.objects.bulk_create(
+        [
+            Pupil(
+                school=school,
+                upn=row.upn,
+                surname=row.surname,
+                forename=row.forename,
+                date_of_birth=row.date_of_birth,
+                year_group=row.year_group,
+                pupil_premium=row.pupil_premium,
+                looked_after=row.looked_after,
+            )
+            for row in rows
+        ],
+        batch_size=500,
+    )
+    Need.objects.bulk_create(
+        [
+            Need(school=school, pupil=pupil, code=code, rank=rank, start_date=on)
+            for pupil, row in zip(pupils, rows, strict=True)
+            for rank, code in row.needs.items()
+            if code
+        ],
+        batch_size=500,
+    )
+    SenStatus.objects.bulk_create(
+        [
+            SenStatus(school=school, pupil=pupil, code=row.sen, start_date=on)
+            for pupil, row in zip(pupils, rows, strict=True)
+        ],
+        batch_size=500,
+    )
 
+
+def _plan_new(row: PupilRow, new: list[PupilRow], report: Report) -> None:
+    new.append(row)
     needs = ", ".join(c for c in row.needs.values() if c)
-    report.create(row.row, f"pupil {row.name} ({row.sen}{': ' + needs if needs else ''})", write)
+    report.create(row.row, f"pupil {row.name} ({row.sen}{': ' + needs if needs else ''})", None)
 
 
 def _plan_existing(
@@ -289,6 +310,7 @@ def import_pupils(
     rows = [_parse_row(table, n, raw, report, on) for n, raw in table.rows]
     reg = _Register(school)
     seen: dict[object, int] = {}
+    new: list[PupilRow] = []
     for row in rows:
         if row is None:
             continue
@@ -309,7 +331,9 @@ def import_pupils(
         elif matches:
             _plan_existing(school, matches[0], row, reg, on, table, report)
         else:
-            _plan_new(school, row, on, report)
+            _plan_new(row, new, report)
+    if new:
+        report.writes.append(lambda: _create_all(school, new, on))
     if not dry_run:
         report.apply()
     return report

@@ -54,10 +54,12 @@ class Report:
     def error(self, row: int, column: str, message: str) -> None:
         self.errors.append(RowError(row, column, message, self.unit, self.field_word))
 
-    def create(self, row: int, description: str, write: Callable[[], None]) -> None:
+    def create(self, row: int, description: str, write: Callable[[], None] | None) -> None:
+        """Plan a new record; `write` may be None when the caller writes its creations in bulk."""
         self.created += 1
         self.changes.append(Change(row, "create", description))
-        self.writes.append(write)
+        if write is not None:
+            self.writes.append(write)
 
     def update(self, row: int, description: str, write: Callable[[], None]) -> None:
         self.updated += 1
