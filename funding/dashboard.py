@@ -184,6 +184,12 @@ class Bar:
     funding_h: float
     need: Decimal
     funding: Decimal
+    centre: float = 0.0
+
+    @property
+    def label_lines(self) -> list[str]:
+        """ "Autumn 2025/26" on two lines, so seven terms fit under their bars."""
+        return self.label.split(" ", 1)
 
 
 CHART_W, CHART_H, TOP, BOTTOM = 700, 260, 20, 40
@@ -208,6 +214,7 @@ def trend_chart(series: list[Headline]) -> dict:
                 funding_h=round(funding_h, 1),
                 need=h.need,
                 funding=h.funding,
+                centre=round(i * slot + slot * 0.15 + slot * 0.33, 1),
             )
         )
     return {

@@ -141,7 +141,7 @@ class FundingSourceForm(PeriodFieldsMixin, forms.ModelForm):
         widgets = {"period_start": DATE_INPUT, "period_end": DATE_INPUT}
         help_texts = {"amount": "The whole amount for the period, in pounds."}
 
-    field_order = ["type", "description", "amount", "period_kind", "year"]
+    field_order = ["type", "description", "amount", "period_kind", "year", "period_start"]
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,6 +175,8 @@ class TopUpForm(PeriodFieldsMixin, forms.ModelForm):
             "amount": "Leave empty to use the band's annual amount, pro-rated to the dates.",
             "description": "Optional; defaults to the band's name.",
         }
+
+    field_order = ["pupil", "band", "amount", "period_kind", "year", "period_start"]
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)

@@ -338,11 +338,14 @@ def trend(*, school: School, terms: list[tuple[int, str]]) -> list[Gap]:
     return [compute_gap(school=school, period=term(year, name)) for year, name in terms]
 
 
+GROWTH_FLOOR, GROWTH_CAP = Decimal("0.90"), Decimal("1.15")
+
+
 @dataclass(frozen=True)
 class Projection:
     period: Period
     base_need: Decimal  # provision still running on the first day of next year, for the year
-    growth: Decimal  # SEN pupils now / SEN pupils a year ago (1 when unknown)
+    growth: Decimal  # SEN pupils now / a year ago (1 when unknown), held within the floor/cap
     need: Decimal
     funding: Decimal  # this academic year's counted funding, assumed flat in cash terms
     gap: Decimal
@@ -385,6 +388,10 @@ def project_next_year(*, school: School, today: dt.date) -> Projection:
         ),
     )
     growth = Decimal(counts["now"]) / Decimal(counts["before"]) if counts["before"] else Decimal(1)
+    # A register imported recently has little history, and one year is a noisy trend: the
+    # growth applied is held between GROWTH_FLOOR and GROWTH_CAP (national SEN prevalence grew
+    # by about 4-6% a year in 2020-2025; DOMAIN.md section 6).
+    growth = min(max(growth, GROWTH_FLOOR), GROWTH_CAP)
     funding = (
         _funding(school, this_year)
         .counted()

@@ -242,7 +242,8 @@ def test_the_projection_costs_current_provision_for_next_year_and_scales_by_regi
     school,
 ):
     pupil_with_provision(school, annual_cost=Decimal("7300"))
-    # A pupil on SEN support only since this September: the register grew from 1 to 2.
+    # A pupil on SEN support only since this September: the register doubled (1 to 2), but the
+    # growth applied is capped at 15%.
     newer = PupilFactory(school=school)
     from tests.factories import SenStatusFactory
 
@@ -258,10 +259,11 @@ def test_the_projection_costs_current_provision_for_next_year_and_scales_by_regi
 
     assert projection.period == Period(dt.date(2026, 9, 1), dt.date(2027, 8, 31), "2026/27")
     assert projection.base_need == Decimal("7300")
-    assert projection.growth == Decimal("2")
-    assert projection.need == Decimal("14600")
+    assert (projection.sen_year_ago, projection.sen_now) == (1, 2)
+    assert projection.growth == Decimal("1.15")
+    assert projection.need == Decimal("8395")
     assert projection.funding == Decimal("5000")
-    assert projection.gap == Decimal("9600")
+    assert projection.gap == Decimal("3395")
 
 
 def test_headline_series_matches_compute_gap_for_every_term(school):
