@@ -56,16 +56,24 @@ OPEN = {
 }
 SUBMITTED_OR_LATER = {ActionStatus.SUBMITTED, ActionStatus.AWAITING} | DECIDED
 
-# The workflow: forward one step (or straight to submitted), a decision only once submitted,
-# close from anywhere open, reopen a closed action. Enforced by services.action_set_status.
+# The workflow (enforced by services.action_set_status): forward to any later open stage, or
+# back one; a decision from any open stage, but only with a decision date (so logging an old
+# application straight as successful is possible, jumping there without a decision is not);
+# close from anywhere; a closed action may be reopened; a decision is final except that
+# successful and partly successful may be corrected into each other.
 TRANSITIONS: dict[str, set[str]] = {
-    ActionStatus.PLANNED: {ActionStatus.IN_PROGRESS, ActionStatus.SUBMITTED, ActionStatus.CLOSED},
-    ActionStatus.IN_PROGRESS: {ActionStatus.PLANNED, ActionStatus.SUBMITTED, ActionStatus.CLOSED},
-    ActionStatus.SUBMITTED: {ActionStatus.AWAITING, ActionStatus.CLOSED} | DECIDED,
+    ActionStatus.PLANNED: {ActionStatus.IN_PROGRESS, ActionStatus.SUBMITTED, ActionStatus.AWAITING}
+    | DECIDED
+    | {ActionStatus.CLOSED},
+    ActionStatus.IN_PROGRESS: {ActionStatus.PLANNED, ActionStatus.SUBMITTED, ActionStatus.AWAITING}
+    | DECIDED
+    | {ActionStatus.CLOSED},
+    ActionStatus.SUBMITTED: {ActionStatus.IN_PROGRESS, ActionStatus.AWAITING, ActionStatus.CLOSED}
+    | DECIDED,
     ActionStatus.AWAITING: {ActionStatus.SUBMITTED, ActionStatus.CLOSED} | DECIDED,
     ActionStatus.SUCCESSFUL: {ActionStatus.PARTLY, ActionStatus.CLOSED},
     ActionStatus.PARTLY: {ActionStatus.SUCCESSFUL, ActionStatus.CLOSED},
-    ActionStatus.UNSUCCESSFUL: {ActionStatus.CLOSED, ActionStatus.SUBMITTED},
+    ActionStatus.UNSUCCESSFUL: {ActionStatus.CLOSED},
     ActionStatus.CLOSED: {ActionStatus.PLANNED, ActionStatus.IN_PROGRESS},
 }
 

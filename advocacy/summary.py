@@ -76,6 +76,12 @@ def advocacy_summary(*, school: School, period: Period) -> dict:
     }
 
 
+def last_twelve_months(today: dt.date) -> Period:
+    """The year up to and including today: what the overview and home panel summarise."""
+    start = add_months(today, -12) + dt.timedelta(days=1)
+    return Period(start, today, "the last 12 months")
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later, clamped to the end of a shorter month."""
     month_index = day.month - 1 + months

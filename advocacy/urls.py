@@ -5,4 +5,26 @@ from advocacy import views
 app_name = "advocacy"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("actions/", views.action_list, name="actions"),
+    path("actions/new/", views.action_create, name="action_create"),
+    path("actions/<uuid:public_id>/", views.action_detail, name="action_detail"),
+    path("actions/<uuid:public_id>/edit/", views.action_edit, name="action_edit"),
+    path("actions/<uuid:public_id>/status/", views.action_status, name="action_status"),
+    path(
+        "actions/<uuid:public_id>/record-funding/",
+        views.action_record_funding,
+        name="action_record_funding",
+    ),
+    path("opportunities/", views.opportunity_list, name="opportunities"),
+    path("opportunities/new/", views.opportunity_create, name="opportunity_create"),
+    path("opportunities/<uuid:public_id>/edit/", views.opportunity_edit, name="opportunity_edit"),
+    path("training/", views.training_list, name="training"),
+    path("training/new/", views.training_create, name="training_create"),
+    path("training/<uuid:public_id>/edit/", views.training_edit, name="training_edit"),
+    path("reforms/", views.reform_list, name="reforms"),
+    path("reforms/new/", views.reform_create, name="reform_create"),
+    path("reforms/<uuid:public_id>/edit/", views.reform_edit, name="reform_edit"),
+    path("evidence/", views.evidence, name="evidence"),
+    path("evidence/pack.pdf", views.evidence_pdf, name="evidence_pdf"),
+    path("evidence/pack.csv", views.evidence_csv, name="evidence_csv"),
 ]

@@ -1,9 +1,390 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Advocacy pages. Governors and trust leads read (advocacy.view); SENCO and head edit."""
 
-from sendfund.schools.access import require_capability
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from advocacy import services
+from advocacy.forms import (
+    ActionForm,
+    OpportunityForm,
+    ReformItemForm,
+    StatusForm,
+    TrainingForm,
+)
+from advocacy.models import (
+    PUPIL_TYPES,
+    ActionStatus,
+    ActionType,
+    AdvocacyAction,
+    FundingOpportunity,
+    ReformItem,
+    TrainingRecord,
+)
+from advocacy.summary import advocacy_summary, last_twelve_months, training_status
+from sendfund.lib import periods
+from sendfund.schools.access import can, require_capability, school_object_or_404
+
+PAGE_SIZE = 25
+DUE_SOON_DAYS = 14
+CLOSING_SOON_DAYS = 28
+ACTION_SORTS = {
+    "date": "date",
+    "-date": "-date",
+    "title": "title",
+    "status": "status",
+    "due": "next_step_due",
+    "-requested": "-amount_requested",
+    "-secured": "-amount_secured",
+}
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _messages_from(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
 
 
 @require_capability("advocacy.view")
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "advocacy/overview.html", {})
+    today, school = _today(), request.school
+    actions = AdvocacyAction.objects.for_school(school).select_related("owner")
+    year = last_twelve_months(today)
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    context = {
+        "year": year,
+        "summary": advocacy_summary(school=school, period=year),
+        "training": training_status(school=school, today=today),
+        "open_actions": list(actions.open().order_by("-date")[:10]),
+        "due": list(actions.due_by(soon).order_by("next_step_due")[:10]),
+        "opportunities": list(FundingOpportunity.objects.for_school(school).upcoming(today)[:5]),
+        "today": today,
+        "closing_soon": today + dt.timedelta(days=CLOSING_SOON_DAYS),
+        "can_edit": can(request, "advocacy.edit"),
+    }
+    return render(request, "advocacy/overview.html", context)
+
+
+@require_capability("advocacy.view")
+def action_list(request: HttpRequest) -> HttpResponse:
+    actions = AdvocacyAction.objects.for_school(request.school).select_related("owner")
+    q = request.GET.get("q", "").strip()
+    if q:
+        actions = actions.filter(Q(title__icontains=q) | Q(addressed_to__icontains=q))
+    if request.GET.get("status") in ActionStatus.values:
+        actions = actions.filter(status=request.GET["status"])
+    if request.GET.get("type") in ActionType.values:
+        actions = actions.filter(type=request.GET["type"])
+    sort = request.GET.get("sort", "-date")
+    actions = actions.order_by(ACTION_SORTS.get(sort, "-date"), "-created")
+    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": q,
+        "sort": sort,
+        "statuses": ActionStatus.choices,
+        "types": ActionType.choices,
+        "today": _today(),
+        "can_edit": can(request, "advocacy.edit"),
+    }
+    return render(request, "advocacy/action_list.html", context)
+
+
+def _action_form_view(request: HttpRequest, action: AdvocacyAction) -> HttpResponse:
+    show_pupils = can(request, "pupils.view")
+    form = ActionForm(
+        request.POST or None, instance=action, school=request.school, show_pupils=show_pupils
+    )
+    if request.method == "POST" and form.is_valid():
+        pupils = form.cleaned_data.get("pupils") if show_pupils else action_pupils(action)
+        try:
+            action = services.action_save(
+                school=request.school,
+                action=form.save(commit=False),
+                pupils=pupils,
+                user=request.user,
+            )
+        except ValidationError as error:
+            _messages_from(request, error)
+        else:
+            messages.success(request, f"Saved “{action.title}”.")
+            return redirect("advocacy:action_detail", public_id=action.public_id)
+    return render(request, "advocacy/action_form.html", {"form": form, "action": action})
+
+
+def action_pupils(action: AdvocacyAction) -> list:
+    """Keep the pupils already named when someone who cannot see pupils edits the action."""
+    return list(action.pupils.all()) if action.pk else []
+
+
+@require_capability("advocacy.edit")
+def action_create(request: HttpRequest) -> HttpResponse:
+    return _action_form_view(request, AdvocacyAction(school=request.school, date=_today()))
+
+
+@require_capability("advocacy.edit")
+def action_edit(request: HttpRequest, public_id) -> HttpResponse:
+    action = school_object_or_404(AdvocacyAction, request, public_id=public_id)
+    return _action_form_view(request, action)
+
+
+@require_capability("advocacy.view")
+def action_detail(request: HttpRequest, public_id) -> HttpResponse:
+    action = school_object_or_404(
+        AdvocacyAction.objects.select_related("owner", "funding_source"),
+        request,
+        public_id=public_id,
+    )
+    show_pupils = can(request, "pupils.view") and action.type in PUPIL_TYPES
+    context = {
+        "action": action,
+        "pupils": list(action.pupils.order_by("surname", "forename")) if show_pupils else None,
+        "show_pupils": show_pupils,
+        "status_form": StatusForm(action=action, initial={"decision_date": _today()}),
+        "can_edit": can(request, "advocacy.edit"),
+        "opportunities": list(action.opportunities.all()),
+    }
+    return render(request, "advocacy/action_detail.html", context)
+
+
+@require_POST
+@require_capability("advocacy.edit")
+def action_status(request: HttpRequest, public_id) -> HttpResponse:
+    action = school_object_or_404(AdvocacyAction, request, public_id=public_id)
+    form = StatusForm(request.POST, action=action)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("advocacy:action_detail", public_id=action.public_id)
+    try:
+        action = services.action_set_status(
+            school=request.school, action=action, **form.cleaned_data
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, f"“{action.title}” is now {action.get_status_display().lower()}.")
+    return redirect("advocacy:action_detail", public_id=action.public_id)
+
+
+@require_POST
+@require_capability("advocacy.edit")
+def action_record_funding(request: HttpRequest, public_id) -> HttpResponse:
+    action = school_object_or_404(AdvocacyAction, request, public_id=public_id)
+    try:
+        source = services.action_record_funding(
+            school=request.school, action=action, user=request.user
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(
+            request,
+            f"Recorded as funding for {periods.Period(source.period_start, source.period_end)}: "
+            "the funding gap now counts it.",
+        )
+    return redirect("advocacy:action_detail", public_id=action.public_id)
+
+
+@require_capability("advocacy.view")
+def opportunity_list(request: HttpRequest) -> HttpResponse:
+    today = _today()
+    opportunities = FundingOpportunity.objects.for_school(request.school).select_related("action")
+    if request.GET.get("show") != "all":
+        opportunities = opportunities.upcoming(today)
+    q = request.GET.get("q", "").strip()
+    if q:
+        opportunities = opportunities.filter(Q(name__icontains=q) | Q(funder__icontains=q))
+    page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": q,
+        "show": request.GET.get("show", ""),
+        "today": today,
+        "closing_soon": today + dt.timedelta(days=CLOSING_SOON_DAYS),
+        "can_edit": can(request, "advocacy.edit"),
+    }
+    return render(request, "advocacy/opportunity_list.html", context)
+
+
+def _simple_form_view(request, *, form_class, instance, save, template, title, success):
+    form = form_class(request.POST or None, instance=instance, school=request.school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.save(commit=False))
+        except ValidationError as error:
+            _messages_from(request, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(success)
+    context = {"form": form, "title": title, "object": instance, "cancel": success}
+    return render(request, template, context)
+
+
+def _save_opportunity(request):
+    def save(opportunity):
+        opportunity.school = request.school
+        opportunity.full_clean()
+        opportunity.save()
+
+    return save
+
+
+@require_capability("advocacy.edit")
+def opportunity_create(request: HttpRequest) -> HttpResponse:
+    return _simple_form_view(
+        request,
+        form_class=OpportunityForm,
+        instance=FundingOpportunity(school=request.school),
+        save=_save_opportunity(request),
+        template="advocacy/form.html",
+        title="Add a funding opportunity",
+        success="advocacy:opportunities",
+    )
+
+
+@require_capability("advocacy.edit")
+def opportunity_edit(request: HttpRequest, public_id) -> HttpResponse:
+    opportunity = school_object_or_404(FundingOpportunity, request, public_id=public_id)
+    return _simple_form_view(
+        request,
+        form_class=OpportunityForm,
+        instance=opportunity,
+        save=_save_opportunity(request),
+        template="advocacy/form.html",
+        title=f"Edit {opportunity.name}",
+        success="advocacy:opportunities",
+    )
+
+
+@require_capability("advocacy.view")
+def training_list(request: HttpRequest) -> HttpResponse:
+    today = _today()
+    records = TrainingRecord.objects.for_school(request.school)
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": training_status(school=request.school, today=today),
+        "today": today,
+        "can_edit": can(request, "advocacy.edit"),
+    }
+    return render(request, "advocacy/training_list.html", context)
+
+
+def _save_training(request):
+    return lambda record: services.training_save(school=request.school, record=record)
+
+
+@require_capability("advocacy.edit")
+def training_create(request: HttpRequest) -> HttpResponse:
+    return _simple_form_view(
+        request,
+        form_class=TrainingForm,
+        instance=TrainingRecord(school=request.school),
+        save=_save_training(request),
+        template="advocacy/form.html",
+        title="Add a training record",
+        success="advocacy:training",
+    )
+
+
+@require_capability("advocacy.edit")
+def training_edit(request: HttpRequest, public_id) -> HttpResponse:
+    record = school_object_or_404(TrainingRecord, request, public_id=public_id)
+    return _simple_form_view(
+        request,
+        form_class=TrainingForm,
+        instance=record,
+        save=_save_training(request),
+        template="advocacy/form.html",
+        title=f"Edit training: {record.person_name}",
+        success="advocacy:training",
+    )
+
+
+@require_capability("advocacy.view")
+def reform_list(request: HttpRequest) -> HttpResponse:
+    # Every school tracks every national reform; new ones (a data migration) appear here.
+    services.reform_items_sync(school=request.school)
+    items = ReformItem.objects.for_school(request.school).select_related("reform")
+    context = {"items": list(items), "can_edit": can(request, "advocacy.edit")}
+    return render(request, "advocacy/reform_list.html", context)
+
+
+def _save_reform(request):
+    def save(item):
+        item.school = request.school
+        item.full_clean()
+        item.save()
+
+    return save
+
+
+@require_capability("advocacy.edit")
+def reform_create(request: HttpRequest) -> HttpResponse:
+    return _simple_form_view(
+        request,
+        form_class=ReformItemForm,
+        instance=ReformItem(school=request.school),
+        save=_save_reform(request),
+        template="advocacy/form.html",
+        title="Add a reform to track",
+        success="advocacy:reforms",
+    )
+
+
+@require_capability("advocacy.edit")
+def reform_edit(request: HttpRequest, public_id) -> HttpResponse:
+    item = school_object_or_404(ReformItem, request, public_id=public_id)
+    return _simple_form_view(
+        request,
+        form_class=ReformItemForm,
+        instance=item,
+        save=_save_reform(request),
+        template="advocacy/form.html",
+        title=f"Edit {item.title}",
+        success="advocacy:reforms",
+    )
+
+
+def _evidence(request: HttpRequest):
+    # Imported on use: the pack pulls in the gap engine and the suppression rules, which no
+    # other advocacy page needs.
+    from advocacy import evidence as evidence_pack
+
+    return evidence_pack, *evidence_pack.from_request(request, today=_today())
+
+
+@require_capability("advocacy.view")
+def evidence(request: HttpRequest) -> HttpResponse:
+    _, form, pack = _evidence(request)
+    status = 200 if pack is not None else 400
+    return render(request, "advocacy/evidence.html", {"form": form, "pack": pack}, status=status)
+
+
+@require_capability("advocacy.view")
+def evidence_pdf(request: HttpRequest) -> HttpResponse:
+    evidence_pack, form, pack = _evidence(request)
+    if pack is None:
+        return render(request, "advocacy/evidence.html", {"form": form, "pack": None}, status=400)
+    return evidence_pack.pdf_response(request, pack)
+
+
+@require_capability("advocacy.view")
+def evidence_csv(request: HttpRequest) -> HttpResponse:
+    evidence_pack, form, pack = _evidence(request)
+    if pack is None:
+        return render(request, "advocacy/evidence.html", {"form": form, "pack": None}, status=400)
+    return evidence_pack.csv_response(pack)

@@ -1,5 +1,73 @@
+import datetime as dt
+from decimal import Decimal
+
+from tests.advocacy.factories import (
+    AdvocacyActionFactory,
+    FundingOpportunityFactory,
+    ReformItemFactory,
+    TrainingRecordFactory,
+)
 from tests.url_matrix import UrlCase
+
+
+def _action(school):
+    return {"public_id": AdvocacyActionFactory(school=school).public_id}
+
+
+def _won_action(school):
+    action = AdvocacyActionFactory(
+        school=school,
+        status="successful",
+        decision_date=dt.date(2024, 11, 1),
+        amount_requested=Decimal("2000.00"),
+        amount_secured=Decimal("1500.00"),
+    )
+    return {"public_id": action.public_id}
+
 
 CASES = [
     UrlCase("advocacy:overview", "advocacy.view"),
+    UrlCase("advocacy:actions", "advocacy.view"),
+    UrlCase("advocacy:action_create", "advocacy.edit"),
+    UrlCase("advocacy:action_detail", "advocacy.view", kwargs=_action),
+    UrlCase("advocacy:action_edit", "advocacy.edit", kwargs=_action),
+    UrlCase(
+        "advocacy:action_status",
+        "advocacy.edit",
+        kwargs=_action,
+        method="post",
+        data=lambda school: {"status": "in_progress"},
+        ok_status=(302,),
+    ),
+    UrlCase(
+        "advocacy:action_record_funding",
+        "advocacy.edit",
+        kwargs=_won_action,
+        method="post",
+        ok_status=(302,),
+    ),
+    UrlCase("advocacy:opportunities", "advocacy.view"),
+    UrlCase("advocacy:opportunity_create", "advocacy.edit"),
+    UrlCase(
+        "advocacy:opportunity_edit",
+        "advocacy.edit",
+        kwargs=lambda school: {"public_id": FundingOpportunityFactory(school=school).public_id},
+    ),
+    UrlCase("advocacy:training", "advocacy.view"),
+    UrlCase("advocacy:training_create", "advocacy.edit"),
+    UrlCase(
+        "advocacy:training_edit",
+        "advocacy.edit",
+        kwargs=lambda school: {"public_id": TrainingRecordFactory(school=school).public_id},
+    ),
+    UrlCase("advocacy:reforms", "advocacy.view"),
+    UrlCase("advocacy:reform_create", "advocacy.edit"),
+    UrlCase(
+        "advocacy:reform_edit",
+        "advocacy.edit",
+        kwargs=lambda school: {"public_id": ReformItemFactory(school=school).public_id},
+    ),
+    UrlCase("advocacy:evidence", "advocacy.view"),
+    UrlCase("advocacy:evidence_pdf", "advocacy.view"),
+    UrlCase("advocacy:evidence_csv", "advocacy.view"),
 ]

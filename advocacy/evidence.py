@@ -1,0 +1,318 @@
+"""The evidence pack: one page of live, suppressed aggregates for a period (HTML, PDF, CSV).
+
+No pupil-level data. Every count of 1-4 is shown as "c" (sendfund.lib.suppression), with
+secondary suppression wherever a hidden count could be worked out from a total or from the
+other part of a split; money describing fewer than 5 pupils is withheld, and money in a table
+row follows its count (a hidden count hides the row's money, so a withheld amount is never the
+only unknown in a published total).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+from advocacy.summary import advocacy_summary
+from funding.gap import compute_gap, trend
+from pupils.clocks import assessment_timeliness
+from sendfund.lib import periods
+from sendfund.lib.suppression import (
+    HIDDEN,
+    KEY,
+    Cell,
+    count_cell,
+    is_small,
+    percentage,
+    suppress_counts,
+    suppress_money,
+)
+from sendfund.schools.models import School
+
+TREND_TERMS = 6
+YEARS_BACK = 3
+
+
+def period_choices(school: School, today: dt.date) -> list[tuple[str, str]]:
+    """Terms, academic years and financial years a pack can cover (recent first)."""
+    choices = []
+    for year, name in reversed(periods.terms_back(today, TREND_TERMS)):
+        choices.append((f"term-{year}-{name}", periods.term(year, name).label))
+    this_year = periods.academic_year_start(today)
+    for year in range(this_year, this_year - YEARS_BACK, -1):
+        choices.append((f"year-{year}", f"Academic year {periods.academic_year(year).label}"))
+    this_fy = periods.financial_year_start(today, academy=school.is_academy)
+    for year in range(this_fy, this_fy - YEARS_BACK, -1):
+        choices.append((f"fy-{year}", school.financial_year(year).label))
+    return choices
+
+
+def parse_period(value: str, school: School) -> periods.Period:
+    kind, _, rest = value.partition("-")
+    if kind == "term":
+        year, name = rest.split("-")
+        return periods.term(int(year), name)
+    if kind == "year":
+        return periods.academic_year(int(rest))
+    if kind == "fy":
+        return school.financial_year(int(rest))
+    raise ValueError(value)
+
+
+class PeriodForm(forms.Form):
+    period = forms.ChoiceField(label="Period")
+
+    def __init__(self, *args, school: School, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["period"].choices = period_choices(school, today)
+        self.fields["period"].initial = f"year-{periods.academic_year_start(today)}"
+
+    def clean_period(self) -> periods.Period:
+        return parse_period(self.cleaned_data["period"], self.school)
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list[Cell | str] = field(default_factory=list)
+
+
+@dataclass
+class EvidencePack:
+    school: School
+    period: periods.Period
+    period_key: str
+    generated: dt.date
+    headline: list[Row]
+    trend: list[Row]
+    areas: list[Row]
+    threshold: list[Row]
+    timeliness: list[Row]
+    advocacy: list[Row]
+    advocacy_totals: list[Row]
+    key: str = KEY
+
+    def sections(self) -> list[tuple[str, list[str], list[Row]]]:
+        """(title, column names, rows) in page order."""
+        figure = ["figure"]
+        return [
+            ("Headline", figure, self.headline),
+            ("Trend by term", ["need", "funding", "gap"], self.trend),
+            ("Need by broad area", ["pupils with provision", "cost of provision"], self.areas),
+            ("Pupils above the high needs threshold", figure, self.threshold),
+            ("EHC needs assessments and reviews", figure, self.timeliness),
+            ("Advocacy by type", ["actions", "requested", "secured"], self.advocacy),
+            ("Advocacy totals", figure, self.advocacy_totals),
+        ]
+
+
+def _money(amount, pupils: int) -> Cell:
+    return suppress_money(amount, pupils, pence=False)
+
+
+def _split(total_label: str, parts: dict[str, int]) -> dict[str, Cell]:
+    """A total and its parts as one suppressed row, so a hidden part cannot be subtracted out."""
+    table = suppress_counts({total_label: parts})
+    out = {name: table.cells[total_label][name] for name in parts}
+    out["__total__"] = table.row_totals.get(total_label) or table.grand_total or HIDDEN
+    return out
+
+
+def _headline(gap) -> list[Row]:
+    pupils = gap.sen_pupil_count
+    hidden = is_small(pupils)
+    need = HIDDEN if hidden else _money(gap.need, pupils)
+    gap_cell = HIDDEN if hidden else _money(gap.gap, pupils)
+    covered = (
+        percentage(gap.funding, gap.need, hidden=hidden) if gap.need else Cell(None, False, "–")
+    )
+    return [
+        Row("Pupils with SEN (EHC plan or SEN support)", [count_cell(pupils)]),
+        Row("Identified need", [need]),
+        Row("Allocated funding", [_money(gap.funding, 0)]),
+        Row("Gap (need minus funding; positive is a shortfall)", [gap_cell]),
+        Row("Share of need covered", [covered]),
+    ]
+
+
+def _trend(gaps) -> list[Row]:
+    rows = []
+    for gap in gaps:
+        hidden = is_small(gap.sen_pupil_count)
+        rows.append(
+            Row(
+                gap.period.label,
+                [
+                    HIDDEN if hidden else _money(gap.need, gap.sen_pupil_count),
+                    _money(gap.funding, 0),
+                    HIDDEN if hidden else _money(gap.gap, gap.sen_pupil_count),
+                ],
+            )
+        )
+    return rows
+
+
+def _areas(gap) -> list[Row]:
+    counts = {row.label: {"pupils": row.pupils} for row in gap.by_area}
+    table = suppress_counts(counts, with_totals=False)
+    rows = []
+    for row in gap.by_area:
+        cell = table.cells[row.label]["pupils"]
+        money = HIDDEN if cell.suppressed else _money(row.need, row.pupils)
+        rows.append(Row(row.label, [cell, money]))
+    return rows
+
+
+def _threshold(gap) -> list[Row]:
+    over = gap.pupils_over_threshold
+    without = gap.over_threshold_without_topup
+    split = _split("over", {"with": over - without, "without": without})
+    shortfall_pupils = count_cell(gap.topup_shortfall_pupils)
+    shortfall = (
+        HIDDEN
+        if shortfall_pupils.suppressed
+        else _money(gap.topup_shortfall, gap.topup_shortfall_pupils)
+    )
+    threshold = f"£{gap.threshold:,.0f}"
+    return [
+        Row(f"Pupils whose provision costs more than {threshold} a year", [split["__total__"]]),
+        Row("… of whom receive no top-up (candidates for a request)", [split["without"]]),
+        Row("Pupils whose top-up falls short of the cost above the threshold", [shortfall_pupils]),
+        Row("Top-up shortfall (total for the period)", [shortfall]),
+    ]
+
+
+def _timeliness(figures: dict) -> list[Row]:
+    issued = figures["final_plans_issued"]
+    within = figures["final_within_20_weeks"]
+    split = _split("issued", {"within": within, "late": issued - within})
+    pct = percentage(
+        within, issued, hidden=split["within"].suppressed or split["__total__"].suppressed
+    )
+    return [
+        Row("EHC needs assessment requests received", [count_cell(figures["requests_received"])]),
+        Row("Final EHC plans issued", [split["__total__"]]),
+        Row("… issued within 20 weeks", [split["within"]]),
+        Row("… share issued within 20 weeks (England 2024: 46.4%)", [pct]),
+        Row("Open requests past week 20 today", [count_cell(figures["open_overdue"])]),
+        Row("Annual reviews due in the period", [count_cell(figures["reviews_due"])]),
+        Row("Annual reviews overdue today", [count_cell(figures["reviews_overdue"])]),
+    ]
+
+
+def _advocacy(summary: dict) -> tuple[list[Row], list[Row]]:
+    # Top-up and EHC assessment requests are about individual children, so action counts are
+    # suppressed like pupil counts and money follows them.
+    by_type = summary["by_type"]
+    table = suppress_counts(
+        {r["label"]: {"actions": r["count"]} for r in by_type}, with_totals=False
+    )
+    rows = []
+    for r in by_type:
+        cell = table.cells[r["label"]]["actions"]
+        rows.append(
+            Row(
+                r["label"],
+                [
+                    cell,
+                    HIDDEN if cell.suppressed else _money(r["requested"], 0),
+                    HIDDEN if cell.suppressed else _money(r["secured"], 0),
+                ],
+            )
+        )
+    decided, won = summary["decided"], summary["successful"]
+    split = _split("decided", {"won": won, "lost": decided - won})
+    rate = percentage(won, decided, hidden=split["won"].suppressed or split["__total__"].suppressed)
+    actions = count_cell(summary["actions_total"])
+    # The money totals describe the actions: with fewer than 5 of them they are withheld too.
+    requested = HIDDEN if actions.suppressed else _money(summary["requested_total"], 0)
+    secured = HIDDEN if actions.suppressed else _money(summary["secured_total"], 0)
+    totals = [
+        Row("Actions in the period", [actions]),
+        Row("Still open", [count_cell(summary["actions_open"])]),
+        Row("Decided", [split["__total__"]]),
+        Row("Successful or partly successful", [split["won"]]),
+        Row("Success rate", [rate]),
+        Row("Money requested", [requested]),
+        Row("Money secured", [secured]),
+    ]
+    return rows, totals
+
+
+def build(
+    *, school: School, period: periods.Period, period_key: str, today: dt.date
+) -> EvidencePack:
+    gap = compute_gap(school=school, period=period)
+    gaps = trend(school=school, terms=periods.terms_back(min(period.end, today), TREND_TERMS))
+    advocacy_rows, advocacy_totals = _advocacy(advocacy_summary(school=school, period=period))
+    return EvidencePack(
+        school=school,
+        period=period,
+        period_key=period_key,
+        generated=today,
+        headline=_headline(gap),
+        trend=_trend(gaps),
+        areas=_areas(gap),
+        threshold=_threshold(gap),
+        timeliness=_timeliness(assessment_timeliness(school=school, period=period, today=today)),
+        advocacy=advocacy_rows,
+        advocacy_totals=advocacy_totals,
+    )
+
+
+def from_request(request: HttpRequest, *, today: dt.date) -> tuple[PeriodForm, EvidencePack | None]:
+    """The period form bound to the query string (default: this academic year) and its pack."""
+    data = request.GET if "period" in request.GET else None
+    form = PeriodForm(data, school=request.school, today=today)
+    if data is None:
+        form = PeriodForm(
+            {"period": form.fields["period"].initial}, school=request.school, today=today
+        )
+    if not form.is_valid():
+        return form, None
+    pack = build(
+        school=request.school,
+        period=form.cleaned_data["period"],
+        period_key=form.data["period"],
+        today=today,
+    )
+    return form, pack
+
+
+def _filename(pack: EvidencePack, ext: str) -> str:
+    return f"evidence-pack-{pack.school.urn}-{pack.period_key}.{ext}"
+
+
+def pdf_response(request: HttpRequest, pack: EvidencePack) -> HttpResponse:
+    import weasyprint  # imported here: WeasyPrint is slow to import and only PDFs need it
+
+    # The CSS is inline and base_url is a local directory, so WeasyPrint never needs a network.
+    base_url = Path(settings.BASE_DIR).as_uri() + "/"
+    html = render_to_string("advocacy/evidence_pdf.html", {"pack": pack}, request=request)
+    pdf = weasyprint.HTML(string=html, base_url=base_url).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(pack, "pdf")}"'
+    return response
+
+
+def csv_response(pack: EvidencePack) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(pack, "csv")}"'
+    writer = csv.writer(response)
+    writer.writerow(["school", pack.school.name, "URN", pack.school.urn])
+    writer.writerow(["period", pack.period.label, pack.period.start, pack.period.end])
+    writer.writerow(["key", pack.key])
+    # Long format, one figure a line, so it sorts and filters cleanly in a spreadsheet.
+    writer.writerow(["section", "item", "measure", "value"])
+    for title, columns, rows in pack.sections():
+        for row in rows:
+            for column, cell in zip(columns, row.cells, strict=True):
+                writer.writerow([title, row.label, column, str(cell)])
+    return response

@@ -1,0 +1,174 @@
+"""Advocacy forms: each takes `school=` and narrows every choice to that school."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from advocacy.models import (
+    OPEN,
+    PUPIL_TYPES,
+    ActionStatus,
+    AdvocacyAction,
+    FundingOpportunity,
+    ReformItem,
+    TrainingRecord,
+    TrainingStatus,
+)
+from pupils.models import Pupil
+from sendfund.schools.models import School
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def school_users(school: School):
+    return get_user_model().objects.filter(memberships__school=school).order_by("username")
+
+
+class ActionForm(forms.ModelForm):
+    """Create or edit an action. Status moves through StatusForm once the action exists."""
+
+    class Meta:
+        model = AdvocacyAction
+        fields = [
+            "type",
+            "title",
+            "addressed_to",
+            "date",
+            "status",
+            "owner",
+            "owner_name",
+            "amount_requested",
+            "next_step",
+            "next_step_due",
+            "notes",
+            "pupils",
+        ]
+        widgets = {"date": DATE, "next_step_due": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, school: School, show_pupils: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["owner"].queryset = school_users(school)
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
+        if self.instance.pk:
+            del self.fields["status"]
+        else:
+            self.fields["status"].choices = [(s.value, s.label) for s in ActionStatus if s in OPEN]
+            self.fields["status"].help_text = "Record a decision on the action's page."
+        if show_pupils:
+            self.fields["pupils"].queryset = Pupil.objects.for_school(school).order_by(
+                "surname", "forename"
+            )
+            self.fields["pupils"].widget.attrs["size"] = 8
+        else:
+            del self.fields["pupils"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("pupils") and data.get("type") not in PUPIL_TYPES:
+            self.add_error(
+                "pupils", "Only top-up and EHC needs assessment requests can name pupils."
+            )
+        return data
+
+
+class StatusForm(forms.Form):
+    """Move an action along the workflow."""
+
+    status = forms.ChoiceField(label="New status")
+    decision_date = forms.DateField(
+        required=False, widget=DATE, help_text="Needed for successful, partly or unsuccessful."
+    )
+    amount_secured = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        help_text="For a successful or partly successful decision, in pounds.",
+    )
+
+    def __init__(self, *args, action: AdvocacyAction, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = action.allowed_statuses()
+
+
+class OpportunityForm(forms.ModelForm):
+    link = forms.URLField(required=False, assume_scheme="https", label="Link")
+
+    class Meta:
+        model = FundingOpportunity
+        fields = ["name", "funder", "amount_available", "deadline", "eligibility", "link", "action"]
+        widgets = {"deadline": DATE, "eligibility": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].queryset = AdvocacyAction.objects.for_school(school)
+        self.fields["action"].required = False
+
+
+class TrainingForm(forms.ModelForm):
+    class Meta:
+        model = TrainingRecord
+        fields = [
+            "person_name",
+            "user",
+            "role",
+            "qualification",
+            "course_name",
+            "appointment_date",
+            "start_date",
+            "completion_date",
+            "deadline",
+            "status",
+            "notes",
+        ]
+        widgets = {
+            "appointment_date": DATE,
+            "start_date": DATE,
+            "completion_date": DATE,
+            "deadline": DATE,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = school_users(school)
+        self.fields["user"].label = "Account (optional)"
+        self.fields["deadline"].help_text = (
+            "Worked out for a SENCO's NPQ or NASENCO: 3 years from appointment. "
+            "Set it yourself for other courses."
+        )
+
+    def clean(self):
+        data = super().clean()
+        record = TrainingRecord(
+            role=data.get("role"),
+            qualification=data.get("qualification"),
+            appointment_date=data.get("appointment_date"),
+        )
+        if record.is_mandatory and not data.get("appointment_date"):
+            self.add_error(
+                "appointment_date", "Give the SENCO's appointment date: the deadline runs from it."
+            )
+        if data.get("status") == TrainingStatus.COMPLETED and not data.get("completion_date"):
+            self.add_error("completion_date", "Give the date the course was completed.")
+        start, done = data.get("start_date"), data.get("completion_date")
+        if start and done and done < start:
+            self.add_error("completion_date", "Completion cannot come before the start.")
+        return data
+
+
+class ReformItemForm(forms.ModelForm):
+    class Meta:
+        model = ReformItem
+        fields = ["title", "status", "owner", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.reform_id:
+            # A national reform keeps its name; the school records its own position.
+            self.fields["title"].disabled = True

@@ -1,0 +1,183 @@
+"""Advocacy writes: the status workflow, recording secured money as funding, training, reforms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from advocacy.models import (
+    DECIDED,
+    PUPIL_TYPES,
+    TRANSITIONS,
+    WON,
+    ActionStatus,
+    ActionType,
+    AdvocacyAction,
+    Reform,
+    ReformItem,
+    TrainingRecord,
+)
+from funding.models import FundingSource, FundingStatus, FundingType
+from sendfund.schools.models import School
+
+ZERO = Decimal("0")
+
+# Which kind of funding source the money from each kind of action becomes.
+FUNDING_TYPE_FOR_ACTION = {
+    ActionType.TOP_UP: FundingType.TOP_UP,
+    ActionType.EHC_ASSESSMENT: FundingType.TOP_UP,
+    ActionType.LA_MEETING: FundingType.LA_GRANT,
+    ActionType.SCHOOLS_FORUM: FundingType.LA_GRANT,
+    ActionType.TRUST: FundingType.TRUST_FUND,
+}
+
+
+def _check_school(school: School, *objects) -> None:
+    for obj in objects:
+        if obj is not None and obj.school_id != school.pk:
+            raise ValidationError("That record belongs to another school.")
+
+
+@transaction.atomic
+def action_save(
+    *, school: School, action: AdvocacyAction, pupils=None, user=None
+) -> AdvocacyAction:
+    """Create or update an action; named pupils only on top-up and EHC assessment requests."""
+    if action.pk is None:
+        action.school = school
+        action.created_by = user
+    _check_school(school, action)
+    pupils = list(pupils or [])
+    _check_school(school, *pupils)
+    if pupils and action.type not in PUPIL_TYPES:
+        raise ValidationError("Only top-up and EHC needs assessment requests can name pupils.")
+    action.full_clean(exclude=["pupils", "funding_source"])
+    action.save()
+    if action.type in PUPIL_TYPES:
+        action.pupils.set(pupils)
+    else:
+        action.pupils.clear()
+    if action.funding_source_id and action.amount_secured != action.funding_source.amount:
+        FundingSource.objects.filter(pk=action.funding_source_id).update(
+            amount=action.amount_secured
+        )
+    return action
+
+
+@transaction.atomic
+def action_set_status(
+    *,
+    school: School,
+    action: AdvocacyAction,
+    status: str,
+    decision_date: dt.date | None = None,
+    amount_secured: Decimal | None = None,
+) -> AdvocacyAction:
+    """Move an action along the workflow; refuse steps the workflow does not allow.
+
+    A decision (successful, partly, unsuccessful) needs a decision date; money is secured only
+    by a (partly) successful decision, so an unsuccessful one clears it.
+    """
+    _check_school(school, action)
+    action = AdvocacyAction.objects.select_for_update().get(pk=action.pk)
+    if status not in ActionStatus.values:
+        raise ValidationError(f"Unknown status {status!r}.")
+    if status != action.status and status not in TRANSITIONS[action.status]:
+        raise ValidationError(
+            f"An action that is {ActionStatus(action.status).label.lower()} cannot become "
+            f"{ActionStatus(status).label.lower()}."
+        )
+    if status in DECIDED:
+        decision_date = decision_date or action.decision_date
+        if decision_date is None:
+            raise ValidationError("Give the date of the decision.")
+        if decision_date < action.date:
+            raise ValidationError("The decision cannot come before the action's date.")
+        action.decision_date = decision_date
+    if amount_secured is not None:
+        if amount_secured < ZERO:
+            raise ValidationError("The amount secured cannot be negative.")
+        if amount_secured > ZERO and status not in WON:
+            raise ValidationError(
+                "Money is secured only by a successful or partly successful decision."
+            )
+        action.amount_secured = amount_secured
+    if status == ActionStatus.UNSUCCESSFUL:
+        action.amount_secured = ZERO
+    elif status not in WON and status != ActionStatus.CLOSED and action.amount_secured > ZERO:
+        raise ValidationError("This action secured money, so it cannot be reopened.")
+    action.status = status
+    action.save()
+    if action.funding_source_id:
+        FundingSource.objects.filter(pk=action.funding_source_id).update(
+            amount=action.amount_secured
+        )
+    return action
+
+
+@transaction.atomic
+def action_record_funding(*, school: School, action: AdvocacyAction, user=None) -> FundingSource:
+    """Record the money an action secured as a funding source (once), so the gap moves.
+
+    The money is spread over the school's financial year containing the decision date.
+    Calling it again returns the same funding source.
+    """
+    _check_school(school, action)
+    action = AdvocacyAction.objects.select_for_update().get(pk=action.pk)
+    if action.funding_source_id:
+        return action.funding_source
+    if action.status not in WON or action.amount_secured <= ZERO:
+        raise ValidationError("Only money secured by a successful decision can be recorded.")
+    year = school.financial_year_for(action.decision_date or action.date)
+    funding_type = FUNDING_TYPE_FOR_ACTION.get(action.type, FundingType.OTHER_GRANT)
+    # A top-up follows its pupil: link it when the request named exactly one child.
+    named = list(action.pupils.values_list("pk", flat=True)[:2])
+    pupil_id = named[0] if funding_type == FundingType.TOP_UP and len(named) == 1 else None
+    source = FundingSource.objects.create(
+        school=school,
+        type=funding_type,
+        description=action.title[:200],
+        pupil_id=pupil_id,
+        amount=action.amount_secured,
+        period_start=year.start,
+        period_end=year.end,
+        status=FundingStatus.CONFIRMED,
+        reference=f"Advocacy: {action.title}"[:100],
+        created_by=user,
+    )
+    action.funding_source = source
+    action.save(update_fields=["funding_source", "updated"])
+    return source
+
+
+def training_save(*, school: School, record: TrainingRecord) -> TrainingRecord:
+    """Save a training record; a SENCO's mandatory course gets its deadline from appointment."""
+    if record.pk is None:
+        record.school = school
+    _check_school(school, record)
+    computed = record.mandatory_deadline()
+    if computed is not None:
+        record.deadline = computed
+    record.full_clean()
+    record.save()
+    return record
+
+
+def reform_items_sync(*, school: School) -> int:
+    """Give the school an item for every national reform it does not track yet."""
+    missing = Reform.objects.exclude(items__school=school)
+    items = [
+        ReformItem(
+            school=school,
+            reform=reform,
+            agenda=reform.agenda,
+            title=reform.title,
+            order=reform.order,
+        )
+        for reform in missing
+    ]
+    ReformItem.objects.bulk_create(items, ignore_conflicts=True)
+    return len(items)
