@@ -1,5 +1,7 @@
 """URL matrix cases for the register, provision map and clocks (imports have their own file)."""
 
+import uuid
+
 from tests.factories import (
     NeedFactory,
     ProvisionAssignmentFactory,
@@ -38,7 +40,9 @@ def _role(school):
 
 
 def _rate(school):
-    rate = StaffRateFactory(staff_role__school=school)
+    # A fresh role each time: the smoke walk calls this repeatedly on the demo database.
+    role = StaffRoleFactory(school=school, name=f"Matrix role {uuid.uuid4().hex[:8]}")
+    rate = StaffRateFactory(staff_role=role)
     return {"public_id": rate.staff_role.public_id, "year": rate.academic_year}
 
 
