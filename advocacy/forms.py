@@ -6,10 +6,12 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from advocacy.models import (
     OPEN,
     PUPIL_TYPES,
+    WON,
     ActionStatus,
     AdvocacyAction,
     FundingOpportunity,
@@ -59,8 +61,16 @@ class ActionForm(forms.ModelForm):
             self.fields["status"].choices = [(s.value, s.label) for s in ActionStatus if s in OPEN]
             self.fields["status"].help_text = "Record a decision on the action's page."
         if show_pupils:
-            self.fields["pupils"].queryset = Pupil.objects.for_school(school).order_by(
-                "surname", "forename"
+            # Pupils on roll, plus any already named (a pupil who has since left stays named).
+            on_roll = Pupil.objects.for_school(school).on_roll().values("pk")
+            named = self.instance.pupils.values("pk") if self.instance.pk else Pupil.objects.none()
+            self.fields["pupils"].queryset = (
+                Pupil.objects.for_school(school)
+                .filter(Q(pk__in=on_roll) | Q(pk__in=named.values("pk")))
+                .order_by("surname", "forename")
+            )
+            self.fields["pupils"].label_from_instance = lambda p: (
+                f"{p.surname}, {p.forename} ({p.get_year_group_display()})"
             )
             self.fields["pupils"].widget.attrs["size"] = 8
         else:
@@ -92,7 +102,11 @@ class StatusForm(forms.Form):
 
     def __init__(self, *args, action: AdvocacyAction, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = action.allowed_statuses()
+        choices = action.allowed_statuses()
+        if action.status in WON:
+            # Keep the decision but correct its date or the amount secured.
+            choices.insert(0, (action.status, f"{action.get_status_display()} (no change)"))
+        self.fields["status"].choices = choices
 
 
 class OpportunityForm(forms.ModelForm):

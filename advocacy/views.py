@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from advocacy import evidence as evidence_pack
 from advocacy import services
 from advocacy.forms import (
     ActionForm,
@@ -151,7 +152,13 @@ def action_detail(request: HttpRequest, public_id) -> HttpResponse:
         "action": action,
         "pupils": list(action.pupils.order_by("surname", "forename")) if show_pupils else None,
         "show_pupils": show_pupils,
-        "status_form": StatusForm(action=action, initial={"decision_date": _today()}),
+        "status_form": StatusForm(
+            action=action,
+            initial={
+                "decision_date": action.decision_date or _today(),
+                "amount_secured": action.amount_secured if action.amount_secured else None,
+            },
+        ),
         "can_edit": can(request, "advocacy.edit"),
         "opportunities": list(action.opportunities.all()),
     }
@@ -360,31 +367,28 @@ def reform_edit(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _evidence(request: HttpRequest):
-    # Imported on use: the pack pulls in the gap engine and the suppression rules, which no
-    # other advocacy page needs.
-    from advocacy import evidence as evidence_pack
+    return evidence_pack.from_request(request, today=_today())
 
-    return evidence_pack, *evidence_pack.from_request(request, today=_today())
+
+def _no_pack(request: HttpRequest, form) -> HttpResponse:
+    return render(request, "advocacy/evidence.html", {"form": form, "pack": None}, status=400)
 
 
 @require_capability("advocacy.view")
 def evidence(request: HttpRequest) -> HttpResponse:
-    _, form, pack = _evidence(request)
-    status = 200 if pack is not None else 400
-    return render(request, "advocacy/evidence.html", {"form": form, "pack": pack}, status=status)
+    form, pack = _evidence(request)
+    if pack is None:
+        return _no_pack(request, form)
+    return render(request, "advocacy/evidence.html", {"form": form, "pack": pack})
 
 
 @require_capability("advocacy.view")
 def evidence_pdf(request: HttpRequest) -> HttpResponse:
-    evidence_pack, form, pack = _evidence(request)
-    if pack is None:
-        return render(request, "advocacy/evidence.html", {"form": form, "pack": None}, status=400)
-    return evidence_pack.pdf_response(request, pack)
+    form, pack = _evidence(request)
+    return _no_pack(request, form) if pack is None else evidence_pack.pdf_response(request, pack)
 
 
 @require_capability("advocacy.view")
 def evidence_csv(request: HttpRequest) -> HttpResponse:
-    evidence_pack, form, pack = _evidence(request)
-    if pack is None:
-        return render(request, "advocacy/evidence.html", {"form": form, "pack": None}, status=400)
-    return evidence_pack.csv_response(pack)
+    form, pack = _evidence(request)
+    return _no_pack(request, form) if pack is None else evidence_pack.csv_response(pack)

@@ -330,3 +330,18 @@ def test_nonsense_filters_are_ignored_rather_than_failing(head_client, school):
     )
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 1
+
+
+def test_the_amount_secured_can_be_corrected_without_changing_the_decision(head_client, school):
+    action = AdvocacyActionFactory(
+        school=school,
+        status="successful",
+        decision_date=dt.date(2024, 11, 1),
+        amount_secured=Decimal("900.00"),
+    )
+    head_client.post(
+        reverse("advocacy:action_status", args=[action.public_id]),
+        {"status": "successful", "decision_date": "2024-11-01", "amount_secured": "950.00"},
+    )
+    action.refresh_from_db()
+    assert (action.status, action.amount_secured) == ("successful", Decimal("950.00"))
