@@ -1,14 +1,176 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Governors' termly reports, the SEN information report checklist and the trust view."""
 
-from sendfund.schools.access import require_capability
+from __future__ import annotations
+
+import datetime as dt
+
+import weasyprint
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from reports import services
+from reports.forms import CommentForm, InformationItemsForm, ReportCreateForm
+from reports.models import InformationReportItem, TermlyReport
+from reports.sen_information import ITEMS
+from reports.snapshot import build_figures
+from reports.trust import trust_rows
+from sendfund.schools.access import can, require_capability
+from sendfund.schools.models import School
+
+TRUST_COLUMNS = [
+    ("name", "School"),
+    ("pupils", "Pupils"),
+    ("support", "SEN support"),
+    ("ehc", "EHC plan"),
+    ("need", "Need"),
+    ("funding", "Funding"),
+    ("gap", "Gap"),
+    ("covered", "Covered"),
+    ("overdue", "Overdue assessments"),
+]
+
+
+def _report_or_404(request: HttpRequest, public_id) -> TermlyReport:
+    """Another school's report, or a draft for a role that cannot draft, is a 404."""
+    reports = TermlyReport.objects.for_school(request.school).visible_to(
+        can_draft=can(request, "reports.draft")
+    )
+    return get_object_or_404(reports, public_id=public_id)
+
+
+def _figures(report: TermlyReport) -> dict:
+    if report.is_published:
+        return report.snapshot
+    figures = build_figures(school=report.school, year=report.academic_year, name=report.term)
+    return {**figures, "comment": report.comment}
 
 
 @require_capability("reports.view")
 def report_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/list.html", {})
+    can_draft = can(request, "reports.draft")
+    reports = TermlyReport.objects.for_school(request.school).visible_to(can_draft=can_draft)
+    page = Paginator(reports, 12).get_page(request.GET.get("page"))
+    form = ReportCreateForm(today=dt.date.today()) if can_draft else None
+    return render(request, "reports/list.html", {"page": page, "form": form})
+
+
+@require_POST
+@require_capability("reports.draft")
+def report_create(request: HttpRequest) -> HttpResponse:
+    form = ReportCreateForm(request.POST, today=dt.date.today())
+    if not form.is_valid():
+        messages.error(request, "Choose one of the terms offered.")
+        return redirect("reports:list")
+    year, name = form.cleaned_data["term"]
+    try:
+        report = services.report_create(
+            school=request.school, academic_year=year, term=name, user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("reports:list")
+    messages.success(request, f"Draft started for {report.term_label}.")
+    return redirect("reports:detail", public_id=report.public_id)
+
+
+@require_capability("reports.view")
+def report_detail(request: HttpRequest, public_id) -> HttpResponse:
+    report = _report_or_404(request, public_id)
+    form = None
+    if not report.is_published and can(request, "reports.draft"):
+        form = CommentForm(initial={"comment": report.comment})
+    context = {"report": report, "figures": _figures(report), "form": form}
+    context["can_publish"] = not report.is_published and can(request, "reports.publish")
+    return render(request, "reports/detail.html", context)
+
+
+@require_capability("reports.view")
+def report_pdf(request: HttpRequest, public_id) -> HttpResponse:
+    report = _report_or_404(request, public_id)
+    html = render_to_string(
+        "reports/pdf.html", {"report": report, "figures": _figures(report)}, request=request
+    )
+    response = HttpResponse(weasyprint.HTML(string=html).write_pdf(), "application/pdf")
+    filename = f"send-report-{report.academic_year}-{report.term}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_POST
+@require_capability("reports.draft")
+def report_comment(request: HttpRequest, public_id) -> HttpResponse:
+    report = _report_or_404(request, public_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_comment(
+                school=request.school, report=report, comment=form.cleaned_data["comment"]
+            )
+            messages.success(request, "Comment saved.")
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+    else:
+        messages.error(request, "The comment is too long (5,000 characters at most).")
+    return redirect("reports:detail", public_id=report.public_id)
+
+
+@require_POST
+@require_capability("reports.publish")
+def report_publish(request: HttpRequest, public_id) -> HttpResponse:
+    report = _report_or_404(request, public_id)
+    try:
+        services.report_publish(school=request.school, report=report, user=request.user)
+        messages.success(request, "Published: governors can now read this report.")
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("reports:detail", public_id=report.public_id)
+
+
+def _information_rows(school: School) -> dict:
+    items = InformationReportItem.objects.for_school(school).values(
+        "code", "done", "last_published", "next_review"
+    )
+    return {row["code"]: row for row in items}
+
+
+@require_capability("reports.view")
+def information_report(request: HttpRequest) -> HttpResponse:
+    rows = _information_rows(request.school)
+    items = [{"code": code, "label": label, **rows.get(code, {})} for code, label in ITEMS]
+    covered = sum(1 for item in items if item.get("done"))
+    context = {"items": items, "covered": covered, "can_edit": can(request, "reports.draft")}
+    return render(request, "reports/information.html", context)
+
+
+@require_capability("reports.draft")
+def information_edit(request: HttpRequest) -> HttpResponse:
+    initial = _information_rows(request.school)
+    form = InformationItemsForm(request.POST or None, initial_rows=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.information_items_save(school=request.school, rows=form.rows())
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, "SEN information report checklist saved.")
+            return redirect("reports:information")
+    return render(request, "reports/information_edit.html", {"form": form})
 
 
 @require_capability("trust.view")
 def trust(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/trust.html", {})
+    school = request.school
+    if school.trust_id is None:
+        raise Http404("This school is not in a trust.")
+    schools = School.objects.for_user(request.user).filter(trust_id=school.trust_id)
+    sort = request.GET.get("sort", "name")
+    rows, totals, period = trust_rows(schools, today=dt.date.today(), sort=sort)
+    context = {"rows": rows, "totals": totals, "period": period, "sort": sort}
+    context["trust_name"] = school.trust.name
+    context["columns"] = TRUST_COLUMNS
+    return render(request, "reports/trust.html", context)

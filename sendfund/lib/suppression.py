@@ -19,7 +19,7 @@ statistics practice):
        pin it either).
   The extra cells are chosen smallest first (non-zero before zero, inner cells before totals)
   to lose as little information as possible.
-* Two consecutive terms (`suppress_pair`): the union of both terms' suppression patterns is
+* Two consecutive terms (`suppress_pair`, or any number with `suppress_series`): the union of both terms' suppression patterns is
   applied to both, and re-stabilised, so a cell is either published in both terms or
   suppressed in both. The change between terms is therefore only ever the difference of two
   published figures: a suppressed cell cannot be recovered from the other term's table.
@@ -377,6 +377,33 @@ def suppress_counts(
     return _build(grid, hidden, with_totals)
 
 
+def suppress_series(
+    *tables: Mapping[Hashable, Mapping[Hashable, int]],
+    with_totals: bool = True,
+    cols: Sequence | None = None,
+) -> list[SuppressedTable]:
+    """Suppress several terms' tables with one shared pattern (see the module docstring).
+
+    Rows or columns present in only some terms are treated as 0 in the others.
+    """
+    rows = list(dict.fromkeys(r for t in tables for r in t))
+    merged: dict = {}
+    for t in tables:
+        for r, row in t.items():
+            merged.setdefault(r, {}).update(row)
+    columns = list(cols) if cols is not None else _columns(merged, None)
+    grids = [_Grid({r: dict(t.get(r, {})) for r in rows}, columns) for t in tables]
+    hidden: set = set().union(*(_primary(g) for g in grids)) if grids else set()
+    while True:
+        grown = hidden
+        for grid in grids:
+            grown = _stabilise(grid, grown)
+        if grown == hidden:
+            break
+        hidden = grown
+    return [_build(grid, hidden, with_totals) for grid in grids]
+
+
 def suppress_pair(
     previous: Mapping[Hashable, Mapping[Hashable, int]],
     current: Mapping[Hashable, Mapping[Hashable, int]],
@@ -384,22 +411,9 @@ def suppress_pair(
     with_totals: bool = True,
     cols: Sequence | None = None,
 ) -> tuple[SuppressedTable, SuppressedTable]:
-    """Suppress two consecutive terms' tables with one shared pattern (see module docstring).
-
-    Rows or columns present in only one term are treated as 0 in the other.
-    """
-    rows = list(dict.fromkeys([*previous, *current]))
-    columns = cols if cols is not None else _columns({**previous, **current}, None)
-    grids = [
-        _Grid({r: dict(t.get(r, {})) for r in rows}, list(columns)) for t in (previous, current)
-    ]
-    hidden = _primary(grids[0]) | _primary(grids[1])
-    while True:
-        grown = _stabilise(grids[1], _stabilise(grids[0], hidden))
-        if grown == hidden:
-            break
-        hidden = grown
-    return _build(grids[0], hidden, with_totals), _build(grids[1], hidden, with_totals)
+    """Two consecutive terms' tables with one shared suppression pattern."""
+    before, after = suppress_series(previous, current, with_totals=with_totals, cols=cols)
+    return before, after
 
 
 def change(before: Cell, after: Cell) -> Cell:

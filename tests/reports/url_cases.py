@@ -1,6 +1,43 @@
+from tests.reports.factories import TermlyReportFactory, published_report
 from tests.url_matrix import UrlCase
+
+
+def _published(school) -> dict:
+    return {"public_id": published_report(school).public_id}
+
+
+def _draft(school) -> dict:
+    return {"public_id": TermlyReportFactory(school=school).public_id}
+
 
 CASES = [
     UrlCase("reports:list", "reports.view"),
+    UrlCase(
+        "reports:create",
+        "reports.draft",
+        method="post",
+        data=lambda school: {"term": "bogus"},
+        ok_status=(302,),
+        notes="a bad term redirects back with a message",
+    ),
+    UrlCase("reports:information", "reports.view"),
+    UrlCase("reports:information_edit", "reports.draft"),
+    UrlCase("reports:detail", "reports.view", kwargs=_published),
+    UrlCase("reports:pdf", "reports.view", kwargs=_published),
+    UrlCase(
+        "reports:comment",
+        "reports.draft",
+        kwargs=_draft,
+        method="post",
+        data=lambda school: {"comment": "Steady term."},
+        ok_status=(302,),
+    ),
+    UrlCase(
+        "reports:publish",
+        "reports.publish",
+        kwargs=_draft,
+        method="post",
+        ok_status=(302,),
+    ),
     UrlCase("reports:trust", "trust.view"),
 ]

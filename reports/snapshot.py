@@ -1,0 +1,286 @@
+"""The figures of a termly report, already suppressed and JSON-safe (Decimals as strings).
+
+`build_figures` is what a draft previews live and what publishing freezes into
+TermlyReport.snapshot. Pupil-level fields never leave SQL: every figure is a GROUP BY count or
+a sum, so no name, UPN or date of birth can reach a report. Queries: three grouped register
+queries (current term, previous term, same term last year), national figures, the gap engine
+for this term and the three before, the statutory clocks, training and advocacy summaries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count
+
+from advocacy.summary import advocacy_summary, training_status
+from funding.gap import compute_gap
+from pupils.clocks import assessment_timeliness
+from pupils.codes import NEED_AREA, BroadArea, NeedCode, YearGroup
+from pupils.models import Pupil, Wave
+from reports.models import NationalFigure
+from sendfund.lib import suppression as sup
+from sendfund.lib.periods import census_day, previous_term, term, terms_back
+from sendfund.schools.models import School
+
+STATUSES = [("E", "EHC plan"), ("K", "SEN support")]
+NO_NEED = "none"
+
+
+def _register(school: School, day: dt.date) -> tuple[dict, int]:
+    """Counts by (SEN status, primary need, year group) on a census day, and the roll."""
+    rows = (
+        Pupil.objects.for_school(school)
+        .on_roll(day)
+        .with_sen_status(day)
+        .with_primary_need(day)
+        .order_by()
+        .values("sen_status", "primary_need", "year_group")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict = {}
+    roll = 0
+    for row in rows:
+        roll += row["n"]
+        if row["sen_status"] in ("E", "K"):
+            key = (row["sen_status"], row["primary_need"] or NO_NEED, row["year_group"])
+            counts[key] = counts.get(key, 0) + row["n"]
+    return counts, roll
+
+
+def _table(counts: dict, row_of, col_of) -> dict:
+    table: dict = {}
+    for key, n in counts.items():
+        row, col = row_of(key), col_of(key)
+        table.setdefault(row, {}).setdefault(col, 0)
+        table[row][col] += n
+    return table
+
+
+def _table_json(result: sup.SuppressedTable, labels: dict, col_labels: dict) -> dict:
+    return {
+        "cols": [{"key": c, "label": col_labels.get(c, c)} for c in result.cols],
+        "rows": [
+            {
+                "key": r,
+                "label": labels.get(r, r),
+                "cells": [result.cells[r][c].as_json() for c in result.cols],
+                "total": result.row_totals[r].as_json() if result.row_totals else None,
+            }
+            for r in result.rows
+        ],
+        "totals": [result.col_totals[c].as_json() for c in result.cols]
+        if result.col_totals
+        else None,
+        "grand_total": result.grand_total.as_json() if result.grand_total else None,
+    }
+
+
+def _row_total(result: sup.SuppressedTable, row) -> sup.Cell:
+    if result.row_totals:
+        return result.row_totals[row]
+    if result.cols:  # a one-column table: the cell is the row's total
+        return result.cells[row][result.cols[0]]
+    return sup.count_cell(0)
+
+
+def _ordered(table: dict, order: list) -> dict:
+    return {k: table[k] for k in order if k in table}
+
+
+def _national(day: dt.date) -> dict:
+    """The latest national figure per measure published by the census day's year."""
+    out: dict = {}
+    for fig in NationalFigure.objects.filter(year__lte=day.year).order_by("measure", "-year"):
+        out.setdefault(
+            fig.measure,
+            {"pct": f"{fig.percentage:.1f}%", "year": fig.year, "source": fig.source},
+        )
+    return out
+
+
+def _register_section(school: School, year: int, name: str) -> dict:
+    when = {
+        "current": (year, name),
+        "previous": previous_term(year, name),
+        "last_year": (year - 1, name),
+    }
+    data = {k: _register(school, census_day(*v)) for k, v in when.items()}
+    keys = list(when)
+    need_order = [c.value for c in NeedCode] + [NO_NEED]
+    area_order = [a.value for a in BroadArea]
+    year_order = [c.value for c in YearGroup]
+    status_cols = [s for s, _ in STATUSES]
+    specs = {
+        "by_year_group": (lambda k: k[0], lambda k: k[2], [s for s, _ in STATUSES], None),
+        "by_need": (lambda k: k[1], lambda k: k[0], need_order, status_cols),
+        "by_area": (
+            lambda k: str(NEED_AREA.get(k[1], BroadArea.OTHER)),
+            lambda k: k[0],
+            area_order,
+            status_cols,
+        ),
+    }
+    need_labels = {**dict(NeedCode.choices), NO_NEED: "No primary need recorded"}
+    labels = {
+        "by_year_group": (dict(STATUSES), dict(YearGroup.choices)),
+        "by_need": (need_labels, dict(STATUSES)),
+        "by_area": (dict(BroadArea.choices), dict(STATUSES)),
+    }
+    section: dict = {"census_days": {k: census_day(*v).isoformat() for k, v in when.items()}}
+    for table_name, (row_of, col_of, row_order, cols) in specs.items():
+        tables = [_ordered(_table(data[k][0], row_of, col_of), row_order) for k in keys]
+        if table_name == "by_year_group":
+            present = {c for t in tables for row in t.values() for c in row}
+            cols = [c for c in year_order if c in present]
+            tables = [{s: t.get(s, {}) for s in status_cols} for t in tables]
+        results = sup.suppress_series(*tables, cols=cols)
+        row_labels, col_labels = labels[table_name]
+        current = results[0]
+        section[table_name] = _table_json(current, row_labels, col_labels)
+        section[table_name]["changes"] = {
+            other: [
+                {
+                    "key": r,
+                    "total": sup.change(_row_total(res, r), _row_total(current, r)).as_json(),
+                }
+                for r in current.rows
+            ]
+            for other, res in zip(keys[1:], results[1:], strict=True)
+        }
+    # Status against the roll, beside England's percentages.
+    section["status"] = []
+    status_rows = section["by_year_group"]["rows"]
+    for index, (code, label) in enumerate(STATUSES):
+        # One shared pattern across the three terms: a hidden total is hidden in all of them.
+        hidden = bool(status_rows[index]["total"] and status_rows[index]["total"]["suppressed"])
+        row = []
+        for k in keys:
+            counts, roll = data[k]
+            n = sum(v for key, v in counts.items() if key[0] == code)
+            row.append(sup.percentage(n, roll, hidden=hidden).as_json())
+        section["status"].append({"key": code, "label": label, "pct": row})
+    rolls = [data[k][1] for k in keys]
+    section["roll"] = [sup.count_cell(r).as_json() for r in rolls]
+    return section
+
+
+def _money_rows(rows) -> list[dict]:
+    table = {r.key or "": {"pupils": r.pupils} for r in rows}
+    counts = sup.suppress_counts(table, with_totals=False, cols=["pupils"])
+    out = []
+    for r in rows:
+        cell = counts.cells[r.key or ""]["pupils"]
+        money = sup.HIDDEN if cell.suppressed else sup.suppress_money(r.need, r.pupils)
+        out.append({"label": r.label, "pupils": cell.as_json(), "cost": money.as_json()})
+    return out
+
+
+def _money(amount: Decimal, pupils: int) -> dict:
+    return sup.suppress_money(amount, pupils).as_json()
+
+
+def _funding_section(school: School, year: int, name: str) -> dict:
+    gaps = [
+        compute_gap(school=school, period=term(y, n))
+        for y, n in terms_back(term(year, name).start, 4)
+    ]
+    current = gaps[-1]
+    pupils = current.sen_pupil_count
+    covered = sup.HIDDEN if sup.is_small(pupils) else sup.percentage(current.funding, current.need)
+    wave_labels = {str(k): v for k, v in Wave.choices}
+    return {
+        "sen_pupils": sup.count_cell(pupils).as_json(),
+        "need": _money(current.need, pupils),
+        "funding": _money(current.funding, pupils),
+        "gap": _money(current.gap, pupils),
+        "covered": covered.as_json(),
+        "by_area": _money_rows(current.by_area),
+        "by_wave": [
+            {**row, "label": wave_labels.get(str(r.key), row["label"])}
+            for row, r in zip(_money_rows(current.by_wave), current.by_wave, strict=True)
+        ],
+        "trend": [
+            {
+                "label": g.period.label,
+                "need": _money(g.need, g.sen_pupil_count),
+                "funding": _money(g.funding, g.sen_pupil_count),
+                "gap": _money(g.gap, g.sen_pupil_count),
+            }
+            for g in gaps
+        ],
+        "topup_shortfall": _money(current.topup_shortfall, current.topup_shortfall_pupils),
+        "topup_shortfall_pupils": sup.count_cell(current.topup_shortfall_pupils).as_json(),
+        "over_threshold_without_topup": sup.count_cell(
+            current.over_threshold_without_topup
+        ).as_json(),
+    }
+
+
+def _clocks_section(school: School, year: int, name: str, today: dt.date) -> dict:
+    t = assessment_timeliness(school=school, period=term(year, name), today=today)
+    issued = t["final_plans_issued"]
+    keys = [
+        "requests_received",
+        "decisions_made",
+        "final_plans_issued",
+        "final_within_20_weeks",
+        "open_overdue",
+        "reviews_due",
+        "reviews_overdue",
+    ]
+    out = {k: sup.count_cell(t[k]).as_json() for k in keys}
+    # The within-20-weeks count hides with its denominator, so it cannot be subtracted out.
+    if out["final_plans_issued"]["suppressed"]:
+        out["final_within_20_weeks"] = sup.HIDDEN.as_json()
+    out["within_20_weeks_pct"] = sup.percentage(
+        t["final_within_20_weeks"], issued, hidden=sup.is_small(issued)
+    ).as_json()
+    return out
+
+
+def _advocacy_section(school: School, year: int, name: str, today: dt.date) -> dict:
+    a = advocacy_summary(school=school, period=term(year, name))
+    training = training_status(school=school, today=today)
+    deadline = training["senco_deadline"]
+    return {
+        "actions_total": sup.count_cell(a["actions_total"]).as_json(),
+        "actions_open": sup.count_cell(a["actions_open"]).as_json(),
+        "decided": sup.count_cell(a["decided"]).as_json(),
+        "successful": sup.count_cell(a["successful"]).as_json(),
+        "success_rate": sup.percentage(a["successful"], a["decided"]).as_json()
+        if a["decided"] >= sup.THRESHOLD
+        else sup.HIDDEN.as_json(),
+        "secured": _money(a["secured_total"], a["actions_total"]),
+        "requested": _money(a["requested_total"], a["actions_total"]),
+        "by_type": [
+            {
+                "label": row["label"],
+                "count": row["count"],
+                "secured": _money(row["secured"], row["count"]),
+            }
+            for row in a["by_type"]
+        ],
+        "senco_qualified": training["senco_qualified"],
+        "senco_deadline": deadline.isoformat() if deadline else None,
+        "deadline_within_6_months": training["deadline_within_6_months"],
+    }
+
+
+def build_figures(*, school: School, year: int, name: str, today: dt.date | None = None) -> dict:
+    """Every figure of the report, suppressed and JSON-safe."""
+    today = today or dt.date.today()
+    day = census_day(year, name)
+    return {
+        "school": school.name,
+        "term": term(year, name).label,
+        "census_day": day.isoformat(),
+        "built_on": today.isoformat(),
+        "national": _national(day),
+        "register": _register_section(school, year, name),
+        "funding": _funding_section(school, year, name),
+        "clocks": _clocks_section(school, year, name, today),
+        "advocacy": _advocacy_section(school, year, name, today),
+        "key": sup.KEY,
+    }
