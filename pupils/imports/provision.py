@@ -112,15 +112,15 @@ class Row:
     staff_role: str
     hourly_rate: Decimal | None
     hours_per_week: Decimal | None
-    group_size: int
-    weeks: int
+    group_size: int | None  # None: the catalogue's default
+    weeks: int | None
     start_date: dt.date
     end_date: dt.date | None
     status: str
     service_annual_cost: Decimal | None
 
 
-def _parse_row(table: Table, number, raw, pupils, school, on, report) -> Row | None:
+def _parse_row(table: Table, number, raw, pupils, on, report) -> Row | None:
     def cell(column, parse, *args, **kwargs):
         try:
             return parse(raw.get(column, ""), *args, **kwargs)
@@ -136,10 +136,10 @@ def _parse_row(table: Table, number, raw, pupils, school, on, report) -> Row | N
         "hourly_rate": cell("hourly_rate", optional_decimal),
         "hours_per_week": cell("hours_per_week", optional_decimal),
         "service_annual_cost": cell("service_annual_cost", optional_decimal),
-        "group_size": cell("group_size", lambda v: parse_int(v or "1", low=1, high=500)),
-        "weeks": cell(
-            "weeks", lambda v: parse_int(v or str(school.delivery_weeks), low=1, high=52)
+        "group_size": cell(
+            "group_size", lambda v: parse_int(v, low=1, high=500) if v.strip() else None
         ),
+        "weeks": cell("weeks", lambda v: parse_int(v, low=1, high=52) if v.strip() else None),
         "start_date": cell("start_date", parse_date),
         "end_date": cell("end_date", parse_optional_date),
         "status": cell("status", _parse_status),
@@ -249,8 +249,8 @@ def _plan_catalogue(row: Row, cat: _Catalogue, table: Table, report: Report) -> 
             "staff_role": row.staff_role,
             "service_annual_cost": None if row.staff_role else row.service_annual_cost,
             "default_hours_per_week": row.hours_per_week or Decimal("0"),
-            "default_group_size": row.group_size,
-            "default_weeks": row.weeks,
+            "default_group_size": row.group_size or 1,
+            "default_weeks": row.weeks or cat.school.delivery_weeks,
         }
         who = row.staff_role or f"bought in at {format_gbp(row.service_annual_cost)} a pupil"
         report.notes.append(
@@ -302,14 +302,31 @@ def _plan_rate(row: Row, role_name: str, cat: _Catalogue, table: Table, report: 
 
 
 def _plan_assignment(school, row: Row, cat: _Catalogue, existing: dict, report: Report) -> None:
+    # Blank cells take the catalogue's defaults, as adding provision on the pupil page does.
     provision = cat.provisions.get(row.provision.lower())
-    hours = row.hours_per_week
-    if hours is None:
-        hours = provision.default_hours_per_week if provision else Decimal("0")
+    if provision is not None:
+        defaults = (
+            provision.default_hours_per_week,
+            provision.default_group_size,
+            provision.default_weeks,
+        )
+    else:
+        spec = cat.new_provisions[row.provision.lower()]
+        defaults = (
+            spec["default_hours_per_week"],
+            spec["default_group_size"],
+            spec["default_weeks"],
+        )
+    hours, group_size, weeks = (
+        default if value is None else value
+        for value, default in zip(
+            (row.hours_per_week, row.group_size, row.weeks), defaults, strict=True
+        )
+    )
     wanted = {
         "hours_per_week": hours,
-        "group_size": row.group_size,
-        "weeks": row.weeks,
+        "group_size": group_size,
+        "weeks": weeks,
         "end_date": row.end_date,
         "status": row.status,
     }
@@ -360,7 +377,7 @@ def import_provision(
     }
     seen: dict[tuple, int] = {}
     for number, raw in table.rows:
-        row = _parse_row(table, number, raw, pupils, school, on, report)
+        row = _parse_row(table, number, raw, pupils, on, report)
         if row is None:
             continue
         key = (row.pupil.pk, row.provision.lower(), row.start_date)

@@ -181,3 +181,27 @@ def test_the_command_dry_run_writes_nothing_and_a_bad_file_fails(school, pupils,
     bad.write_bytes(csv_bytes("A123456789012,Reading group,CL,9,TA,18.50,1,4,38,2026-09-07,,"))
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("import_provision", str(bad), "--school", school.urn)
+
+
+def test_blank_cells_take_the_catalogue_defaults(school, pupils):
+    from tests.factories import ProvisionFactory
+
+    ProvisionFactory(
+        school=school,
+        name="Nurture group",
+        default_hours_per_week=Decimal("5.00"),
+        default_group_size=6,
+        default_weeks=39,
+    )
+    data = (
+        b"upn,provision,start_date,hours_per_week,group_size,weeks\n"
+        b"A123456789012,nurture group,2026-09-07,,,\n"
+        b"B234567890123,Nurture group,2026-09-07,2.5,8,\n"
+    )
+
+    report = import_provision(school=school, data=data, on=ON)
+
+    assert report.ok, report.errors
+    assert sorted(
+        ProvisionAssignment.objects.values_list("hours_per_week", "group_size", "weeks", "status")
+    ) == [(Decimal("2.50"), 8, 39, "in_place"), (Decimal("5.00"), 6, 39, "in_place")]
