@@ -191,6 +191,7 @@ class _Catalogue:
         self.new_roles: dict[str, str] = {}  # lower name -> name
         self.new_rates: dict[tuple[str, int], Decimal] = {}  # (lower role name, year) -> rate
         self.new_provisions: dict[str, dict] = {}
+        self.rate_notes: set[tuple] = set()
 
     def role(self, name: str) -> StaffRole:
         key = name.lower()
@@ -285,7 +286,9 @@ def _plan_rate(row: Row, role_name: str, cat: _Catalogue, table: Table, report: 
     planned = cat.new_rates.get((role_name.lower(), year))
     if current is not None or planned is not None:
         rate = current.actual_hourly_rate if current is not None else planned
-        if rate != row.hourly_rate:
+        said = (role_name.lower(), year, row.hourly_rate)
+        if rate != row.hourly_rate and said not in cat.rate_notes:
+            cat.rate_notes.add(said)  # once per role, year and rate, not on every row
             report.notes.append(
                 f"Row {row.row}, column {table.label('hourly_rate')}: "
                 f"{format_gbp(row.hourly_rate)} differs from the {role_name} actual rate of "

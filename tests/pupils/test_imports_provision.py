@@ -108,13 +108,15 @@ def test_a_rate_that_differs_from_the_existing_one_is_reported_not_overwritten(s
     report = import_provision(
         school=school,
         data=csv_bytes(
-            "A123456789012,Reading group,CL,2,teaching assistant,18.50,1,4,38,2026-09-07,,"
+            "A123456789012,Reading group,CL,2,teaching assistant,18.50,1,4,38,2026-09-07,,",
+            "B234567890123,Reading group,CL,2,Teaching assistant,18.50,1,4,38,2026-09-07,,",
         ),
         on=ON,
     )
 
     assert report.ok
-    assert any("£18.50 differs from the" in n and "£19.00 for 2026/27" in n for n in report.notes)
+    differs = [n for n in report.notes if "£18.50 differs from the" in n]
+    assert len(differs) == 1 and "£19.00 for 2026/27" in differs[0]
     assert StaffRate.objects.get().actual_hourly_rate == Decimal("19.00")
     assert Provision.objects.get().staff_role == role
 
