@@ -17,7 +17,6 @@ class ImportForm(forms.Form):
         label="Effective date",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Changed SEN statuses and needs start on this date. Leave empty for today.",
     )
     create_pupils = forms.BooleanField(
         label="Add pupils who are not on roll",
@@ -34,7 +33,9 @@ class ImportForm(forms.Form):
             f"{filesizeformat(settings.SENDFUND_MAX_UPLOAD_BYTES)}."
         )
         self.fields["file"].widget.attrs["accept"] = kind.extension
-        if not kind.has_date:
+        if kind.has_date:
+            self.fields["on"].help_text = kind.date_help
+        else:
             del self.fields["on"]
         if not kind.can_create_pupils:
             del self.fields["create_pupils"]

@@ -22,6 +22,7 @@ class ImportKind:
     columns: tuple[tuple[str, str], ...] = ()  # (column, accepted aliases)
     required: tuple[str, ...] = ()
     has_date: bool = True
+    date_help: str = "Changed SEN statuses and needs start on this date. Leave empty for today."
     can_create_pupils: bool = False
 
     def execute(self, *, school, data: bytes, options: dict, dry_run: bool) -> Report:
@@ -55,6 +56,7 @@ KINDS = {
         file_label="Provision map CSV",
         extension=".csv",
         run=provision.import_provision,
+        date_help="Rows without a status are in place if they start by this date, else planned.",
         columns=_columns(provision.ALIASES),
         required=provision.REQUIRED,
     ),
@@ -67,5 +69,6 @@ KINDS = {
         extension=".xml",
         run=import_ctf,
         can_create_pupils=True,
+        date_help="Pupils added from the file join the roll on this date. Leave empty for today.",
     ),
 }
