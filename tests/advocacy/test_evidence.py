@@ -178,3 +178,24 @@ def test_money_totals_are_withheld_when_fewer_than_five_actions_describe_them(sc
     totals = {row.label: row.cells[0] for row in pack.advocacy_totals}
     assert totals["Actions in the period"].suppressed
     assert totals["Money requested"].suppressed and totals["Money secured"].suppressed
+
+
+def test_the_pack_takes_the_same_number_of_queries_with_more_pupils_and_actions(
+    head_client, school
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("advocacy:evidence")
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert head_client.get(url, {"period": "year-2024"}).status_code == 200
+        return len(ctx.captured_queries)
+
+    _world(school)
+    count()  # the first request also loads the session
+    small = count()
+    _world(school)
+    _world(school)
+    assert count() == small
