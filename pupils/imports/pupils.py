@@ -265,7 +265,11 @@ def _plan_existing(
     late += [n for n, _ in need_changes.values()]
     for record in late:
         if record is not None and record.start_date > on:
-            column = "sen_provision" if isinstance(record, SenStatus) else "primary_need"
+            column = (
+                "sen_provision"
+                if isinstance(record, SenStatus)
+                else ("primary_need" if record.rank == 1 else "secondary_need")
+            )
             report.error(
                 row.row,
                 table.label(column),

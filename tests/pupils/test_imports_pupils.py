@@ -338,3 +338,22 @@ def test_year_groups_are_read_as_mis_exports_write_them(value, expected):
     from pupils.imports.parsers import parse_year_group
 
     assert parse_year_group(value) == expected
+
+
+def test_a_change_dated_before_the_current_record_started_is_an_error(school):
+    pupil = PupilFactory(school=school, upn="A123456789012")
+    SenStatusFactory(pupil=pupil, code="K", start_date=dt.date(2026, 10, 1))
+    NeedFactory(pupil=pupil, code="MLD", rank=1, start_date=dt.date(2026, 10, 1))
+    NeedFactory(pupil=pupil, code="SEMH", rank=2, start_date=dt.date(2026, 10, 1))
+
+    report = import_pupils(
+        school=school,
+        data=csv_bytes(f"A123456789012,{pupil.surname},{pupil.forename},2016-03-14,4,K,MLD,HI,N,N"),
+        on=ON,
+    )
+
+    assert [str(e) for e in report.errors] == [
+        "Row 2, column secondary_need: the current record started on 01/10/2026, after the "
+        "effective date 07/09/2026: import with a later date."
+    ]
+    assert Need.objects.get(pupil=pupil, rank=2).code == "SEMH"
