@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.apps import apps
 from django.db.models import (
     Count,
     DecimalField,
@@ -37,19 +38,25 @@ from sendfund.schools.models import School
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=18, decimal_places=6)
 
-# The high-needs threshold (DOMAIN.md section 1): the funding app owns it as dated data; this
-# is the fallback while no such data exists. £6,000 since 2013.
+# The high-needs threshold (DOMAIN.md section 1) is dated reference data owned by the funding
+# app (funding.HighNeedsThreshold); this is the fallback when no row is in force. £6,000 since 2013.
 DEFAULT_HIGH_NEEDS_THRESHOLD = Decimal("6000")
 
 
 def high_needs_threshold(school: School, on: dt.date) -> Decimal:
-    """The threshold in force on a date: the funding app's dated value if it has one."""
-    try:  # funding depends on pupils, so look it up lazily and fall back quietly.
-        from funding import thresholds  # type: ignore[attr-defined]
-    except ImportError:
+    """The threshold in force on a date (one query). Looked up through the app registry because
+    funding depends on pupils, not the other way round."""
+    try:
+        model = apps.get_model("funding", "HighNeedsThreshold")
+    except LookupError:
         return DEFAULT_HIGH_NEEDS_THRESHOLD
-    value = thresholds.high_needs_threshold(school=school, on=on)
-    return Decimal(value) if value is not None else DEFAULT_HIGH_NEEDS_THRESHOLD
+    amount = (
+        model.objects.filter(effective_from__lte=on)
+        .order_by("-effective_from")
+        .values_list("amount", flat=True)
+        .first()
+    )
+    return amount if amount is not None else DEFAULT_HIGH_NEEDS_THRESHOLD
 
 
 def cost_year(today: dt.date | None = None) -> Period:

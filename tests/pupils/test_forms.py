@@ -178,3 +178,45 @@ def test_a_new_assignment_form_leaves_hours_group_and_weeks_blank_for_the_defaul
         None,
         None,
     ]
+
+
+def test_an_assessment_date_before_the_request_was_received_is_rejected(school):
+    from pupils.forms import AssessmentForm
+
+    pupil = PupilFactory(school=school)
+    form = AssessmentForm(
+        {
+            "received_date": "2026-01-05",
+            "decision": "assess",
+            "decision_date": "2025-12-01",
+            "status": "open",
+        },
+        school=school,
+        pupil=pupil,
+    )
+    assert not form.is_valid()
+    assert "Decision date" in form.errors["decision_date"][0]
+
+
+def test_a_lawful_exception_needs_a_reason_and_a_final_plan_closes_the_request(school):
+    from pupils.forms import AssessmentForm
+
+    pupil = PupilFactory(school=school)
+    data = {"received_date": "2026-01-05", "status": "open", "exception": "school_closed"}
+    form = AssessmentForm(data, school=school, pupil=pupil)
+    assert not form.is_valid()
+    assert "Exception reason" in form.errors["exception_reason"][0]
+    done = AssessmentForm(
+        {
+            "received_date": "2026-01-05",
+            "status": "open",
+            "decision": "assess",
+            "decision_date": "2026-02-10",
+            "final_plan_date": "2026-05-20",
+        },
+        school=school,
+        pupil=pupil,
+    )
+    assert done.is_valid(), done.errors
+    request = done.save()
+    assert (request.status, request.final_within_20_weeks) == ("plan_issued", True)

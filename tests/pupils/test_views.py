@@ -223,3 +223,26 @@ def test_the_home_panel_counts_the_register_for_the_senco_only(
     body = senco_client.get(reverse("home")).content.decode()
     assert "2</strong> on SEN support" in body
     assert "SEN register" not in governor_client.get(reverse("home")).content.decode()
+
+
+def test_the_pupil_page_compares_the_cost_with_the_threshold_in_force(senco_client, school):
+    from funding.models import HighNeedsThreshold
+
+    HighNeedsThreshold.objects.update_or_create(
+        effective_from=YEAR_START - dt.timedelta(days=1), defaults={"amount": Decimal("1000")}
+    )
+    role = StaffRoleFactory(school=school)
+    StaffRateFactory(
+        staff_role=role, academic_year=YEAR_START.year, actual_hourly_rate=Decimal("20.00")
+    )
+    row = ProvisionAssignmentFactory(
+        pupil__school=school,
+        provision=ProvisionFactory(school=school, staff_role=role),
+        hours_per_week=Decimal("2"),
+        start_date=YEAR_START,
+    )
+    url = reverse("pupils:detail", kwargs={"public_id": row.pupil.public_id})
+    response = senco_client.get(url)
+    assert response.context["threshold"] == Decimal("1000")
+    assert response.context["excess"].quantize(Decimal("0.01")) == Decimal("520.00")  # 1520-1000
+    assert "Above threshold" in response.content.decode()
