@@ -9,7 +9,15 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from funding.gap import Gap, Headline, Projection, pupil_threshold_rows
+from funding.gap import (
+    Gap,
+    Headline,
+    Projection,
+    over_threshold,
+    pupil_threshold_queryset,
+    threshold_figures,
+    with_shortfall,
+)
 from sendfund.lib.money import to_pennies
 from sendfund.lib.suppression import KEY, count_cell, suppress_money
 
@@ -148,11 +156,19 @@ def build_tables(
 
 def pupil_tables(school, period, threshold: Decimal) -> dict[str, Table]:
     """Pupil-level lists (names): only for roles holding pupils.view. Two constant queries."""
-    rows = pupil_threshold_rows(school=school, period=period, threshold=threshold)
-    shortfall = rows.filter(shortfall__gt=0)[:PUPIL_LIST_LENGTH]
-    candidates = rows.filter(weighted_excess__gt=0, sen_status="K").order_by(
-        "-weighted", "surname"
-    )[:PUPIL_LIST_LENGTH]
+    rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
+    shortfall = threshold_figures(
+        rows.filter(with_shortfall(threshold, period))[:PUPIL_LIST_LENGTH],
+        period=period,
+        threshold=threshold,
+    )
+    candidates = threshold_figures(
+        rows.filter(over_threshold(threshold, period), sen_status="K").order_by(
+            "-weighted", "surname", "pupil"
+        )[:PUPIL_LIST_LENGTH],
+        period=period,
+        threshold=threshold,
+    )
     return {
         "shortfall": Table(
             "shortfall",

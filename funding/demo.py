@@ -13,7 +13,13 @@ from decimal import Decimal
 from django.db import transaction
 
 from funding.forms import band_amount_for
-from funding.gap import compute_gap, pupil_threshold_rows
+from funding.gap import (
+    compute_gap,
+    over_threshold,
+    pupil_threshold_queryset,
+    threshold_figures,
+    threshold_on,
+)
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
 from pupils.models import Pupil
 from sendfund.lib.money import to_pennies
@@ -49,9 +55,11 @@ def _bands(school: School, year: int) -> list[TopUpBand]:
 def _top_ups(school, *, rng, year: int, bands, today) -> list[FundingSource]:
     """Most pupils above the threshold get the band nearest their excess; some have none."""
     period = academic_year(year)
-    rows = pupil_threshold_rows(school=school, period=period).filter(weighted_excess__gt=0)
+    threshold = threshold_on(period.start)
+    rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
+    rows = rows.filter(over_threshold(threshold, period)).order_by("pupil")
     out = []
-    for pupil in rows.order_by("pk"):
+    for pupil in threshold_figures(rows, period=period, threshold=threshold):
         draw = rng.random()
         if draw < 0.2:
             continue  # no top-up agreed yet: a shortfall and a candidate for a request
@@ -70,9 +78,9 @@ def _top_ups(school, *, rng, year: int, bands, today) -> list[FundingSource]:
                 period_start=period.start,
                 period_end=period.end,
                 status=status,
-                pupil=pupil,
+                pupil_id=pupil.pupil,
                 band=band,
-                reference=f"TU-{year}-{pupil.pk:05d}",
+                reference=f"TU-{year}-{pupil.pupil:05d}",
             )
         )
     return out

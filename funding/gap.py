@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
+    CharField,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -95,6 +96,15 @@ class Gap:
         return self.school_share - self.notional_budget
 
 
+class PerGroup(ExpressionWrapper):
+    """An expression over grouped columns only (a correlated subquery on the group's pupil):
+    evaluated once per group in SELECT, and kept out of GROUP BY, where PostgreSQL would
+    evaluate it once per input row."""
+
+    def get_group_by_cols(self):
+        return []
+
+
 def threshold_on(day: dt.date) -> Decimal:
     row = HighNeedsThreshold.objects.in_force_on(day).values_list("amount", flat=True).first()
     return row if row is not None else FALLBACK_THRESHOLD
@@ -149,69 +159,125 @@ def _primary_need_at(day: dt.date, pupil_ref: str):
     )
 
 
-def pupil_threshold_rows(*, school: School, period: Period, threshold: Decimal | None = None):
-    """Pupils with provision in the period, annotated with `annual_cost`, `school_share`,
-    `excess` (annual), `share_in_period`, `excess_in_period`, `topup`, `shortfall` (for the
-    period) and `sen_status` (at the period's end). Pupil-level: only for pupils.view roles.
+@dataclass(frozen=True)
+class PupilThreshold:
+    """One pupil against the threshold: yearly figures, then figures for the period."""
 
-    Worked in "cost x days" units (`weighted` = annual cost x days in the period) so that every
-    figure is one or two operations from the subquery: exact, and shallow enough for SQLite's
-    parser (which wraps every decimal operation in a CAST)."""
-    threshold = threshold_on(period.start) if threshold is None else threshold
-    days = Value(Decimal(period.days), output_field=MONEY)
-    year = Value(Decimal(YEAR_DAYS), output_field=MONEY)
-    zero = Value(ZERO, output_field=MONEY)
-    weighted_threshold = Value(threshold * period.days, output_field=MONEY)
-    weighted = (
-        _assignments(school, period)
-        .filter(pupil=OuterRef("pk"))
-        .values("pupil")
-        .annotate(total=Sum(F("annual_cost") * F("active_days"), output_field=MONEY))
-        .values("total")
-    )
+    pupil: int
+    public_id: object
+    forename: str
+    surname: str
+    year_group: str
+    sen_status: str
+    annual_cost: Decimal
+    school_share: Decimal
+    excess: Decimal
+    share_in_period: Decimal
+    excess_in_period: Decimal
+    topup: Decimal
+    shortfall: Decimal
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.forename} {self.surname}"
+
+
+def _pupil_groups(school: School, period: Period):
+    """Provision grouped by pupil in one pass: pupil fields, `weighted` (Σ annual cost x days
+    running in the period), `topup` (counted top-ups pro-rated into the period), `sen_status`
+    at the period's end.
+
+    Each further reference to the sum would re-run the hourly-rate lookup for every provision
+    row (PostgreSQL does not share sub-plans), so derived figures are left to
+    `threshold_figures` (per row) and to compute_gap's aggregate (over these columns)."""
     topup = (
         _funding(school, period)
         .counted()
         .top_ups()
-        .filter(pupil=OuterRef("pk"))
+        .filter(pupil=OuterRef("pupil"))
         .values("pupil")
         .annotate(total=Sum("period_amount", output_field=MONEY))
         .values("total")
     )
+    zero = Value(ZERO, output_field=MONEY)
     return (
-        Pupil.objects.for_school(school)
-        .annotate(
-            weighted=Subquery(weighted, output_field=MONEY),
-            topup=Coalesce(Subquery(topup, output_field=MONEY), zero),
-            sen_status=_sen_status_at(period.end, "pk"),
-        )
-        .filter(weighted__gt=0)
-        .annotate(
-            annual_cost=ExpressionWrapper(F("weighted") / days, output_field=MONEY),
-            weighted_excess=Greatest(F("weighted") - weighted_threshold, zero, output_field=MONEY),
-            weighted_share=Least(F("weighted"), weighted_threshold, output_field=MONEY),
+        _assignments(school, period)
+        .values(
+            "pupil",
+            pupil_public_id=F("pupil__public_id"),
+            forename=F("pupil__forename"),
+            surname=F("pupil__surname"),
+            year_group=F("pupil__year_group"),
         )
         .annotate(
-            school_share=ExpressionWrapper(F("weighted_share") / days, output_field=MONEY),
-            excess=ExpressionWrapper(F("weighted_excess") / days, output_field=MONEY),
-            share_in_period=ExpressionWrapper(F("weighted_share") / year, output_field=MONEY),
-            excess_in_period=ExpressionWrapper(F("weighted_excess") / year, output_field=MONEY),
+            weighted=Sum(F("annual_cost") * F("active_days"), output_field=MONEY),
+            topup=PerGroup(Coalesce(Subquery(topup), zero), output_field=MONEY),
+            sen_status=PerGroup(_sen_status_at(period.end, "pupil"), output_field=CharField()),
         )
+    )
+
+
+def pupil_threshold_queryset(*, school: School, period: Period, threshold: Decimal):
+    """_pupil_groups plus `shortfall_key` (weighted - top-up x 365), largest shortfall first."""
+    year = Value(Decimal(YEAR_DAYS), output_field=MONEY)
+    return (
+        _pupil_groups(school, period)
         .annotate(
-            # max(excess in period - top-up, 0), written as max(weighted - threshold x days -
-            # top-up x 365, 0) / 365: the same number, two fewer nested operations.
-            shortfall=ExpressionWrapper(
-                Greatest(
-                    F("weighted") - (F("topup") * year + weighted_threshold),
-                    zero,
-                    output_field=MONEY,
-                )
-                / year,
+            shortfall_key=ExpressionWrapper(
+                F("weighted") - PerGroup(F("topup") * year, output_field=MONEY),
                 output_field=MONEY,
             )
         )
-        .order_by("-shortfall", "-weighted", "surname", "forename")
+        .order_by("-shortfall_key", "surname", "forename", "pupil")
     )
+
+
+def over_threshold(threshold: Decimal, period: Period) -> Q:
+    """Rows of pupil_threshold_queryset whose annual cost is above the threshold."""
+    return Q(weighted__gt=threshold * period.days)
+
+
+def with_shortfall(threshold: Decimal, period: Period) -> Q:
+    """Rows of pupil_threshold_queryset whose top-up does not cover their excess."""
+    return Q(shortfall_key__gt=threshold * period.days)
+
+
+def threshold_figures(rows, *, period: Period, threshold: Decimal) -> list[PupilThreshold]:
+    """Per-row figures for display (no sums): the same formulas as compute_gap's aggregate."""
+    days, year = Decimal(period.days), Decimal(YEAR_DAYS)
+    line = threshold * days
+    out = []
+    for row in rows:
+        weighted, topup = row["weighted"], row["topup"]
+        share, excess = min(weighted, line), max(weighted - line, ZERO)
+        out.append(
+            PupilThreshold(
+                pupil=row["pupil"],
+                public_id=row["pupil_public_id"],
+                forename=row["forename"],
+                surname=row["surname"],
+                year_group=row["year_group"],
+                sen_status=row["sen_status"],
+                annual_cost=weighted / days,
+                school_share=share / days,
+                excess=excess / days,
+                share_in_period=share / year,
+                excess_in_period=excess / year,
+                topup=topup,
+                shortfall=max(weighted - topup * year - line, ZERO) / year,
+            )
+        )
+    return out
+
+
+def pupil_threshold_rows(
+    *, school: School, period: Period, threshold: Decimal | None = None
+) -> list[PupilThreshold]:
+    """Every pupil with provision in the period against the threshold, largest shortfall
+    first. Pupil-level: only for roles holding pupils.view."""
+    threshold = threshold_on(period.start) if threshold is None else threshold
+    rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
+    return threshold_figures(rows.filter(weighted__gt=0), period=period, threshold=threshold)
 
 
 def _labelled(rows, key: str, labels: dict, none_label: str) -> list[BreakdownRow]:
@@ -286,15 +352,32 @@ def compute_gap(*, school: School, period: Period) -> Gap:
     )
     funding_by_type = _labelled(type_rows, "type", dict(FundingType.choices), "Other")
 
-    over = Q(weighted_excess__gt=0)
-    pupils = pupil_threshold_rows(school=school, period=period, threshold=threshold).order_by()
-    per_pupil = pupils.aggregate(
-        over=Count("pk", filter=over),
-        over_without=Count("pk", filter=over & Q(topup=0)),
-        support_over=Count("pk", filter=over & Q(sen_status=SenProvision.SEN_SUPPORT)),
-        shortfall_total=Sum("shortfall", default=ZERO, output_field=MONEY),
-        shortfall_pupils=Count("pk", filter=Q(shortfall__gt=0)),
-        share_total=Sum("share_in_period", default=ZERO, output_field=MONEY),
+    year = Value(Decimal(YEAR_DAYS), output_field=MONEY)
+    zero = Value(ZERO, output_field=MONEY)
+    line = Value(threshold * period.days, output_field=MONEY)  # the threshold x days
+    groups = _pupil_groups(school, period)
+    over = over_threshold(threshold, period)
+    uncovered = ExpressionWrapper(F("weighted") - F("topup") * year, output_field=MONEY)
+    per_pupil = groups.order_by().aggregate(
+        over=Count("pupil", filter=over),
+        over_without=Count("pupil", filter=over & Q(topup=0)),
+        support_over=Count("pupil", filter=over & Q(sen_status=SenProvision.SEN_SUPPORT)),
+        shortfall_total=Sum(
+            ExpressionWrapper(
+                Greatest(uncovered - line, zero, output_field=MONEY) / year,
+                output_field=MONEY,
+            ),
+            default=ZERO,
+            output_field=MONEY,
+        ),
+        shortfall_pupils=Count("pupil", filter=Q(weighted__gt=F("topup") * year + line)),
+        share_total=Sum(
+            ExpressionWrapper(
+                Least(F("weighted"), line, output_field=MONEY) / year, output_field=MONEY
+            ),
+            default=ZERO,
+            output_field=MONEY,
+        ),
     )
     roll = (
         Pupil.objects.for_school(school)

@@ -16,7 +16,15 @@ from funding.forms import (
     TopUpForm,
     TopUpSchemeForm,
 )
-from funding.gap import compute_gap, headline_series, project_next_year, pupil_threshold_rows
+from funding.gap import (
+    compute_gap,
+    headline_series,
+    over_threshold,
+    project_next_year,
+    pupil_threshold_queryset,
+    threshold_figures,
+    threshold_on,
+)
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
 from sendfund.lib.periods import term, terms_back
 from sendfund.schools.access import can, require_capability, school_object_or_404
@@ -81,15 +89,15 @@ def pupils(request: HttpRequest) -> HttpResponse:
         form = PeriodForm({"period": form.default}, school=request.school, today=dash.today())
         form.is_valid()
     period = form.cleaned_data["resolved"]
-    rows = pupil_threshold_rows(school=request.school, period=period)
-    if request.GET.get("over") == "1":
-        rows = rows.filter(weighted_excess__gt=0)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "funding/pupils.html",
-        {"form": form, "period": period, "page": page, "query": form.query_string()},
+    threshold = threshold_on(period.start)
+    rows = pupil_threshold_queryset(school=request.school, period=period, threshold=threshold)
+    rows = rows.filter(
+        over_threshold(threshold, period) if request.GET.get("over") == "1" else Q(weighted__gt=0)
     )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    figures = threshold_figures(page.object_list, period=period, threshold=threshold)
+    context = {"form": form, "period": period, "page": page, "figures": figures}
+    return render(request, "funding/pupils.html", context | {"query": form.query_string()})
 
 
 # --- Editing: funding sources, pupil top-ups, top-up schemes and bands (funding.edit) ---

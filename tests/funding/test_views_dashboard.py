@@ -173,8 +173,8 @@ def test_the_pupil_list_shows_each_pupil_against_the_threshold(senco_client, sch
     response = senco_client.get("/funding/pupils/", {"period": "ay:2025", "over": "1"})
 
     assert response.status_code == 200
-    row = response.context["page"][0]
-    assert row == pupil
+    row = response.context["figures"][0]
+    assert row.pupil == pupil.pk
     assert (row.annual_cost, row.excess, row.shortfall) == (
         Decimal("7300"),
         Decimal("1300"),
