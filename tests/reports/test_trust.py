@@ -1,0 +1,101 @@
+"""The trust view: figures match the gap engine, small numbers hidden, constant queries."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from funding.gap import compute_gap
+from reports.trust import trust_rows
+from sendfund.lib.periods import term, term_for_date
+from tests.factories import (
+    FundingSourceFactory,
+    ProvisionAssignmentFactory,
+    PupilFactory,
+    SchoolFactory,
+)
+from tests.reports.conftest import add_sen_pupils
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2025, 11, 20)
+
+
+def _school_with_figures(trust, n: int, urn: str):
+    school = SchoolFactory(trust=trust, urn=urn, name=f"School {urn}")
+    pupils = add_sen_pupils(school, n, start=dt.date(2025, 9, 1))
+    for pupil in pupils:
+        ProvisionAssignmentFactory(pupil=pupil, start_date=dt.date(2025, 9, 1))
+    FundingSourceFactory(
+        school=school, period_start=dt.date(2025, 4, 1), period_end=dt.date(2026, 3, 31)
+    )
+    for _ in range(20):
+        PupilFactory(school=school)
+    return school
+
+
+def test_each_schools_need_and_funding_match_the_gap_engine(trust):
+    a = _school_with_figures(trust, 8, "200001")
+    b = _school_with_figures(trust, 12, "200002")
+    rows, totals, period = trust_rows([a, b], today=TODAY)
+    assert period == term(*term_for_date(TODAY))
+    for row in rows:
+        gap = compute_gap(school=row["school"], period=period)
+        assert row["need"] == gap.need
+        assert row["funding"] == gap.funding
+        assert row["gap"] == gap.need - gap.funding
+    assert rows[0]["pupils"] == 28 and rows[0]["support_pct"].display == "28.6%"
+
+
+def test_a_school_with_no_data_shows_zero_money_and_no_percentages(trust):
+    empty = SchoolFactory(trust=trust, urn="200009")
+    (row,), totals, _ = trust_rows([empty], today=TODAY)
+    assert row["need"] == Decimal("0") and row["funding"] == Decimal("0")
+    assert row["need_cell"].display == "£0"
+    assert row["ehc_pct"].display == "–"
+
+
+def test_small_groups_are_hidden_in_the_trust_view(trust):
+    school = _school_with_figures(trust, 3, "200003")
+    (row,), totals, _ = trust_rows([school], today=TODAY)
+    assert row["support_pct"].display == "c"
+    assert row["need_cell"].display == "c"  # money about 3 pupils is withheld
+    assert row["gap_cell"].display == "c"
+
+
+def test_the_trust_view_sorts_on_the_server(trust):
+    _school_with_figures(trust, 8, "200001")
+    _school_with_figures(trust, 14, "200002")
+    schools = [s for s in trust.schools.all()]
+    rows, _, _ = trust_rows(schools, today=TODAY, sort="-pupils")
+    assert [r["pupils"] for r in rows] == sorted((r["pupils"] for r in rows), reverse=True)
+    rows, _, _ = trust_rows(schools, today=TODAY, sort="name")
+    assert [r["name"] for r in rows] == sorted(r["name"] for r in rows)
+
+
+def _view_queries(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(reverse("reports:trust"))
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("reports:trust") + "?sort=-gap")
+    assert response.status_code == 200
+    return len(ctx)
+
+
+def test_the_trust_views_query_count_does_not_grow_with_the_number_of_schools(
+    trust, school, trust_lead_client
+):
+    _school_with_figures(trust, 6, "200001")
+    small = _view_queries(trust_lead_client)
+    for urn in ("200002", "200003", "200004", "200005"):
+        _school_with_figures(trust, 7, urn)
+    assert _view_queries(trust_lead_client) == small
+    assert b"School 200005" in trust_lead_client.get(reverse("reports:trust")).content
+
+
+def test_the_trust_view_lists_only_the_leads_trust(trust, school, other_school, trust_lead_client):
+    body = trust_lead_client.get(reverse("reports:trust")).content.decode()
+    assert school.name in body and other_school.name not in body
+    assert "Trust total" in body
