@@ -16,6 +16,7 @@ from advocacy.models import (
     ActionStatus,
     ActionType,
     AdvocacyAction,
+    FundingOpportunity,
     Reform,
     ReformItem,
     TrainingRecord,
@@ -181,3 +182,36 @@ def reform_items_sync(*, school: School) -> int:
     ]
     ReformItem.objects.bulk_create(items, ignore_conflicts=True)
     return len(items)
+
+
+@transaction.atomic
+def action_delete(*, school: School, action: AdvocacyAction) -> None:
+    """Delete an action, unless its money is already counted as funding."""
+    _check_school(school, action)
+    if action.funding_source_id:
+        raise ValidationError(
+            "This action's money is recorded as funding: delete that funding source first, "
+            "or close the action instead."
+        )
+    action.opportunities.update(action=None)
+    action.delete()
+
+
+def opportunity_delete(*, school: School, opportunity: FundingOpportunity) -> None:
+    _check_school(school, opportunity)
+    opportunity.delete()
+
+
+def training_delete(*, school: School, training: TrainingRecord) -> None:
+    _check_school(school, training)
+    training.delete()
+
+
+def reform_item_delete(*, school: School, item: ReformItem) -> None:
+    """Delete one of the school's own items; national reforms stay (mark them not applicable)."""
+    _check_school(school, item)
+    if item.reform_id:
+        raise ValidationError(
+            "National reforms stay on the tracker: set the status to not applicable instead."
+        )
+    item.delete()

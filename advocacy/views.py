@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from advocacy import evidence as evidence_pack
@@ -205,6 +206,33 @@ def action_record_funding(request: HttpRequest, public_id) -> HttpResponse:
     return redirect("advocacy:action_detail", public_id=action.public_id)
 
 
+def _confirm_delete(request, *, obj, name: str, back: str, success: str, delete) -> HttpResponse:
+    """GET: ask; POST: delete (the service may refuse with a message) and go back to the list."""
+    if request.method == "POST":
+        try:
+            delete(obj)
+        except ValidationError as error:
+            _messages_from(request, error)
+            return redirect(back)
+        messages.success(request, f"Deleted “{name}”.")
+        return redirect(success)
+    context = {"name": name, "back": back}
+    return render(request, "advocacy/confirm_delete.html", context)
+
+
+@require_capability("advocacy.edit")
+def action_delete(request: HttpRequest, public_id) -> HttpResponse:
+    action = school_object_or_404(AdvocacyAction, request, public_id=public_id)
+    return _confirm_delete(
+        request,
+        obj=action,
+        name=action.title,
+        back=reverse("advocacy:action_detail", args=[action.public_id]),
+        success="advocacy:actions",
+        delete=lambda a: services.action_delete(school=request.school, action=a),
+    )
+
+
 @require_capability("advocacy.view")
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     today = _today()
@@ -276,6 +304,19 @@ def opportunity_edit(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
+@require_capability("advocacy.edit")
+def opportunity_delete(request: HttpRequest, public_id) -> HttpResponse:
+    opportunity = school_object_or_404(FundingOpportunity, request, public_id=public_id)
+    return _confirm_delete(
+        request,
+        obj=opportunity,
+        name=opportunity.name,
+        back=reverse("advocacy:opportunities"),
+        success="advocacy:opportunities",
+        delete=lambda obj: services.opportunity_delete(school=request.school, opportunity=obj),
+    )
+
+
 @require_capability("advocacy.view")
 def training_list(request: HttpRequest) -> HttpResponse:
     today = _today()
@@ -321,6 +362,19 @@ def training_edit(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
+@require_capability("advocacy.edit")
+def training_delete(request: HttpRequest, public_id) -> HttpResponse:
+    record = school_object_or_404(TrainingRecord, request, public_id=public_id)
+    return _confirm_delete(
+        request,
+        obj=record,
+        name=f"{record.person_name}: {record.get_qualification_display()}",
+        back=reverse("advocacy:training"),
+        success="advocacy:training",
+        delete=lambda obj: services.training_delete(school=request.school, training=obj),
+    )
+
+
 @require_capability("advocacy.view")
 def reform_list(request: HttpRequest) -> HttpResponse:
     # Every school tracks every national reform; new ones (a data migration) appear here.
@@ -363,6 +417,19 @@ def reform_edit(request: HttpRequest, public_id) -> HttpResponse:
         template="advocacy/form.html",
         title=f"Edit {item.title}",
         success="advocacy:reforms",
+    )
+
+
+@require_capability("advocacy.edit")
+def reform_delete(request: HttpRequest, public_id) -> HttpResponse:
+    item = school_object_or_404(ReformItem, request, public_id=public_id)
+    return _confirm_delete(
+        request,
+        obj=item,
+        name=item.title,
+        back=reverse("advocacy:reforms"),
+        success="advocacy:reforms",
+        delete=lambda obj: services.reform_item_delete(school=request.school, item=obj),
     )
 
 

@@ -345,3 +345,52 @@ def test_the_amount_secured_can_be_corrected_without_changing_the_decision(head_
     )
     action.refresh_from_db()
     assert (action.status, action.amount_secured) == ("successful", Decimal("950.00"))
+
+
+def test_deleting_an_action_asks_first_then_deletes(head_client, school):
+    action = AdvocacyActionFactory(school=school, title="Old note")
+    opportunity = FundingOpportunityFactory(school=school, action=action)
+    url = reverse("advocacy:action_delete", args=[action.public_id])
+    assert "Delete “Old note”?" in head_client.get(url).content.decode()
+    assert AdvocacyAction.objects.filter(pk=action.pk).exists()
+    response = head_client.post(url)
+    assert response["Location"] == reverse("advocacy:actions")
+    assert not AdvocacyAction.objects.filter(pk=action.pk).exists()
+    opportunity.refresh_from_db()
+    assert opportunity.action is None
+
+
+def test_an_action_whose_money_is_counted_cannot_be_deleted(head_client, school):
+    from advocacy.services import action_record_funding
+
+    action = AdvocacyActionFactory(
+        school=school,
+        status="successful",
+        decision_date=dt.date(2024, 11, 1),
+        amount_secured=Decimal("10.00"),
+    )
+    action_record_funding(school=school, action=action)
+    response = head_client.post(
+        reverse("advocacy:action_delete", args=[action.public_id]), follow=True
+    )
+    assert "delete that funding source first" in response.content.decode()
+    assert AdvocacyAction.objects.filter(pk=action.pk).exists()
+
+
+def test_a_national_reform_cannot_be_deleted_but_the_schools_own_can(head_client, school):
+    head_client.get(reverse("advocacy:reforms"))
+    national = school.reform_items.get(reform__key="layered-support")
+    own = ReformItemFactory(school=school)
+    head_client.post(reverse("advocacy:reform_delete", args=[national.public_id]))
+    head_client.post(reverse("advocacy:reform_delete", args=[own.public_id]))
+    remaining = set(school.reform_items.values_list("pk", flat=True))
+    assert national.pk in remaining and own.pk not in remaining
+
+
+def test_training_and_opportunities_can_be_deleted(senco_client, school):
+    record = TrainingRecordFactory(school=school)
+    opportunity = FundingOpportunityFactory(school=school)
+    senco_client.post(reverse("advocacy:training_delete", args=[record.public_id]))
+    senco_client.post(reverse("advocacy:opportunity_delete", args=[opportunity.public_id]))
+    assert not TrainingRecord.objects.exists()
+    assert not school.funding_opportunities.exists()
