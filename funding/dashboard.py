@@ -13,12 +13,16 @@ from funding.gap import (
     Gap,
     Headline,
     Projection,
+    compute_gap,
+    headline_series,
     over_threshold,
+    project_next_year,
     pupil_threshold_queryset,
     threshold_figures,
     with_shortfall,
 )
 from sendfund.lib.money import to_pennies
+from sendfund.lib.periods import term, terms_back
 from sendfund.lib.suppression import KEY, count_cell, suppress_money
 
 BREAKDOWNS = [
@@ -241,6 +245,28 @@ def trend_chart(series: list[Headline]) -> dict:
         "baseline": TOP + plot_h,
         "peak": peak,
         "label_y": TOP + plot_h + 18,
+    }
+
+
+TREND_TERMS = 7  # the last six terms and the current one
+
+
+def dashboard_context(school, period, *, names: bool, today: dt.date) -> dict:
+    """Everything the dashboard shows for a period; pupil names only when `names`."""
+    gap = compute_gap(school=school, period=period)
+    terms = [term(*t) for t in terms_back(today, TREND_TERMS)]
+    series = headline_series(school=school, periods=terms)
+    projection = project_next_year(school=school, today=today)
+    tables = build_tables(gap, series, projection, suppress=not names)
+    if names:
+        tables |= pupil_tables(school, period, gap.threshold)
+    return {
+        "gap": gap,
+        "tables": tables,
+        "chart": trend_chart(series),
+        "projection": projection,
+        "names": names,
+        "breakdowns": [tables[n] for n, _ in BREAKDOWNS],
     }
 
 

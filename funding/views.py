@@ -17,19 +17,13 @@ from funding.forms import (
     TopUpSchemeForm,
 )
 from funding.gap import (
-    compute_gap,
-    headline_series,
     over_threshold,
-    project_next_year,
     pupil_threshold_queryset,
     threshold_figures,
     threshold_on,
 )
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
-from sendfund.lib.periods import term, terms_back
 from sendfund.schools.access import can, require_capability, school_object_or_404
-
-TREND_TERMS = 7  # the last six terms and the current one
 
 
 def _period_form(request: HttpRequest) -> PeriodForm:
@@ -43,38 +37,34 @@ def _csv(table: dash.Table, school, period) -> HttpResponse:
     return response
 
 
-@require_capability("funding.view")
-def dashboard(request: HttpRequest) -> HttpResponse:
+def _resolved_form(request: HttpRequest, template: str, partial: str = ""):
+    """The period form, bound to the query or to this term; or the response refusing it."""
     form = _period_form(request)
-    if request.GET and not form.is_valid():
-        return render(request, "funding/dashboard.html", {"form": form}, status=400)
     if not request.GET:
         form = PeriodForm({"period": form.default}, school=request.school, today=dash.today())
-        form.is_valid()
-    period, school, today = form.cleaned_data["resolved"], request.school, dash.today()
-    gap = compute_gap(school=school, period=period)
-    series = headline_series(
-        school=school, periods=[term(*t) for t in terms_back(today, TREND_TERMS)]
+    if form.is_valid():
+        return form, None
+    # htmx swaps only 2xx responses: send the message into the figures region instead.
+    if request.htmx and partial:
+        return form, render(request, f"{template}#{partial}", {"form": form})
+    return form, render(request, template, {"form": form}, status=400)
+
+
+@require_capability("funding.view")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, refused = _resolved_form(request, "funding/dashboard.html", "figures")
+    if refused:
+        return refused
+    period = form.cleaned_data["resolved"]
+    context = dash.dashboard_context(
+        request.school, period, names=can(request, "pupils.view"), today=dash.today()
     )
-    projection = project_next_year(school=school, today=today)
-    names = can(request, "pupils.view")
-    tables = dash.build_tables(gap, series, projection, suppress=not names)
-    if names:
-        tables |= dash.pupil_tables(school, period, gap.threshold)
     if request.GET.get("format") == "csv":
-        if request.GET.get("table") not in tables:
+        table = context["tables"].get(request.GET.get("table", ""))
+        if table is None:
             raise Http404("No such table.")
-        return _csv(tables[request.GET["table"]], school, period)
-    context = {
-        "form": form,
-        "gap": gap,
-        "tables": tables,
-        "chart": dash.trend_chart(series),
-        "projection": projection,
-        "names": names,
-        "query": form.query_string(),
-        "breakdowns": [tables[n] for n, _ in dash.BREAKDOWNS],
-    }
+        return _csv(table, request.school, period)
+    context |= {"form": form, "query": form.query_string()}
     template = "funding/dashboard.html#figures" if request.htmx else "funding/dashboard.html"
     return render(request, template, context)
 
@@ -82,18 +72,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_capability("pupils.view")
 def pupils(request: HttpRequest) -> HttpResponse:
     """Every pupil with provision in the period against the threshold: pupil-level data."""
-    form = _period_form(request)
-    if request.GET and not form.is_valid():
-        return render(request, "funding/pupils.html", {"form": form}, status=400)
-    if not request.GET:
-        form = PeriodForm({"period": form.default}, school=request.school, today=dash.today())
-        form.is_valid()
+    form, refused = _resolved_form(request, "funding/pupils.html")
+    if refused:
+        return refused
     period = form.cleaned_data["resolved"]
     threshold = threshold_on(period.start)
     rows = pupil_threshold_queryset(school=request.school, period=period, threshold=threshold)
-    rows = rows.filter(
-        over_threshold(threshold, period) if request.GET.get("over") == "1" else Q(weighted__gt=0)
-    )
+    only_over = request.GET.get("over") == "1"
+    rows = rows.filter(over_threshold(threshold, period) if only_over else Q(weighted__gt=0))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     figures = threshold_figures(page.object_list, period=period, threshold=threshold)
     context = {"form": form, "period": period, "page": page, "figures": figures}

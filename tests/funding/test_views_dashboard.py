@@ -208,3 +208,26 @@ def test_the_pupil_list_query_count_does_not_grow(head_client, school):
     small = _count(head_client, "/funding/pupils/")
     _world(school, 20, extra_rows=2)
     assert _count(head_client, "/funding/pupils/") == small
+
+
+def test_an_htmx_period_change_returns_only_the_figures(head_client, school):
+    pupil_with_provision(school, annual_cost=Decimal("3650"))
+
+    response = head_client.get(URL, {"period": "ay:2024"}, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="figures"')
+    assert "<html" not in html
+    assert "£3,650" in html
+
+
+def test_an_htmx_request_with_bad_dates_shows_the_message_in_the_figures(head_client, school):
+    response = head_client.get(
+        URL,
+        {"period": "custom", "start": "2025-10-01", "end": "2025-09-01"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert "The end date must be on or after the start date." in response.content.decode()
