@@ -237,7 +237,13 @@ def _clock_form(request, form_class, instance, pupil, title: str, success: str):
         form.save()
         messages.success(request, success)
         return redirect("pupils:detail", public_id=pupil.public_id)
-    return _form_page(request, form, "pupils/form.html", title=title, pupil=pupil)
+    delete_url = None
+    if instance is not None:
+        name = "assessment_delete" if form_class is forms.AssessmentForm else "review_delete"
+        delete_url = reverse(f"pupils:{name}", kwargs={"public_id": instance.public_id})
+    return _form_page(
+        request, form, "pupils/form.html", title=title, pupil=pupil, delete_url=delete_url
+    )
 
 
 @require_capability("provision.edit")

@@ -246,3 +246,11 @@ def test_the_pupil_page_compares_the_cost_with_the_threshold_in_force(senco_clie
     assert response.context["threshold"] == Decimal("1000")
     assert response.context["excess"].quantize(Decimal("0.01")) == Decimal("520.00")  # 1520-1000
     assert "Above threshold" in response.content.decode()
+
+
+def test_an_assessment_request_entered_by_mistake_can_be_deleted(senco_client, school):
+    req = AssessmentRequestFactory(pupil__school=school)
+    edit = senco_client.get(reverse("pupils:assessment_edit", kwargs={"public_id": req.public_id}))
+    assert "Delete this record" in edit.content.decode()
+    senco_client.post(reverse("pupils:assessment_delete", kwargs={"public_id": req.public_id}))
+    assert not type(req).objects.filter(pk=req.pk).exists()
