@@ -400,7 +400,7 @@ def costing_basis(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Your role cannot change the costing basis.")
     form = forms.CostingBasisForm(request.POST, instance=request.school)
     if form.is_valid():
-        form.save()
+        form.save(commit=False).save(update_fields=["costing_basis"])
         messages.success(
             request,
             f"Provision is now costed with {request.school.get_costing_basis_display().lower()}.",
