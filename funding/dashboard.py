@@ -143,7 +143,7 @@ def build_tables(
             [
                 ["Current provision costed for a full year", projection.base_need],
                 ["Projected need", projection.need],
-                ["Funding held at this year's level", projection.funding],
+                ["Funding held at the last twelve months' level", projection.funding],
                 ["Projected gap", projection.gap],
             ],
             {1},

@@ -430,7 +430,7 @@ class Projection:
     base_need: Decimal  # provision still running on the first day of next year, for the year
     growth: Decimal  # SEN pupils now / a year ago (1 when unknown), held within the floor/cap
     need: Decimal
-    funding: Decimal  # this academic year's counted funding, assumed flat in cash terms
+    funding: Decimal  # counted funding over the last 12 months, assumed flat in cash terms
     gap: Decimal
     sen_now: int
     sen_year_ago: int
@@ -438,8 +438,8 @@ class Projection:
 
 def project_next_year(*, school: School, today: dt.date) -> Projection:
     """Next academic year's gap: current provision costed for the whole of next year, scaled
-    by the growth of the SEN register over the last year; funding held at this year's level."""
-    this_year = academic_year(academic_year_start(today))
+    by the growth of the SEN register over the last year; funding held at the level of the
+    last twelve months (every budget for those days is known, unlike next year's)."""
     next_year = academic_year(academic_year_start(today) + 1)
     running = (
         ProvisionAssignment.objects.for_school(school)
@@ -475,8 +475,9 @@ def project_next_year(*, school: School, today: dt.date) -> Projection:
     # growth applied is held between GROWTH_FLOOR and GROWTH_CAP (national SEN prevalence grew
     # by about 4-6% a year in 2020-2025; DOMAIN.md section 6).
     growth = min(max(growth, GROWTH_FLOOR), GROWTH_CAP)
+    last_twelve_months = Period(today - dt.timedelta(days=YEAR_DAYS - 1), today)
     funding = (
-        _funding(school, this_year)
+        _funding(school, last_twelve_months)
         .counted()
         .aggregate(total=Sum("period_amount", default=ZERO, output_field=MONEY))["total"]
     )

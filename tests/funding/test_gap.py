@@ -248,10 +248,18 @@ def test_the_projection_costs_current_provision_for_next_year_and_scales_by_regi
     from tests.factories import SenStatusFactory
 
     SenStatusFactory(pupil=newer, code="K", start_date=dt.date(2025, 9, 1))
+    # 3,650 over 1 Nov 2024 - 31 Oct 2025 (365 days): exactly the last twelve months.
     FundingSourceFactory(
         school=school,
-        amount=Decimal("5000.00"),
-        period_start=dt.date(2025, 9, 1),
+        amount=Decimal("3650.00"),
+        period_start=dt.date(2024, 11, 1),
+        period_end=dt.date(2025, 10, 31),
+    )
+    # From tomorrow: not yet part of the last twelve months.
+    FundingSourceFactory(
+        school=school,
+        amount=Decimal("9999.00"),
+        period_start=dt.date(2025, 11, 2),
         period_end=dt.date(2026, 8, 31),
     )
 
@@ -262,8 +270,9 @@ def test_the_projection_costs_current_provision_for_next_year_and_scales_by_regi
     assert (projection.sen_year_ago, projection.sen_now) == (1, 2)
     assert projection.growth == Decimal("1.15")
     assert projection.need == Decimal("8395")
-    assert projection.funding == Decimal("5000")
-    assert projection.gap == Decimal("3395")
+    # Funding over 2 Nov 2024 - 1 Nov 2025: 364 days of the 3,650 source.
+    assert projection.funding == Decimal("3640")
+    assert projection.gap == Decimal("4755")
 
 
 def test_headline_series_matches_compute_gap_for_every_term(school):
