@@ -23,7 +23,7 @@ from funding.gap import (
 )
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import term, terms_back
-from sendfund.lib.suppression import KEY, count_cell, suppress_money
+from sendfund.lib.suppression import KEY, SUPPRESSED, count_cell, suppress_counts
 
 BREAKDOWNS = [
     ("by_area", "Need by broad area of need"),
@@ -72,19 +72,25 @@ def _csv(cell, money: bool):
 
 
 def _breakdown_table(name: str, title: str, gap: Gap, *, suppress: bool) -> Table:
-    rows, bars = [], []
-    for row in getattr(gap, name):
-        if suppress:
-            pupils, need = count_cell(row.pupils), suppress_money(row.need, row.pupils)
-            rows.append([row.label, pupils.display, need.value if need.value is not None else "c"])
-        else:
-            rows.append([row.label, row.pupils, row.need])
-        shown = not suppress or not suppress_money(row.need, row.pupils).suppressed
-        if shown and gap.need:
+    """A breakdown; for roles without pupil-level access, pupil counts of 1-4 and enough other
+    rows to protect them (secondary suppression) show "c", and so does their money, so a
+    hidden row's need cannot be worked out from the total."""
+    rows, bars = getattr(gap, name), []
+    hidden: set[str] = set()
+    if suppress and rows:
+        table = suppress_counts({r.label: {"pupils": r.pupils} for r in rows})
+        hidden = {r.label for r in rows if table.cells[r.label]["pupils"].suppressed}
+    out = []
+    for row in rows:
+        if row.label in hidden:
+            out.append([row.label, SUPPRESSED, SUPPRESSED])
+            continue
+        out.append([row.label, row.pupils, row.need])
+        if gap.need:
             bars.append((row.label, row.need / gap.need * 100))
-    rows.append(["Total", "", gap.need])
+    out.append(["Total", "", gap.need])
     note = KEY if suppress else ""
-    return Table(name, title, ["Group", "Pupils", "Need"], rows, {2}, bars, note)
+    return Table(name, title, ["Group", "Pupils", "Need"], out, {2}, bars, note)
 
 
 def build_tables(

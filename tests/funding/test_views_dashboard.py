@@ -162,6 +162,24 @@ def test_governors_counts_of_one_to_four_pupils_are_suppressed(governor_client, 
     assert tables["threshold"].rows[0][1] == "c"
 
 
+def test_a_single_small_row_takes_another_row_with_it_so_it_cannot_be_worked_out(
+    governor_client, head_client, school
+):
+    for _ in range(6):
+        pupil_with_provision(school, annual_cost=Decimal("1000"), area="CI")
+    for _ in range(7):
+        pupil_with_provision(school, annual_cost=Decimal("2000"), area="CL", need="MLD")
+    pupil_with_provision(school, annual_cost=Decimal("9000"), area="SP", need="HI")
+
+    governor_rows = governor_client.get(URL).context["tables"]["by_area"].rows
+    head_rows = head_client.get(URL).context["tables"]["by_area"].rows
+
+    hidden = [r[0] for r in governor_rows if r[2] == "c"]
+    assert "Sensory and/or physical" in hidden and len(hidden) == 2
+    assert governor_rows[-1] == head_rows[-1]  # the total is still shown
+    assert all(isinstance(r[1], int) for r in head_rows[:-1])  # the head sees every count
+
+
 def test_governors_get_403_on_the_pupil_level_list(governor_client, trust_lead_client, school):
     assert governor_client.get("/funding/pupils/").status_code == 403
     assert trust_lead_client.get("/funding/pupils/").status_code == 403
