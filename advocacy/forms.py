@@ -55,6 +55,9 @@ class ActionForm(forms.ModelForm):
         self.school = school
         self.fields["owner"].queryset = school_users(school)
         self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
+        # Governors and the trust read titles and notes: names belong in the pupils field.
+        self.fields["title"].help_text = "Governors read this: do not put a pupil's name in it."
+        self.fields["notes"].help_text = "Governors read notes too: no pupils' names."
         if self.instance.pk:
             del self.fields["status"]
         else:

@@ -60,3 +60,23 @@ def test_head_logs_a_grant_marks_it_successful_and_sees_funding_rise(page, head_
 
     page.goto(_funding_url(page, school))
     expect(page.get_by_test_id("funding")).to_have_text("£3,650")
+
+
+def test_a_governor_reads_the_overview_and_evidence_pack_but_cannot_log_actions(page, head_user):
+    _, school = head_user
+    governor = UserFactory(username="gordon")
+    MembershipFactory(user=governor, school=school, role=Role.GOVERNOR)
+    sign_in(page, governor.username, PASSWORD)
+
+    page.goto(f"{page.base_url}/advocacy/")
+    expect(page.get_by_role("heading", name="Advocacy", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Log an action")).to_have_count(0)
+
+    page.get_by_role("link", name="Evidence pack").first.click()
+    expect(page.get_by_role("heading", name="The gap")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    assert download.value.suggested_filename.startswith("evidence-pack-100001-")
+
+    response = page.goto(f"{page.base_url}/advocacy/actions/new/")
+    assert response.status == 403
