@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -292,6 +293,9 @@ def _filename(pack: EvidencePack, ext: str) -> str:
 
 def pdf_response(request: HttpRequest, pack: EvidencePack) -> HttpResponse:
     import weasyprint  # imported here: WeasyPrint is slow to import and only PDFs need it
+
+    # WeasyPrint announces every rendering step at INFO; keep the server log for real events.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
     # The CSS is inline and base_url is a local directory, so WeasyPrint never needs a network.
     base_url = Path(settings.BASE_DIR).as_uri() + "/"
