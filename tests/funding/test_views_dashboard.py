@@ -249,3 +249,8 @@ def test_an_htmx_request_with_bad_dates_shows_the_message_in_the_figures(head_cl
 
     assert response.status_code == 200
     assert "The end date must be on or after the start date." in response.content.decode()
+
+
+def test_only_funding_editors_get_the_manage_funding_link(head_client, governor_client, school):
+    assert "Manage funding and top-ups" in head_client.get(URL).content.decode()
+    assert "Manage funding and top-ups" not in governor_client.get(URL).content.decode()
