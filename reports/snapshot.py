@@ -263,7 +263,7 @@ def _advocacy_section(school: School, year: int, name: str, today: dt.date) -> d
             for row in a["by_type"]
         ],
         "senco_qualified": training["senco_qualified"],
-        "senco_deadline": deadline.isoformat() if deadline else None,
+        "senco_deadline": deadline.strftime("%d/%m/%Y") if deadline else None,
         "deadline_within_6_months": training["deadline_within_6_months"],
     }
 
@@ -276,6 +276,7 @@ def build_figures(*, school: School, year: int, name: str, today: dt.date | None
         "school": school.name,
         "term": term(year, name).label,
         "census_day": day.isoformat(),
+        "census_day_display": day.strftime("%d/%m/%Y"),
         "built_on": today.isoformat(),
         "national": _national(day),
         "register": _register_section(school, year, name),
