@@ -92,30 +92,57 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
         .values("school")
         .annotate(n=Count("pk"))
     }
-    rows = [_row(s, roll.get(s.pk, {}), need, funding, overdue) for s in schools]
-    key = sort.lstrip("-")
-    rows.sort(
-        key=lambda r: (
-            SORTS.get(key, SORTS["name"])(r) is None,
-            SORTS.get(key, SORTS["name"])(r) or 0,
-        ),
-        reverse=sort.startswith("-"),
+    rows, totals = _rows_and_totals(schools, roll, need, funding, overdue, sort)
+    return rows, totals, period
+
+
+def _rows_and_totals(schools, roll, need, funding, overdue, sort) -> tuple[list[dict], dict]:
+    """Suppress across schools as one table, so a hidden school cannot be worked out from the
+    trust total minus the other schools."""
+    status = sup.suppress_counts(
+        {
+            s.pk: {
+                "E": roll.get(s.pk, {}).get("ehc", 0),
+                "K": roll.get(s.pk, {}).get("support", 0),
+                "N": roll.get(s.pk, {}).get("total", 0)
+                - roll.get(s.pk, {}).get("ehc", 0)
+                - roll.get(s.pk, {}).get("support", 0),
+            }
+            for s in schools
+        },
+        cols=["E", "K", "N"],
     )
-    return rows, _totals(rows), period
+    late = sup.suppress_counts({s.pk: {"n": overdue.get(s.pk, 0)} for s in schools}, cols=["n"])
+    rows = [
+        _row(s, roll.get(s.pk, {}), need, funding, status, late.cells[s.pk]["n"]) for s in schools
+    ]
+    # Money about fewer than 5 pupils is withheld; if only one school's is, the trust total
+    # minus the others would give it away, so the totals are withheld too.
+    withheld = sum(1 for r in rows if r["need_cell"].suppressed)
+    totals = _totals(rows, status, late, hide_money=withheld == 1)
+    return _sorted(rows, sort), totals
 
 
-def _row(school, roll: dict, need: dict, funding: dict, overdue: dict) -> dict:
+def _sorted(rows: list[dict], sort: str) -> list[dict]:
+    value = SORTS.get(sort.lstrip("-"), SORTS["name"])
+    # Figures hidden by suppression sort last either way.
+    known = sorted((r for r in rows if value(r) is not None), key=value)
+    if sort.startswith("-"):
+        known.reverse()
+    return known + [r for r in rows if value(r) is None]
+
+
+def _row(school, roll: dict, need: dict, funding: dict, status, overdue: sup.Cell) -> dict:
     total, ehc, support = roll.get("total", 0), roll.get("ehc", 0), roll.get("support", 0)
     n, f = need.get(school.pk, ZERO), funding.get(school.pk, ZERO)
-    table = sup.suppress_counts({"pupils": {"E": ehc, "K": support, "N": total - ehc - support}})
-    hidden_ehc = table.cells["pupils"]["E"].suppressed
-    hidden_support = table.cells["pupils"]["K"].suppressed
+    hidden_ehc = status.cells[school.pk]["E"].suppressed
+    hidden_support = status.cells[school.pk]["K"].suppressed
     sen = ehc + support
     return {
         "school": school,
         "name": school.name,
         "pupils": total,
-        "pupils_cell": sup.count_cell(total),
+        "pupils_cell": status.row_totals[school.pk] if status.row_totals else sup.count_cell(total),
         "ehc": ehc,
         "support": support,
         "ehc_pct": sup.percentage(ehc, total, hidden=hidden_ehc),
@@ -129,27 +156,40 @@ def _row(school, roll: dict, need: dict, funding: dict, overdue: dict) -> dict:
         "funding_cell": sup.suppress_money(f, sen),
         "gap_cell": sup.suppress_money(n - f, sen),
         "covered": sup.HIDDEN if sup.is_small(sen) else sup.percentage(f, n),
-        "covered_raw": (f / n * 100) if n else None,
-        "overdue": overdue.get(school.pk, 0),
-        "overdue_cell": sup.count_cell(overdue.get(school.pk, 0)),
+        "covered_raw": None if sup.is_small(sen) or not n else f / n * 100,
+        "overdue": None if overdue.suppressed else overdue.value,
+        "overdue_cell": overdue,
     }
 
 
-def _totals(rows: list[dict]) -> dict:
+def _column_hidden(status: sup.SuppressedTable, col: str) -> bool:
+    """Whether the trust total of a column is hidden (one school: the total is its cell)."""
+    if status.col_totals:
+        return status.col_totals[col].suppressed
+    return any(status.cells[r][col].suppressed for r in status.rows)
+
+
+def _totals(rows: list[dict], status, late, *, hide_money: bool) -> dict:
     total = sum(r["pupils"] for r in rows)
     ehc = sum(r["ehc"] for r in rows)
     support = sum(r["support"] for r in rows)
     need = sum((r["need"] for r in rows), ZERO)
     funding = sum((r["funding"] for r in rows), ZERO)
-    overdue = sum(r["overdue"] for r in rows)
     sen = ehc + support
+    hidden_ehc, hidden_support = (_column_hidden(status, col) for col in ("E", "K"))
+
+    def money(amount):
+        return sup.HIDDEN if hide_money else sup.suppress_money(amount, sen)
+
     return {
-        "pupils_cell": sup.count_cell(total),
-        "ehc_pct": sup.percentage(ehc, total),
-        "support_pct": sup.percentage(support, total),
-        "need_cell": sup.suppress_money(need, sen),
-        "funding_cell": sup.suppress_money(funding, sen),
-        "gap_cell": sup.suppress_money(need - funding, sen),
-        "covered": sup.percentage(funding, need) if need else sup.Cell(None, False, "–"),
-        "overdue_cell": sup.count_cell(overdue),
+        "pupils_cell": status.grand_total or sup.count_cell(total),
+        "ehc_pct": sup.percentage(ehc, total, hidden=hidden_ehc),
+        "support_pct": sup.percentage(support, total, hidden=hidden_support),
+        "need_cell": money(need),
+        "funding_cell": money(funding),
+        "gap_cell": money(need - funding),
+        "covered": sup.HIDDEN
+        if hide_money
+        else (sup.percentage(funding, need) if need else sup.Cell(None, False, "–")),
+        "overdue_cell": late.grand_total or sup.HIDDEN,
     }

@@ -99,3 +99,22 @@ def test_the_trust_view_lists_only_the_leads_trust(trust, school, other_school, 
     body = trust_lead_client.get(reverse("reports:trust")).content.decode()
     assert school.name in body and other_school.name not in body
     assert "Trust total" in body
+
+
+def test_a_hidden_school_cannot_be_worked_out_from_the_trust_total(trust):
+    small = SchoolFactory(trust=trust, urn="200011", name="Small")
+    big = SchoolFactory(trust=trust, urn="200012", name="Big")
+    add_sen_pupils(small, 3, code="E")
+    add_sen_pupils(small, 9, code="K")
+    add_sen_pupils(big, 11, code="E")
+    add_sen_pupils(big, 30, code="K")
+    for school in (small, big):
+        for _ in range(40):
+            PupilFactory(school=school)
+    rows, totals, _ = trust_rows([small, big], today=TODAY)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["Small"]["ehc_pct"].display == "c"
+    # with the big school's EHC share and the trust's both shown, 3 would follow by subtraction
+    assert by_name["Big"]["ehc_pct"].suppressed or totals["ehc_pct"].suppressed
+    # money about 12 pupils is shown, so the totals stay
+    assert not totals["need_cell"].suppressed
