@@ -19,17 +19,19 @@ statistics practice):
        pin it either).
   The extra cells are chosen smallest first (non-zero before zero, inner cells before totals)
   to lose as little information as possible.
-* Two consecutive terms (`suppress_pair`, or any number with `suppress_series`): the union of both terms' suppression patterns is
-  applied to both, and re-stabilised, so a cell is either published in both terms or
-  suppressed in both. The change between terms is therefore only ever the difference of two
-  published figures: a suppressed cell cannot be recovered from the other term's table.
-  (Changes of 1-4 between two published counts are shown: they are differences of published
-  aggregates, as in official time series.)
+* Two consecutive terms (`suppress_pair`, or any number with `suppress_series`): the union
+  of the terms' suppression patterns is applied to each, and re-stabilised, so a cell is
+  either published in every term or suppressed in every term. The change between terms is
+  therefore only ever the difference of two published figures: a suppressed cell cannot be
+  recovered from another term's table. (Changes of 1-4 between two published counts are
+  shown: they are differences of published aggregates, as in official time series.)
 * Money describing 1-4 pupils is withheld (`suppress_money`); percentages are computed from
   the unrounded counts and withheld when their numerator or denominator is (`percentage`).
 
-Not covered: linking different tables that share a total (each table is protected on its
-own), and readers who know the algorithm's tie-breaking order.
+Tables that share figures: subtotals of groups of rows (broad areas over need types) are
+protected in the same table (`groups=`); two tables sharing a margin are made consistent by
+the caller forcing the hidden margin into both (`also_hide=`, see reports/snapshot.py). Not
+covered: readers who know the algorithm's tie-breaking order.
 """
 
 from __future__ import annotations
@@ -134,6 +136,8 @@ class SuppressedTable:
     row_totals: dict[Hashable, Cell] = field(default_factory=dict)
     col_totals: dict[Hashable, Cell] = field(default_factory=dict)
     grand_total: Cell | None = None
+    group_cells: dict[Hashable, dict[Hashable, Cell]] = field(default_factory=dict)
+    group_totals: dict[Hashable, Cell] = field(default_factory=dict)
 
     def cell(self, row: Hashable, col: Hashable) -> Cell:
         if row == TOTAL and col == TOTAL:
@@ -151,6 +155,9 @@ class SuppressedTable:
         out |= {(TOTAL, c) for c, cell in self.col_totals.items() if cell.suppressed}
         if self.grand_total is not None and self.grand_total.suppressed:
             out.add((TOTAL, TOTAL))
+        for g, row in self.group_cells.items():
+            out |= {(g, c) for c, cell in row.items() if cell.suppressed}
+        out |= {(g, TOTAL) for g, cell in self.group_totals.items() if cell.suppressed}
         return out
 
 
@@ -160,8 +167,16 @@ class SuppressedTable:
 class _Grid:
     """The table with its margins as positions (i, j); lines are the linear equations."""
 
-    def __init__(self, table: Mapping[Hashable, Mapping[Hashable, int]], cols: Sequence):
+    def __init__(
+        self,
+        table: Mapping[Hashable, Mapping[Hashable, int]],
+        cols: Sequence,
+        groups: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    ):
         self.rows = list(table)
+        self.groups = {
+            g: [r for r in members if r in table] for g, members in (groups or {}).items()
+        }
         self.cols = list(cols)
         nr, nc = len(self.rows), len(self.cols)
         # A margin that would just repeat the only cell in its line adds nothing: a one-column
@@ -192,10 +207,37 @@ class _Grid:
         if self.has_col_totals and nr > 0:
             for j in range(nc + (1 if self.has_grand else 0)):
                 self.lines.append(([(i, j) for i in range(nr)], (nr, j)))
+        # Group subtotals (e.g. broad areas over need types) are published rows too: each adds a
+        # subtotal row at index nr + 1 + g, one equation per column, and its own row equation.
+        index = {r: i for i, r in enumerate(self.rows)}
+        for g, members in enumerate(self.groups.values()):
+            gi = nr + 1 + g
+            rows_in = [index[r] for r in members]
+            for j in range(nc + (1 if self.has_row_totals else 0)):
+                self.values[(gi, j)] = sum(self.values[(i, j)] for i in rows_in)
+                self.lines.append(([(i, j) for i in rows_in], (gi, j)))
+            if self.has_row_totals and nc > 1:
+                self.lines.append(([(gi, j) for j in range(nc)], (gi, nc)))
         self.positions = sorted(self.values)
 
+    def position(self, row: Hashable, col: Hashable) -> tuple[int, int] | None:
+        """The grid position of a row (or TOTAL, or a group) and a column (or TOTAL)."""
+        nr, nc = len(self.rows), len(self.cols)
+        if row == TOTAL:
+            i = nr
+        elif row in self.rows:
+            i = self.rows.index(row)
+        elif row in self.groups:
+            i = nr + 1 + list(self.groups).index(row)
+        else:
+            return None
+        j = nc if col == TOTAL else (self.cols.index(col) if col in self.cols else None)
+        if j is None or (i, j) not in self.values:
+            return None
+        return (i, j)
+
     def is_margin(self, pos: tuple[int, int]) -> bool:
-        return pos[0] == len(self.rows) or pos[1] == len(self.cols)
+        return pos[0] >= len(self.rows) or pos[1] == len(self.cols)
 
     def line_positions(self, line) -> list[tuple[int, int]]:
         members, total = line
@@ -352,6 +394,11 @@ def _build(grid: _Grid, hidden: set, with_totals: bool) -> SuppressedTable:
             table.grand_total = table.col_totals.get(grid.cols[0]) if grid.cols else None
         elif grid.has_row_totals and nr == 1:
             table.grand_total = table.row_totals.get(grid.rows[0]) if grid.rows else None
+    for g, name in enumerate(grid.groups):
+        gi = nr + 1 + g
+        table.group_cells[name] = {c: make((gi, j)) for j, c in enumerate(grid.cols)}
+        if (gi, nc) in grid.values:
+            table.group_totals[name] = make((gi, nc))
     return table
 
 
@@ -381,10 +428,15 @@ def suppress_series(
     *tables: Mapping[Hashable, Mapping[Hashable, int]],
     with_totals: bool = True,
     cols: Sequence | None = None,
+    groups: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    also_hide: set[tuple[Hashable, Hashable]] | None = None,
 ) -> list[SuppressedTable]:
     """Suppress several terms' tables with one shared pattern (see the module docstring).
 
-    Rows or columns present in only some terms are treated as 0 in the others.
+    Rows or columns present in only some terms are treated as 0 in the others. `groups` adds
+    published subtotal rows (e.g. broad areas over need types) to the protection, returned in
+    `group_cells`/`group_totals`. `also_hide` forces (row, col) positions (TOTAL for a margin,
+    a group name for a subtotal) hidden: how two tables sharing a margin are kept consistent.
     """
     rows = list(dict.fromkeys(r for t in tables for r in t))
     merged: dict = {}
@@ -392,8 +444,12 @@ def suppress_series(
         for r, row in t.items():
             merged.setdefault(r, {}).update(row)
     columns = list(cols) if cols is not None else _columns(merged, None)
-    grids = [_Grid({r: dict(t.get(r, {})) for r in rows}, columns) for t in tables]
+    grids = [_Grid({r: dict(t.get(r, {})) for r in rows}, columns, groups) for t in tables]
     hidden: set = set().union(*(_primary(g) for g in grids)) if grids else set()
+    for row, col in also_hide or ():
+        pos = grids[0].position(row, col) if grids else None
+        if pos is not None:
+            hidden.add(pos)
     while True:
         grown = hidden
         for grid in grids:

@@ -15,6 +15,7 @@ from sendfund.lib.suppression import (
     suppress_counts,
     suppress_money,
     suppress_pair,
+    suppress_series,
 )
 
 # Registers are mostly small numbers in a school: weight the draws towards 0-6.
@@ -268,3 +269,25 @@ def test_cells_round_trip_through_json_without_the_hidden_value():
     assert cell.as_json() == {"value": "10.25", "suppressed": False, "display": "£10.25"}
     assert type(cell).from_json(cell.as_json()) == cell
     assert suppress_money(Decimal("10.25"), 2).as_json()["value"] is None
+
+
+@given(tables(max_rows=4, max_cols=2, values=st.integers(0, 6)))
+@settings(max_examples=150, deadline=None)
+def test_a_published_group_subtotal_never_reveals_its_only_hidden_member(table):
+    rows = list(table)
+    groups = {"first": rows[: len(rows) // 2 + 1], "rest": rows[len(rows) // 2 + 1 :]}
+    (result,) = suppress_series(table, groups=groups)
+    for name, members in groups.items():
+        for col in result.cols:
+            hidden = [r for r in members if result.cells[r][col].suppressed]
+            if members:
+                assert len(hidden) + result.group_cells[name][col].suppressed != 1
+            if result.group_cells[name][col].suppressed is False:
+                assert result.group_cells[name][col].value == sum(table[r][col] for r in members)
+
+
+def test_a_forced_margin_is_hidden_and_protected():
+    table = {"E": {"y1": 9, "y2": 12}, "K": {"y1": 20, "y2": 30}}
+    (result,) = suppress_series(table, also_hide={("E", TOTAL)})
+    assert result.row_totals["E"].suppressed
+    assert result.row_totals["K"].suppressed  # else the grand total minus K gives E
