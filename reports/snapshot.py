@@ -85,6 +85,81 @@ def _row_total(result: sup.SuppressedTable, row) -> sup.Cell:
     return sup.count_cell(0)
 
 
+def _col_total(result: sup.SuppressedTable, col) -> sup.Cell:
+    if result.col_totals:
+        return result.col_totals[col]
+    if result.rows:  # a one-row table: the cell is the column's total
+        return result.cells[result.rows[0]][col]
+    return sup.count_cell(0)
+
+
+def _shared(table: sup.SuppressedTable, *, by_row: bool) -> dict:
+    """Which of the figures two register tables share (E total, K total, all) are hidden."""
+    pick = _row_total if by_row else _col_total
+    out = {s: pick(table, s).suppressed for s, _ in STATUSES if table.rows and table.cols}
+    out["all"] = bool(table.grand_total and table.grand_total.suppressed)
+    return out
+
+
+def _force(table: sup.SuppressedTable | None, hidden: dict, *, by_row: bool) -> set:
+    """Positions to hide in one table so that it hides what the other table hides."""
+    if table is None:
+        return set()
+    out = set()
+    for key, is_hidden in hidden.items():
+        if not is_hidden:
+            continue
+        if key == "all":
+            out.add((sup.TOTAL, sup.TOTAL))
+            # a table whose grand total is one of its cells or margins
+            if by_row and len(table.cols) == 1:
+                out.add((sup.TOTAL, table.cols[0]))
+            elif not by_row and len(table.rows) == 1:
+                out.add((table.rows[0], sup.TOTAL))
+        elif by_row:
+            out.add((key, sup.TOTAL) if len(table.cols) > 1 else (key, table.cols[0]))
+        else:
+            out.add((sup.TOTAL, key) if len(table.rows) > 1 else (table.rows[0], key))
+    return out
+
+
+def _shared_margins(need_tables, year_tables, years, groups):
+    """Suppress the need table (with broad-area subtotals) and the status-by-year table so
+    that the figures they share (the EHC and SEN support totals, and the overall total) are
+    hidden in both or in neither: otherwise one table would give away the other's hidden
+    cell. Repeats until both agree (each round only hides more, so it ends)."""
+    force_need: set = set()
+    force_year: set = set()
+    for _ in range(10):
+        need = sup.suppress_series(
+            *need_tables, cols=[s for s, _ in STATUSES], groups=groups, also_hide=force_need
+        )
+        year = sup.suppress_series(*year_tables, cols=years, also_hide=force_year)
+        in_need, in_year = _shared(need[0], by_row=False), _shared(year[0], by_row=True)
+        hidden = {k: in_need.get(k, False) or in_year.get(k, False) for k in in_need | in_year}
+        new_need = force_need | _force(need[0], hidden, by_row=False)
+        new_year = force_year | _force(year[0], hidden, by_row=True)
+        if new_need == force_need and new_year == force_year:
+            break
+        force_need, force_year = new_need, new_year
+    return need, year
+
+
+def _groups_json(result: sup.SuppressedTable, labels: dict, col_labels: dict) -> dict:
+    """The group subtotals (broad areas) of a table, shaped like _table_json's output."""
+    out = _table_json(result, labels, col_labels)
+    out["rows"] = [
+        {
+            "key": g,
+            "label": labels.get(g, g),
+            "cells": [result.group_cells[g][c].as_json() for c in result.cols],
+            "total": result.group_totals[g].as_json() if g in result.group_totals else None,
+        }
+        for g in result.group_cells
+    ]
+    return out
+
+
 def _ordered(table: dict, order: list) -> dict:
     return {k: table[k] for k in order if k in table}
 
@@ -109,46 +184,36 @@ def _register_section(school: School, year: int, name: str) -> dict:
     data = {k: _register(school, census_day(*v)) for k, v in when.items()}
     keys = list(when)
     need_order = [c.value for c in NeedCode] + [NO_NEED]
-    area_order = [a.value for a in BroadArea]
     year_order = [c.value for c in YearGroup]
     status_cols = [s for s, _ in STATUSES]
-    specs = {
-        "by_year_group": (lambda k: k[0], lambda k: k[2], [s for s, _ in STATUSES], None),
-        "by_need": (lambda k: k[1], lambda k: k[0], need_order, status_cols),
-        "by_area": (
-            lambda k: str(NEED_AREA.get(k[1], BroadArea.OTHER)),
-            lambda k: k[0],
-            area_order,
-            status_cols,
-        ),
+    need_tables = [
+        _ordered(_table(data[k][0], lambda key: key[1], lambda key: key[0]), need_order)
+        for k in keys
+    ]
+    year_tables = [_table(data[k][0], lambda key: key[0], lambda key: key[2]) for k in keys]
+    present = {c for t in year_tables for row in t.values() for c in row}
+    years = [c for c in year_order if c in present]
+    year_tables = [{s: t.get(s, {}) for s in status_cols} for t in year_tables]
+    rows_present = list(dict.fromkeys(r for t in need_tables for r in t))
+    groups = {
+        str(area): [r for r in rows_present if str(NEED_AREA.get(r, BroadArea.OTHER)) == area]
+        for area in BroadArea.values
     }
+    groups = {area: members for area, members in groups.items() if members}
+    need_results, year_results = _shared_margins(need_tables, year_tables, years, groups)
     need_labels = {**dict(NeedCode.choices), NO_NEED: "No primary need recorded"}
-    labels = {
-        "by_year_group": (dict(STATUSES), dict(YearGroup.choices)),
-        "by_need": (need_labels, dict(STATUSES)),
-        "by_area": (dict(BroadArea.choices), dict(STATUSES)),
-    }
     section: dict = {"census_days": {k: census_day(*v).isoformat() for k, v in when.items()}}
-    for table_name, (row_of, col_of, row_order, cols) in specs.items():
-        tables = [_ordered(_table(data[k][0], row_of, col_of), row_order) for k in keys]
-        if table_name == "by_year_group":
-            present = {c for t in tables for row in t.values() for c in row}
-            cols = [c for c in year_order if c in present]
-            tables = [{s: t.get(s, {}) for s in status_cols} for t in tables]
-        results = sup.suppress_series(*tables, cols=cols)
-        row_labels, col_labels = labels[table_name]
-        current = results[0]
-        section[table_name] = _table_json(current, row_labels, col_labels)
-        section[table_name]["changes"] = {
-            other: [
-                {
-                    "key": r,
-                    "total": sup.change(_row_total(res, r), _row_total(current, r)).as_json(),
-                }
-                for r in current.rows
-            ]
-            for other, res in zip(keys[1:], results[1:], strict=True)
-        }
+    section["by_need"] = _table_json(need_results[0], need_labels, dict(STATUSES))
+    section["by_area"] = _groups_json(need_results[0], dict(BroadArea.choices), dict(STATUSES))
+    current = year_results[0]
+    section["by_year_group"] = _table_json(current, dict(STATUSES), dict(YearGroup.choices))
+    section["by_year_group"]["changes"] = {
+        other: [
+            {"key": r, "total": sup.change(_row_total(res, r), _row_total(current, r)).as_json()}
+            for r in current.rows
+        ]
+        for other, res in zip(keys[1:], year_results[1:], strict=True)
+    }
     # Status against the roll, beside England's percentages.
     section["status"] = []
     status_rows = section["by_year_group"]["rows"]
