@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-import weasyprint
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -89,13 +89,21 @@ def report_detail(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "reports/detail.html", context)
 
 
+def _pdf(html: str) -> bytes:
+    """The report as PDF: inline CSS only, so nothing is fetched from the network."""
+    import weasyprint  # imported here: it is slow to import and only PDFs need it
+
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    return weasyprint.HTML(string=html).write_pdf()
+
+
 @require_capability("reports.view")
 def report_pdf(request: HttpRequest, public_id) -> HttpResponse:
     report = _report_or_404(request, public_id)
     html = render_to_string(
         "reports/pdf.html", {"report": report, "figures": _figures(report)}, request=request
     )
-    response = HttpResponse(weasyprint.HTML(string=html).write_pdf(), "application/pdf")
+    response = HttpResponse(_pdf(html), "application/pdf")
     filename = f"send-report-{report.academic_year}-{report.term}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
