@@ -241,8 +241,15 @@ def _clock_form(request, form_class, instance, pupil, title: str, success: str):
     if instance is not None:
         name = "assessment_delete" if form_class is forms.AssessmentForm else "review_delete"
         delete_url = reverse(f"pupils:{name}", kwargs={"public_id": instance.public_id})
+    assessment = instance if isinstance(instance, AssessmentRequest) else None
     return _form_page(
-        request, form, "pupils/form.html", title=title, pupil=pupil, delete_url=delete_url
+        request,
+        form,
+        "pupils/form.html",
+        title=title,
+        pupil=pupil,
+        delete_url=delete_url,
+        assessment=assessment,
     )
 
 

@@ -254,3 +254,11 @@ def test_an_assessment_request_entered_by_mistake_can_be_deleted(senco_client, s
     assert "Delete this record" in edit.content.decode()
     senco_client.post(reverse("pupils:assessment_delete", kwargs={"public_id": req.public_id}))
     assert not type(req).objects.filter(pk=req.pk).exists()
+
+
+def test_the_assessment_page_shows_its_week_6_16_and_20_deadlines(senco_client, school):
+    req = AssessmentRequestFactory(pupil__school=school, received_date=dt.date(2026, 1, 5))
+    url = reverse("pupils:assessment_edit", kwargs={"public_id": req.public_id})
+    body = senco_client.get(url).content.decode()
+    assert "decision by <strong>16/02/2026</strong>" in body
+    assert "final plan by <strong>25/05/2026</strong>" in body
