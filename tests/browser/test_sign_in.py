@@ -24,6 +24,7 @@ def test_each_demo_user_signs_in_and_sees_their_home_page(
     assert page.get_by_test_id("current-role").is_visible()
     if screenshot_dir:
         page.screenshot(path=f"{screenshot_dir}/home-{username}.png", full_page=True)
+    page.get_by_role("button", name=username, exact=True).click()
     page.get_by_role("button", name=f"Sign out {username}").click()
     assert page.get_by_role("heading", name="Sign in to sendfund").is_visible()
 
