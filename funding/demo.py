@@ -110,17 +110,19 @@ def _pupil_premium(school: School, fy, on: dt.date) -> FundingSource | None:
 
 @transaction.atomic
 def seed(school: School, *, rng: random.Random, today: dt.date) -> None:
-    """Budgets for last and this financial year, top-ups, pupil premium share and a grant."""
+    """Budgets for this and the two previous financial years (the dashboard's trend covers six
+    terms), top-ups, pupil premium share and a grant."""
     if FundingSource.objects.for_school(school).exists():
         return
     year = academic_year_start(today)
     bands = _bands(school, year)
     rows: list[FundingSource] = []
-    for y in (year - 1, year):
+    for y in (year - 2, year - 1, year):
         rows += _top_ups(school, rng=rng, year=y, bands=bands, today=today)
     this_fy = school.financial_year_for(today)
     last_fy = school.financial_year(this_fy.start.year - 1)
-    for fy in (last_fy, this_fy):
+    earlier_fy = school.financial_year(this_fy.start.year - 2)
+    for fy in (earlier_fy, last_fy, this_fy):
         if (pp := _pupil_premium(school, fy, min(fy.end, today))) is not None:
             rows.append(pp)
     this_ay = academic_year(year)
@@ -149,10 +151,10 @@ def seed(school: School, *, rng: random.Random, today: dt.date) -> None:
     )
     FundingSource.objects.bulk_create(rows)
     # The notional SEN budget tops funding up to need / (1.10-1.30): a realistic shortfall.
-    # Last year's is sized on the whole financial year; this year's on the current term (what
+    # Past years' are sized on the whole financial year; this year's on the current term (what
     # the dashboard opens on), spread over the financial year.
     current = term(*term_for_date(today))
-    for fy, target_period in ((last_fy, last_fy), (this_fy, current)):
+    for fy, target_period in ((earlier_fy, earlier_fy), (last_fy, last_fy), (this_fy, current)):
         gap = compute_gap(school=school, period=target_period)
         ratio = Decimal(str(round(rng.uniform(1.10, 1.30), 3)))
         share = Decimal(fy.days) / Decimal(max(fy.overlap_days(target_period), 1))

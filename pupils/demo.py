@@ -347,7 +347,11 @@ def _seed_roles_and_catalogue(school: School, year: int) -> dict[str, Provision]
     rates = []
     for role in roles:
         la, actual = DEMO_ROLES[role.name]
-        for y, factor in ((year, Decimal("1")), (year - 1, Decimal("0.97"))):
+        for y, factor in (
+            (year, Decimal("1")),
+            (year - 1, Decimal("0.97")),
+            (year - 2, Decimal("0.94")),
+        ):
             rates.append(
                 StaffRate(
                     school=school,
@@ -381,9 +385,10 @@ def _seed_roles_and_catalogue(school: School, year: int) -> dict[str, Provision]
 
 
 def _assignment(school, pupil, provision, *, rng, year_start, today, hours=None):
-    """Mostly in place since the autumn; some planned from next half-term; some ended."""
+    """Mostly in place, some for two years (so the six-term trend has history); some planned
+    from next half-term; some ended."""
     draw = rng.random()
-    start = year_start - dt.timedelta(days=rng.choice([0, 0, 120, 240]))
+    start = year_start - dt.timedelta(days=rng.choice([0, 0, 120, 240, 365, 485, 600, 730]))
     end, status = None, AssignmentStatus.IN_PLACE
     if draw < 0.12:
         start, status = today + dt.timedelta(days=rng.randrange(7, 60)), AssignmentStatus.PLANNED
