@@ -124,25 +124,35 @@ def _force(table: sup.SuppressedTable | None, hidden: dict, *, by_row: bool) -> 
 
 
 def _shared_margins(need_tables, year_tables, years, groups):
-    """Suppress the need table (with broad-area subtotals) and the status-by-year table so
+    """Suppress each term's need table (with broad-area subtotals) and status-by-year table so
     that the figures they share (the EHC and SEN support totals, and the overall total) are
     hidden in both or in neither: otherwise one table would give away the other's hidden
-    cell. Repeats until both agree (each round only hides more, so it ends)."""
-    force_need: set = set()
-    force_year: set = set()
-    for _ in range(10):
-        need = sup.suppress_series(
-            *need_tables, cols=[s for s, _ in STATUSES], groups=groups, also_hide=force_need
-        )
-        year = sup.suppress_series(*year_tables, cols=years, also_hide=force_year)
-        in_need, in_year = _shared(need[0], by_row=False), _shared(year[0], by_row=True)
-        hidden = {k: in_need.get(k, False) or in_year.get(k, False) for k in in_need | in_year}
-        new_need = force_need | _force(need[0], hidden, by_row=False)
-        new_year = force_year | _force(year[0], hidden, by_row=True)
-        if new_need == force_need and new_year == force_year:
-            break
-        force_need, force_year = new_need, new_year
-    return need, year
+    cell. Repeats until both agree (each round only hides more, so it ends).
+
+    Each term is suppressed on its own. Across terms only changes of totals are published, and
+    `sup.change` withholds a change when either term's figure is hidden, so no hidden cell can
+    be recovered from two terms. (Sharing one pattern across the three terms shown hid the
+    EHC plan and SEN support totals of any school whose register was small a year ago.)
+    """
+    need_results, year_results = [], []
+    for need_table, year_table in zip(need_tables, year_tables, strict=True):
+        force_need: set = set()
+        force_year: set = set()
+        for _ in range(10):
+            (need,) = sup.suppress_series(
+                need_table, cols=[s for s, _ in STATUSES], groups=groups, also_hide=force_need
+            )
+            (year,) = sup.suppress_series(year_table, cols=years, also_hide=force_year)
+            in_need, in_year = _shared(need, by_row=False), _shared(year, by_row=True)
+            hidden = {k: in_need.get(k, False) or in_year.get(k, False) for k in in_need | in_year}
+            new_need = force_need | _force(need, hidden, by_row=False)
+            new_year = force_year | _force(year, hidden, by_row=True)
+            if new_need == force_need and new_year == force_year:
+                break
+            force_need, force_year = new_need, new_year
+        need_results.append(need)
+        year_results.append(year)
+    return need_results, year_results
 
 
 def _groups_json(result: sup.SuppressedTable, labels: dict, col_labels: dict) -> dict:
@@ -216,14 +226,13 @@ def _register_section(school: School, year: int, name: str) -> dict:
     }
     # Status against the roll, beside England's percentages.
     section["status"] = []
-    status_rows = section["by_year_group"]["rows"]
-    for index, (code, label) in enumerate(STATUSES):
-        # One shared pattern across the three terms: a hidden total is hidden in all of them.
-        hidden = bool(status_rows[index]["total"] and status_rows[index]["total"]["suppressed"])
+    for code, label in STATUSES:
         row = []
-        for k in keys:
+        for k, result in zip(keys, year_results, strict=True):
             counts, roll = data[k]
             n = sum(v for key, v in counts.items() if key[0] == code)
+            # Each term's percentage follows that term's own suppressed total.
+            hidden = _row_total(result, code).suppressed if result.cols else sup.is_small(n)
             row.append(sup.percentage(n, roll, hidden=hidden).as_json())
         section["status"].append({"key": code, "label": label, "pct": row})
     rolls = [data[k][1] for k in keys]
