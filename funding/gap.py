@@ -28,17 +28,21 @@ from django.db.models import (
     CharField,
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    UUIDField,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
 
 from funding.models import COUNTED_STATUSES, FundingSource, FundingType, HighNeedsThreshold
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
@@ -159,6 +163,40 @@ def _primary_need_at(day: dt.date, pupil_ref: str):
     )
 
 
+def _latest_open_ids(qs: QuerySet, day: dt.date) -> Subquery:
+    """Primary keys of the rows of `qs` (a dated per-pupil history) that are each pupil's
+    latest-starting row open on `day` (ties to the larger key): the rows _sen_status_at and
+    _primary_need_at pick. Uncorrelated, so the database evaluates it once per query."""
+    open_rows = qs.open_on(day).order_by()
+    later = open_rows.filter(pupil=OuterRef("pupil")).filter(
+        Q(start_date__gt=OuterRef("start_date"))
+        | Q(start_date=OuterRef("start_date"), pk__gt=OuterRef("pk"))
+    )
+    return Subquery(open_rows.filter(~Exists(later)).values("pk"))
+
+
+def _with_sen_status(assignments: QuerySet, school: School, day: dt.date) -> QuerySet:
+    """Annotate provision rows with their pupil's `sen_status` on `day` (as _sen_status_at)
+    by joining each pupil's one current status row, not by a subquery per provision row."""
+    statuses = _latest_open_ids(SenStatus.objects.for_school(school), day)
+    return assignments.alias(
+        _status_now=FilteredRelation(
+            "pupil__sen_statuses", condition=Q(pupil__sen_statuses__pk__in=statuses)
+        )
+    ).annotate(sen_status=Coalesce(F("_status_now__code"), Value(SenProvision.NO_SEN.value)))
+
+
+def _with_primary_need(assignments: QuerySet, school: School, day: dt.date) -> QuerySet:
+    """Annotate provision rows with their pupil's `primary_need` on `day` (as
+    _primary_need_at) by joining each pupil's one current rank-1 need row."""
+    from pupils.models import Need
+
+    needs = _latest_open_ids(Need.objects.for_school(school).filter(rank=1), day)
+    return assignments.alias(
+        _need_now=FilteredRelation("pupil__needs", condition=Q(pupil__needs__pk__in=needs))
+    ).annotate(primary_need=F("_need_now__code"))
+
+
 @dataclass(frozen=True)
 class PupilThreshold:
     """One pupil against the threshold: yearly figures, then figures for the period."""
@@ -200,19 +238,22 @@ def _pupil_groups(school: School, period: Period):
         .values("total")
     )
     zero = Value(ZERO, output_field=MONEY)
+    # Grouped by the pupil alone: the pupil's own columns (one value per pupil) are taken with
+    # Min, so PostgreSQL estimates one group per pupil, not one per provision row (which made
+    # the per-group top-up subquery look dear enough to switch on JIT compilation).
     return (
-        _assignments(school, period)
-        .values(
-            "pupil",
-            pupil_public_id=F("pupil__public_id"),
-            forename=F("pupil__forename"),
-            surname=F("pupil__surname"),
-            year_group=F("pupil__year_group"),
-        )
+        _with_sen_status(_assignments(school, period), school, period.end)
+        .values("pupil")
         .annotate(
+            pupil_public_id=Cast(
+                Min(Cast("pupil__public_id", CharField())), output_field=UUIDField()
+            ),
+            forename=Min("pupil__forename"),
+            surname=Min("pupil__surname"),
+            year_group=Min("pupil__year_group"),
             weighted=Sum(F("annual_cost") * F("active_days"), output_field=MONEY),
             topup=PerGroup(Coalesce(Subquery(topup), zero), output_field=MONEY),
-            sen_status=PerGroup(_sen_status_at(period.end, "pupil"), output_field=CharField()),
+            sen_status=Min("sen_status"),
         )
     )
 
@@ -312,18 +353,23 @@ def compute_gap(*, school: School, period: Period) -> Gap:
     need = assignments.aggregate(total=Sum("period_cost", default=ZERO, output_field=MONEY))[
         "total"
     ]
-    with_need_keys = assignments.annotate(
-        sen_status=_sen_status_at(period.end, "pupil"),
-        primary_need=_primary_need_at(period.end, "pupil"),
-        year_group=F("pupil__year_group"),
-        area=F("provision__area"),
-        wave=F("provision__wave"),
+    keyed = assignments.annotate(
+        year_group=F("pupil__year_group"), area=F("provision__area"), wave=F("provision__wave")
     )
-    by_area = _breakdown(with_need_keys, "area", dict(BroadArea.choices))
-    by_need = _breakdown(with_need_keys, "primary_need", dict(NeedCode.choices), "No need recorded")
-    by_year_group = _breakdown(with_need_keys, "year_group", dict(YearGroup.choices))
-    by_sen_status = _breakdown(with_need_keys, "sen_status", dict(SenProvision.choices))
-    by_wave = _breakdown(with_need_keys, "wave", {str(k): v for k, v in Wave.choices})
+    by_area = _breakdown(keyed, "area", dict(BroadArea.choices))
+    by_need = _breakdown(
+        _with_primary_need(assignments, school, period.end),
+        "primary_need",
+        dict(NeedCode.choices),
+        "No need recorded",
+    )
+    by_year_group = _breakdown(keyed, "year_group", dict(YearGroup.choices))
+    by_sen_status = _breakdown(
+        _with_sen_status(assignments, school, period.end),
+        "sen_status",
+        dict(SenProvision.choices),
+    )
+    by_wave = _breakdown(keyed, "wave", {str(k): v for k, v in Wave.choices})
 
     funding_qs = _funding(school, period)
     counted = Q(status__in=COUNTED_STATUSES)

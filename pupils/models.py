@@ -12,8 +12,10 @@ from django.db import models
 from django.db.models import (
     Case,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     OuterRef,
     Q,
     Subquery,
@@ -331,16 +333,33 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
 
     def with_hourly_rate(self, academic_year: int, basis: str):
         """Annotate `hourly_rate`: the staff role's latest rate up to `academic_year`, on the
-        school's costing basis (actual or LA standard)."""
+        school's costing basis (actual or LA standard).
+
+        The rate is joined (a LEFT JOIN through the provision's staff role to the one rate row
+        that is the role's latest up to the year), not looked up by a correlated subquery:
+        the set of "latest" rate rows is an uncorrelated subquery the database evaluates once
+        per query, however often `hourly_rate`/`annual_cost` appear in it."""
         field = "la_standard_hourly_rate" if basis == "la_standard" else "actual_hourly_rate"
-        rate = (
-            StaffRate.objects.filter(
-                staff_role=OuterRef("provision__staff_role"), academic_year__lte=academic_year
-            )
-            .order_by("-academic_year")
-            .values(field)[:1]
+        later = StaffRate.objects.filter(
+            staff_role=OuterRef("staff_role"),
+            academic_year__gt=OuterRef("academic_year"),
+            academic_year__lte=academic_year,
         )
-        return self.annotate(hourly_rate=Coalesce(Subquery(rate), Value(ZERO)))
+        latest = (
+            StaffRate.objects.filter(academic_year__lte=academic_year)
+            .filter(~Exists(later))
+            .order_by()
+            .values("pk")
+        )
+        alias = f"_rate_{academic_year}"
+        return self.alias(
+            **{
+                alias: FilteredRelation(
+                    "provision__staff_role__rates",
+                    condition=Q(provision__staff_role__rates__pk__in=Subquery(latest)),
+                )
+            }
+        ).annotate(hourly_rate=Coalesce(F(f"{alias}__{field}"), Value(ZERO)))
 
     def with_annual_cost(self, academic_year: int, basis: str):
         """Annotate `annual_cost` per pupil per year:
