@@ -43,8 +43,8 @@ def test_the_change_from_a_hidden_figure_is_withheld(growing_register):
     changes = register["by_year_group"]["changes"]
     since_last_year = _by_key(changes["last_year"])
     assert since_last_year["E"]["total"]["suppressed"]  # 8 - 3 would give the hidden 3 away
-    # A year ago the SEN support total was hidden too (else the register total minus it gives the 3 away),
-    # so its change is withheld as well.
+    # A year ago the SEN support total was hidden too (else the register total minus it gives
+    # the 3 away), so its change is withheld as well.
     assert since_last_year["K"]["total"]["suppressed"]
 
 
