@@ -125,7 +125,7 @@ def _assignments(school: School, period: Period) -> QuerySet:
     )
 
 
-def _prorated_funding(period: Period):
+def prorated_funding(period: Period):
     """FundingSource amount × days of its period inside `period` / days of its period."""
     overlap = overlap_days("period_start", "period_end", period.start, period.end)
     days = DaysBetween(F("period_end"), F("period_start")) + Value(1)
@@ -136,11 +136,11 @@ def _funding(school: School, period: Period) -> QuerySet:
     return (
         FundingSource.objects.for_school(school)
         .overlapping(period.start, period.end)
-        .annotate(period_amount=_prorated_funding(period))
+        .annotate(period_amount=prorated_funding(period))
     )
 
 
-def _sen_status_at(day: dt.date, pupil_ref: str):
+def sen_status_at(day: dt.date, pupil_ref: str):
     return Coalesce(
         Subquery(
             SenStatus.objects.filter(pupil=OuterRef(pupil_ref))
@@ -165,7 +165,7 @@ def _primary_need_at(day: dt.date, pupil_ref: str):
 
 def _latest_open_ids(qs: QuerySet, day: dt.date) -> Subquery:
     """Primary keys of the rows of `qs` (a dated per-pupil history) that are each pupil's
-    latest-starting row open on `day` (ties to the larger key): the rows _sen_status_at and
+    latest-starting row open on `day` (ties to the larger key): the rows sen_status_at and
     _primary_need_at pick. Uncorrelated, so the database evaluates it once per query."""
     open_rows = qs.open_on(day).order_by()
     later = open_rows.filter(pupil=OuterRef("pupil")).filter(
@@ -176,7 +176,7 @@ def _latest_open_ids(qs: QuerySet, day: dt.date) -> Subquery:
 
 
 def _with_sen_status(assignments: QuerySet, school: School, day: dt.date) -> QuerySet:
-    """Annotate provision rows with their pupil's `sen_status` on `day` (as _sen_status_at)
+    """Annotate provision rows with their pupil's `sen_status` on `day` (as sen_status_at)
     by joining each pupil's one current status row, not by a subquery per provision row."""
     statuses = _latest_open_ids(SenStatus.objects.for_school(school), day)
     return assignments.alias(
@@ -428,7 +428,7 @@ def compute_gap(*, school: School, period: Period) -> Gap:
     roll = (
         Pupil.objects.for_school(school)
         .on_roll(period.end)
-        .annotate(sen_status=_sen_status_at(period.end, "pk"))
+        .annotate(sen_status=sen_status_at(period.end, "pk"))
         .aggregate(
             total=Count("pk"),
             sen=Count("pk", filter=Q(sen_status__in=(SenProvision.EHC_PLAN, "K"))),
@@ -502,7 +502,7 @@ def project_next_year(*, school: School, today: dt.date) -> Projection:
     )
     pupils = Pupil.objects.for_school(school)
     counts = pupils.annotate(
-        status_now=_sen_status_at(today, "pk"), status_before=_sen_status_at(year_ago, "pk")
+        status_now=sen_status_at(today, "pk"), status_before=sen_status_at(year_ago, "pk")
     ).aggregate(
         now=Count(
             "pk",

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from funding.gap import MONEY, YEAR_DAYS, _prorated_funding, _sen_status_at
+from funding.gap import MONEY, YEAR_DAYS, prorated_funding, sen_status_at
 from funding.models import COUNTED_STATUSES, FundingSource
 from pupils.models import WEEK_20, AssessmentRequest, AssessmentStatus, ProvisionAssignment, Pupil
 from sendfund.lib import suppression as sup
@@ -60,7 +60,7 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
         row["school"]: row
         for row in Pupil.objects.filter(school__in=ids)
         .on_roll(today)
-        .annotate(status=_sen_status_at(today, "pk"))
+        .annotate(status=sen_status_at(today, "pk"))
         .order_by()
         .values("school")
         .annotate(
@@ -74,7 +74,7 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
         row["school"]: row["total"]
         for row in FundingSource.objects.filter(school__in=ids, status__in=COUNTED_STATUSES)
         .overlapping(period.start, period.end)
-        .annotate(period_amount=_prorated_funding(period))
+        .annotate(period_amount=prorated_funding(period))
         .order_by()
         .values("school")
         .annotate(total=Sum("period_amount", default=ZERO, output_field=MONEY))

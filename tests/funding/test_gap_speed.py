@@ -11,7 +11,7 @@ import pytest
 from django.db.models import Count, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from funding.gap import MONEY, _primary_need_at, _sen_status_at, compute_gap
+from funding.gap import MONEY, _primary_need_at, compute_gap, sen_status_at
 from pupils.models import ProvisionAssignment, StaffRate
 from sendfund.lib.periods import term
 from tests.factories import (
@@ -119,7 +119,7 @@ def test_sen_status_and_primary_need_breakdowns_match_per_row_subqueries(school_
     gap = compute_gap(school=school_data, period=period)
     assert gap.need > 0
     status = _reference_breakdown(
-        school_data, period, "sen_status", _sen_status_at(period.end, "pupil")
+        school_data, period, "sen_status", sen_status_at(period.end, "pupil")
     )
     need = _reference_breakdown(
         school_data, period, "primary_need", _primary_need_at(period.end, "pupil")
