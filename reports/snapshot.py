@@ -26,6 +26,11 @@ from sendfund.schools.models import School
 
 STATUSES = [("E", "EHC plan"), ("K", "SEN support")]
 NO_NEED = "none"
+# The need and broad-area tables count the register (E and K together) in one column: split by
+# status they held so many counts of 1-4 that most cells were hidden. The status split is in
+# the year-group table; the two tables share only the overall total.
+ALL = "all"
+ALL_LABEL = {ALL: "Pupils with an EHC plan or on SEN support"}
 
 
 def _register(school: School, day: dt.date) -> tuple[dict, int]:
@@ -96,7 +101,10 @@ def _col_total(result: sup.SuppressedTable, col) -> sup.Cell:
 def _shared(table: sup.SuppressedTable, *, by_row: bool) -> dict:
     """Which of the figures two register tables share (E total, K total, all) are hidden."""
     pick = _row_total if by_row else _col_total
-    out = {s: pick(table, s).suppressed for s, _ in STATUSES if table.rows and table.cols}
+    keys = table.rows if by_row else table.cols
+    out = {
+        s: pick(table, s).suppressed for s, _ in STATUSES if s in keys and table.rows and table.cols
+    }
     out["all"] = bool(table.grand_total and table.grand_total.suppressed)
     return out
 
@@ -140,7 +148,7 @@ def _shared_margins(need_tables, year_tables, years, groups):
         force_year: set = set()
         for _ in range(10):
             (need,) = sup.suppress_series(
-                need_table, cols=[s for s, _ in STATUSES], groups=groups, also_hide=force_need
+                need_table, cols=[ALL], groups=groups, also_hide=force_need
             )
             (year,) = sup.suppress_series(year_table, cols=years, also_hide=force_year)
             in_need, in_year = _shared(need, by_row=False), _shared(year, by_row=True)
@@ -197,8 +205,7 @@ def _register_section(school: School, year: int, name: str) -> dict:
     year_order = [c.value for c in YearGroup]
     status_cols = [s for s, _ in STATUSES]
     need_tables = [
-        _ordered(_table(data[k][0], lambda key: key[1], lambda key: key[0]), need_order)
-        for k in keys
+        _ordered(_table(data[k][0], lambda key: key[1], lambda key: ALL), need_order) for k in keys
     ]
     year_tables = [_table(data[k][0], lambda key: key[0], lambda key: key[2]) for k in keys]
     present = {c for t in year_tables for row in t.values() for c in row}
@@ -213,8 +220,8 @@ def _register_section(school: School, year: int, name: str) -> dict:
     need_results, year_results = _shared_margins(need_tables, year_tables, years, groups)
     need_labels = {**dict(NeedCode.choices), NO_NEED: "No primary need recorded"}
     section: dict = {"census_days": {k: census_day(*v).isoformat() for k, v in when.items()}}
-    section["by_need"] = _table_json(need_results[0], need_labels, dict(STATUSES))
-    section["by_area"] = _groups_json(need_results[0], dict(BroadArea.choices), dict(STATUSES))
+    section["by_need"] = _table_json(need_results[0], need_labels, ALL_LABEL)
+    section["by_area"] = _groups_json(need_results[0], dict(BroadArea.choices), ALL_LABEL)
     current = year_results[0]
     section["by_year_group"] = _table_json(current, dict(STATUSES), dict(YearGroup.choices))
     section["by_year_group"]["changes"] = {

@@ -88,17 +88,16 @@ def test_no_published_count_is_between_one_and_four(register):
 
 def test_the_three_ehc_plans_are_hidden_and_the_large_groups_shown(register):
     snapshot = _publish(register).snapshot
-    by_area = {row["key"]: row for row in snapshot["register"]["by_area"]["rows"]}
-    assert by_area["CI"]["cells"][0]["suppressed"]  # 3 EHC plans (ASD)
-    assert by_area["CI"]["cells"][1]["suppressed"]  # hidden too: else 15 - 12 gives 3
-    assert by_area["CI"]["total"]["value"] == 15
-    e_total, k_total = snapshot["register"]["by_area"]["totals"]
-    grand = snapshot["register"]["by_area"]["grand_total"]
-    assert e_total["suppressed"]  # 3 EHC plans in all
-    assert k_total["suppressed"] or grand["suppressed"]  # else 24 - 21 gives 3
+    by_need = {row["key"]: row["cells"][0] for row in snapshot["register"]["by_need"]["rows"]}
+    by_area = {row["key"]: row["cells"][0] for row in snapshot["register"]["by_area"]["rows"]}
+    assert by_need["ASD"]["suppressed"]  # 3 pupils (the EHC plans)
+    assert by_need["SLCN"]["suppressed"]  # hidden too: else communication (15) - 12 gives 3
+    assert by_area["CI"] == {"value": 15, "suppressed": False, "display": "15"}
     year_rows = {row["key"]: row for row in snapshot["register"]["by_year_group"]["rows"]}
-    assert year_rows["E"]["total"]["suppressed"]  # the same 3, hidden in the other table too
-    assert snapshot["register"]["roll"][0]["value"] == 64
+    assert year_rows["E"]["total"]["suppressed"]  # the same 3 in the year-group table
+    # The register total is in both tables; 24 - 21 on SEN support would give the 3 away.
+    assert snapshot["register"]["by_year_group"]["grand_total"]["suppressed"]
+    assert snapshot["register"]["by_need"]["grand_total"]["suppressed"]
 
 
 def test_no_names_upns_or_dates_of_birth_reach_the_report_or_its_pdf(register, head_client):
