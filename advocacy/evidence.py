@@ -73,7 +73,10 @@ class PeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.school = school
         self.fields["period"].choices = period_choices(school, today)
-        self.fields["period"].initial = f"year-{periods.academic_year_start(today)}"
+        # The current term, as the dashboard opens on: a whole year would set provision planned
+        # to August against funding not yet announced (next April's budget), overstating the gap.
+        year, name = periods.term_for_date(today)
+        self.fields["period"].initial = f"term-{year}-{name}"
 
     def clean_period(self) -> periods.Period:
         return parse_period(self.cleaned_data["period"], self.school)
@@ -269,7 +272,7 @@ def build(
 
 
 def from_request(request: HttpRequest, *, today: dt.date) -> tuple[PeriodForm, EvidencePack | None]:
-    """The period form bound to the query string (default: this academic year) and its pack."""
+    """The period form bound to the query string (default: this term) and its pack."""
     data = request.GET if "period" in request.GET else None
     form = PeriodForm(data, school=request.school, today=today)
     if data is None:

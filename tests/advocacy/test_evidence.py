@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from advocacy.evidence import build, parse_period
-from sendfund.lib.periods import academic_year
+from sendfund.lib.periods import academic_year, term, term_for_date
 from tests.advocacy.factories import AdvocacyActionFactory
 from tests.funding.factories import TopUpFactory, pupil_with_provision
 
@@ -199,3 +199,8 @@ def test_the_pack_takes_the_same_number_of_queries_with_more_pupils_and_actions(
     _world(school)
     _world(school)
     assert count() == small
+
+
+def test_the_pack_opens_on_the_current_term_like_the_dashboard(head_client):
+    pack = head_client.get(reverse("advocacy:evidence")).context["pack"]
+    assert pack.period == term(*term_for_date(dt.date.today()))
