@@ -48,7 +48,7 @@ from funding.models import COUNTED_STATUSES, FundingSource, FundingType, HighNee
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
 from pupils.models import ProvisionAssignment, Pupil, SenStatus, Wave
 from sendfund.lib.periods import Period, academic_year, academic_year_start, term
-from sendfund.lib.sql import DaysBetween, overlap_days
+from sendfund.lib.sql import DaysBetween, DecimalValue, overlap_days
 from sendfund.schools.models import School
 
 ZERO = Decimal("0")
@@ -260,7 +260,7 @@ def _pupil_groups(school: School, period: Period):
 
 def pupil_threshold_queryset(*, school: School, period: Period, threshold: Decimal):
     """_pupil_groups plus `shortfall_key` (weighted - top-up x 365), largest shortfall first."""
-    year = Value(Decimal(YEAR_DAYS), output_field=MONEY)
+    year = DecimalValue(Decimal(YEAR_DAYS), output_field=MONEY)
     return (
         _pupil_groups(school, period)
         .annotate(
@@ -398,7 +398,7 @@ def compute_gap(*, school: School, period: Period) -> Gap:
     )
     funding_by_type = _labelled(type_rows, "type", dict(FundingType.choices), "Other")
 
-    year = Value(Decimal(YEAR_DAYS), output_field=MONEY)
+    year = DecimalValue(Decimal(YEAR_DAYS), output_field=MONEY)
     zero = Value(ZERO, output_field=MONEY)
     line = Value(threshold * period.days, output_field=MONEY)  # the threshold x days
     groups = _pupil_groups(school, period)
@@ -577,7 +577,7 @@ def headline_series(*, school: School, periods: list[Period]) -> list[Headline]:
                 ExpressionWrapper(
                     F("annual_cost")
                     * overlap_days("start_date", "end_date", p.start, p.end)
-                    / Value(Decimal(YEAR_DAYS)),
+                    / DecimalValue(Decimal(YEAR_DAYS)),
                     output_field=MONEY,
                 ),
                 filter=Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gte=p.start),

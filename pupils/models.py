@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
-from sendfund.lib.sql import overlap_days
+from sendfund.lib.sql import DecimalValue, overlap_days
 from sendfund.schools.models import School, TenantQuerySet
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -367,7 +367,12 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
         + resources (DOMAIN.md section 3). Needs no Python: it is one SQL expression."""
         money = DecimalField(max_digits=18, decimal_places=6)
         staffed = ExpressionWrapper(
-            F("hourly_rate") * F("hours_per_week") * F("weeks") / F("group_size"),
+            # DecimalValue(1) keeps SQLite (the trial) from dividing whole numbers as integers.
+            DecimalValue(Decimal(1))
+            * F("hourly_rate")
+            * F("hours_per_week")
+            * F("weeks")
+            / F("group_size"),
             output_field=money,
         )
         return self.with_hourly_rate(academic_year, basis).annotate(
@@ -396,7 +401,7 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
             active_days=overlap_days("start_date", "end_date", period.start, period.end),
         ).annotate(
             period_cost=ExpressionWrapper(
-                F("annual_cost") * F("active_days") / Value(Decimal(year_days)),
+                F("annual_cost") * F("active_days") / DecimalValue(Decimal(year_days)),
                 output_field=money,
             )
         )

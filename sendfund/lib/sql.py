@@ -33,3 +33,12 @@ def overlap_days(start_field: str, end_field: str, period_start, period_end):
         Value(period_end, output_field=DateField()),
     )
     return Greatest(DaysBetween(end, start) + 1, Value(0))
+
+
+class DecimalValue(Value):
+    """A Decimal constant. SQLite receives Decimals as text and divides two whole numbers as
+    integers (732000 / 365 = 2005), so there it is cast to REAL; PostgreSQL keeps numeric."""
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = self.as_sql(compiler, connection, **extra)
+        return f"CAST({sql} AS REAL)", params

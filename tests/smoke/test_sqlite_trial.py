@@ -26,3 +26,29 @@ def test_the_trial_runs_on_sqlite_with_the_demo_and_every_page_opens(tmp_path):
     walk = run(["tests/smoke/walk_pages.py"], env, timeout=1200)
     assert walk.returncode == 0, walk.stdout[-4000:] + walk.stderr[-4000:]
     assert re.search(r"opened [1-9]\d* pages, 0 unexpected", walk.stdout)
+
+
+def test_the_cost_and_gap_worked_examples_also_hold_on_sqlite(tmp_path):
+    """The trial computes money in SQLite: the same exact-Decimal examples must pass there
+    (SQLite divides whole numbers as integers unless told otherwise)."""
+    env = child_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'examples.sqlite3'}",
+        SECRET_KEY="test-only",
+        SECURE_SSL_REDIRECT="0",
+        SENDFUND_PLAIN_STATIC="1",
+    )
+    result = run(
+        [
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--no-header",
+            "tests/funding/test_gap.py",
+            "tests/pupils/test_costs.py",
+        ],
+        env,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert re.search(r"\d+ passed", result.stdout)
