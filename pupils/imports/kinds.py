@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pupils.imports import provision, pupils
 from pupils.imports.ctf import import_ctf
 from pupils.imports.report import Report
+from sendfund.schools.roles import role_can
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,11 @@ class ImportKind:
     has_date: bool = True
     date_help: str = "Changed SEN statuses and needs start on this date. Leave empty for today."
     can_create_pupils: bool = False
+    # An import is an edit: the role must also hold the capability that edits the same records.
+    edit_capability: str = "pupils.edit"
+
+    def allowed(self, request) -> bool:
+        return role_can(request.role, self.edit_capability, school=request.school)
 
     def execute(self, *, school, data: bytes, options: dict, dry_run: bool) -> Report:
         kwargs = dict(options)
@@ -56,6 +62,7 @@ KINDS = {
         file_label="Provision map CSV",
         extension=".csv",
         run=provision.import_provision,
+        edit_capability="provision.edit",
         date_help="Rows without a status are in place if they start by this date, else planned.",
         columns=_columns(provision.ALIASES),
         required=provision.REQUIRED,

@@ -16,6 +16,7 @@ import secrets
 from itertools import chain
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
@@ -33,12 +34,15 @@ SESSION_KEY = "pupil_import_pending"
 
 @require_capability("pupils.import")
 def upload(request: HttpRequest) -> HttpResponse:
-    return render(request, "pupils/imports/index.html", {"kinds": KINDS.values()})
+    kinds = [kind for kind in KINDS.values() if kind.allowed(request)]
+    return render(request, "pupils/imports/index.html", {"kinds": kinds})
 
 
 def _upload_view(kind: ImportKind):
     @require_capability("pupils.import")
     def view(request: HttpRequest) -> HttpResponse:
+        if not kind.allowed(request):
+            raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None, kind=kind)
         if request.method == "POST" and form.is_valid():
             data, options = form.cleaned_data["file"], form.options()
@@ -84,6 +88,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
         )
         return redirect("pupil_imports:upload")
     kind = KINDS[pending["kind"]]
+    if not kind.allowed(request):
+        raise PermissionDenied
     data = base64.b64decode(pending["data"])
     report = kind.execute(
         school=request.school, data=data, options=pending["options"], dry_run=False

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 
 from sendfund.schools.models import Membership, School
 from sendfund.schools.roles import Role
+from sendfund.schools.services import grantable_roles
 
 
 class SchoolSettingsForm(forms.ModelForm):
@@ -24,11 +25,12 @@ class AddMemberForm(forms.Form):
 
     username = forms.CharField(max_length=150)
     email = forms.EmailField(required=False, help_text="Needed for a new account.")
-    role = forms.ChoiceField(choices=[(r.value, r.label) for r in Role if r != Role.TRUST_LEAD])
+    role = forms.ChoiceField(choices=[])
 
-    def __init__(self, *args, school: School, **kwargs):
+    def __init__(self, *args, school: School, actor_role: str | None, **kwargs):
         self.school = school
         super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(actor_role)
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
@@ -45,4 +47,16 @@ class AddMemberForm(forms.Form):
 
 
 class ChangeRoleForm(forms.Form):
-    role = forms.ChoiceField(choices=[(r.value, r.label) for r in Role if r != Role.TRUST_LEAD])
+    """Any school role is a valid choice here; whether this person may give it is the
+    service's rule, which says why when it refuses."""
+
+    role = forms.ChoiceField(choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(Role.HEAD)
+
+
+def role_choices(actor_role: str | None) -> list[tuple[str, str]]:
+    """Only heads are offered the head role (services enforce it as well)."""
+    return [(r.value, r.label) for r in grantable_roles(actor_role)]

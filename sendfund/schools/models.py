@@ -155,6 +155,32 @@ class Membership(models.Model):
         return f"{self.user} – {self.get_role_display()} at {self.school}"
 
 
+class RoleChange(models.Model):
+    """Who gave or took whose role, from what to what, and when: the people page's history.
+
+    Written by the membership services only, in the same transaction as the change; never
+    edited. `from_role` is blank when a role was granted, `to_role` blank when it was removed."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150)  # kept if the account is later deleted
+    from_role = models.CharField(max_length=12, choices=Role.choices, blank=True)
+    to_role = models.CharField(max_length=12, choices=Role.choices, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["school", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.from_role or '–'} → {self.to_role or '–'}"
+
+
 class TrustMembership(models.Model):
     """A trust lead reads every school of the trust, aggregates only."""
 

@@ -35,7 +35,10 @@ CAPABILITY_LABELS = {
     "dashboard.view": "See the school's home page and aggregate figures",
     "pupils.view": "See pupil-level data (names, UPNs, needs, provision)",
     "pupils.edit": "Add and edit pupils, SEN status and needs",
-    "pupils.import": "Import pupils, provision and CTF files; export the register",
+    "pupils.import": (
+        "Import pupil and CTF files, and provision files with provision editing; "
+        "export the register"
+    ),
     "provision.edit": "Edit the costed provision map, rates and statutory clocks",
     "funding.view": "See the funding dashboard and the gap",
     "funding.edit": "Add and edit funding sources, top-up schemes and pupil top-ups",

@@ -8,9 +8,15 @@ from django.views.decorators.http import require_POST
 
 from sendfund.schools import services
 from sendfund.schools.access import require_capability
-from sendfund.schools.forms import AddMemberForm, ChangeRoleForm, SchoolSettingsForm
+from sendfund.schools.forms import (
+    AddMemberForm,
+    ChangeRoleForm,
+    SchoolSettingsForm,
+    role_choices,
+)
 from sendfund.schools.middleware import SESSION_KEY
-from sendfund.schools.models import Membership
+from sendfund.schools.models import Membership, RoleChange
+from sendfund.schools.roles import Role
 
 
 @login_required
@@ -42,26 +48,42 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
 @require_capability("school.manage")
 def people(request: HttpRequest) -> HttpResponse:
-    members = (
+    members = list(
         Membership.objects.filter(school=request.school)
         .select_related("user")
         .order_by("role", "user__username")
     )
-    form = AddMemberForm(request.POST or None, school=request.school)
-    if request.method == "POST" and form.is_valid():
-        membership, created = services.membership_add(school=request.school, **form.cleaned_data)
-        note = " They can set a password with 'Forgotten your password?'." if created else ""
-        messages.success(
-            request, f"{membership.user.username} added as {membership.get_role_display()}.{note}"
+    for member in members:
+        # The same rules the services enforce, so the page offers only what will work.
+        member.is_self = member.user_id == request.user.pk
+        member.can_change = not member.is_self and (
+            member.role != Role.HEAD or request.role == Role.HEAD
         )
-        return redirect("schools:people")
+    form = AddMemberForm(request.POST or None, school=request.school, actor_role=request.role)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership, created = services.membership_add(
+                school=request.school, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            note = " They can set a password with 'Forgotten your password?'." if created else ""
+            messages.success(
+                request,
+                f"{membership.user.username} added as {membership.get_role_display()}.{note}",
+            )
+            return redirect("schools:people")
     return render(
         request,
         "schools/people.html",
         {
             "members": members,
             "form": form,
-            "role_choices": ChangeRoleForm.base_fields["role"].choices,
+            "role_choices": role_choices(request.role),
+            "history": RoleChange.objects.filter(school=request.school).select_related("actor")[
+                :20
+            ],
         },
     )
 
@@ -74,7 +96,9 @@ def membership_edit(request: HttpRequest, public_id) -> HttpResponse:
     )
     try:
         if request.POST.get("action") == "remove":
-            services.membership_remove(school=request.school, membership=membership)
+            services.membership_remove(
+                school=request.school, membership=membership, actor=request.user
+            )
             messages.success(request, f"{membership.user.username} no longer has a role here.")
         else:
             form = ChangeRoleForm(request.POST)
@@ -82,7 +106,10 @@ def membership_edit(request: HttpRequest, public_id) -> HttpResponse:
                 messages.error(request, "Choose a role from the list.")
             else:
                 services.membership_change_role(
-                    school=request.school, membership=membership, role=form.cleaned_data["role"]
+                    school=request.school,
+                    membership=membership,
+                    role=form.cleaned_data["role"],
+                    actor=request.user,
                 )
                 messages.success(request, f"{membership.user.username}'s role changed.")
     except ValidationError as exc:

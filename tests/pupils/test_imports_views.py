@@ -218,3 +218,13 @@ def test_governors_cannot_upload(governor_client):
 
     assert response.status_code == 403
     assert not Pupil.objects.exists()
+
+
+def test_an_import_is_an_edit_the_administrator_cannot_import_provision(school_admin_client):
+    # School administrators edit pupils but not provision, so they import pupils and CTF
+    # files but not provision maps (issue #12 item 5).
+    index = school_admin_client.get(reverse("pupil_imports:upload")).content.decode()
+    assert reverse("pupil_imports:pupils") in index
+    assert reverse("pupil_imports:provision") not in index
+    assert school_admin_client.get(reverse("pupil_imports:provision")).status_code == 403
+    assert school_admin_client.get(reverse("pupil_imports:pupils")).status_code == 200

@@ -5,7 +5,7 @@ from tests.url_matrix import UrlCase
 CASES = [
     UrlCase("pupil_imports:upload", "pupils.import"),
     UrlCase("pupil_imports:pupils", "pupils.import"),
-    UrlCase("pupil_imports:provision", "pupils.import"),
+    UrlCase("pupil_imports:provision", "provision.edit"),  # and pupils.import
     UrlCase("pupil_imports:ctf", "pupils.import"),
     UrlCase(
         "pupil_imports:confirm",
