@@ -9,7 +9,6 @@ only unknown in a published total).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from django.template.loader import render_to_string
 from advocacy.summary import advocacy_summary
 from funding.gap import compute_gap, trend
 from pupils.clocks import assessment_timeliness
+from sendfund.lib import csv as safe_csv
 from sendfund.lib import periods
 from sendfund.lib.suppression import (
     HIDDEN,
@@ -312,7 +312,7 @@ def pdf_response(request: HttpRequest, pack: EvidencePack) -> HttpResponse:
 def csv_response(pack: EvidencePack) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(pack, "csv")}"'
-    writer = csv.writer(response)
+    writer = safe_csv.writer(response)
     writer.writerow(["school", pack.school.name, "URN", pack.school.urn])
     writer.writerow(["period", pack.period.label, pack.period.start, pack.period.end])
     writer.writerow(["key", pack.key])
@@ -321,5 +321,5 @@ def csv_response(pack: EvidencePack) -> HttpResponse:
     for title, columns, rows in pack.sections():
         for row in rows:
             for column, cell in zip(columns, row.cells, strict=True):
-                writer.writerow([title, row.label, column, str(cell)])
+                writer.writerow([title, row.label, column, cell])
     return response

@@ -3,7 +3,6 @@ trend chart's geometry. Views stay short; numbers arrive here already aggregated
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from funding.gap import (
     threshold_figures,
     with_shortfall,
 )
+from sendfund.lib import csv as safe_csv
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import term, terms_back
 from sendfund.lib.suppression import KEY, SUPPRESSED, count_cell, suppress_counts
@@ -50,7 +50,7 @@ class Table:
 
     def csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = safe_csv.writer(out)
         writer.writerow(self.headers)
         for row in self.rows:
             writer.writerow([_csv(c, i in self.money) for i, c in enumerate(row)])
@@ -68,7 +68,8 @@ def _display(cell, money: bool) -> str:
 
 
 def _csv(cell, money: bool):
-    return str(to_pennies(cell)) if money and isinstance(cell, Decimal) else cell
+    # A Decimal, not text: the shared writer leaves numbers alone, so -£12.50 stays a number.
+    return to_pennies(cell) if money and isinstance(cell, Decimal) else cell
 
 
 def _breakdown_table(name: str, title: str, gap: Gap, *, suppress: bool) -> Table:

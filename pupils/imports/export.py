@@ -6,7 +6,6 @@ streams every row: SEN status, needs and the cost are Subquery annotations, neve
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
@@ -16,6 +15,8 @@ from django.db.models.functions import Coalesce
 
 from pupils.codes import NEED_AREA
 from pupils.models import AssignmentStatus, Need, ProvisionAssignment, Pupil
+from sendfund.lib import csv as safe_csv
+from sendfund.lib.csv import neutralise
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import academic_year_start
 from sendfund.schools.models import School
@@ -34,13 +35,6 @@ HEADER = [
     "looked_after",
     "annual_cost",
 ]
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    """Prefix a quote so a spreadsheet shows the text instead of running it as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def register_rows(school: School, on: dt.date | None = None) -> QuerySet:
@@ -128,6 +122,6 @@ class _Echo:
 
 def register_csv(school: School, on: dt.date | None = None) -> Iterator[str]:
     """CSV text, one line at a time (for StreamingHttpResponse and the command)."""
-    writer = csv.writer(_Echo())
+    writer = safe_csv.writer(_Echo())
     for line in register_lines(school, on):
         yield writer.writerow(line)

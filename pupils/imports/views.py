@@ -8,7 +8,6 @@ again against the current register before writing anything.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import io
 import logging
@@ -26,6 +25,7 @@ from pupils.imports import provision, pupils
 from pupils.imports.export import register_csv
 from pupils.imports.forms import ImportForm
 from pupils.imports.kinds import KINDS, ImportKind
+from sendfund.lib import csv as safe_csv
 from sendfund.schools.access import require_capability
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
 
 def _template_csv(header: list[str], rows: list[list[str]], name: str) -> HttpResponse:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = safe_csv.writer(out)
     writer.writerow(header)
     writer.writerows(rows)
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")

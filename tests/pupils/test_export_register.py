@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from pupils.imports.export import HEADER, neutralise, register_lines
+from pupils.imports.export import HEADER, register_lines
 from pupils.imports.pupils import import_pupils
+from sendfund.lib.csv import neutralise
 from tests.factories import (
     NeedFactory,
     ProvisionAssignmentFactory,

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pupils.imports.export import FORMULA_STARTS, neutralise
 from pupils.imports.parsers import (
     CellError,
     FileError,
@@ -15,6 +14,7 @@ from pupils.imports.parsers import (
     parse_date,
     parse_upn,
 )
+from sendfund.lib.csv import FORMULA_STARTS, neutralise
 
 dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31))
 

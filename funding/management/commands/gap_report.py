@@ -1,12 +1,13 @@
 """gap_report --school URN --start DATE --end DATE [--format json|csv]: the gap for a period."""
 
-import csv
 import datetime as dt
 import json
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 
 from funding.gap import compute_gap
+from sendfund.lib import csv as safe_csv
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import Period
 from sendfund.schools.models import School
@@ -78,12 +79,16 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write(json.dumps(data, indent=2))
             return
-        writer = csv.writer(self.stdout)
+        writer = safe_csv.writer(self.stdout)
         writer.writerow(["section", "key", "label", "amount", "pupils"])
         for name in ("need", "funding", "gap", "topup_shortfall", "school_share"):
-            writer.writerow(["headline", name, name.replace("_", " "), data[name], ""])
+            writer.writerow(["headline", name, name.replace("_", " "), Decimal(data[name]), ""])
         for name in ("by_area", "by_need", "by_year_group", "by_sen_status", "by_wave"):
             for row in data[name]:
-                writer.writerow([name, row["key"], row["label"], row["need"], row["pupils"]])
+                writer.writerow(
+                    [name, row["key"], row["label"], Decimal(row["need"]), row["pupils"]]
+                )
         for row in data["funding_by_type"]:
-            writer.writerow(["funding_by_type", row["key"], row["label"], row["amount"], ""])
+            writer.writerow(
+                ["funding_by_type", row["key"], row["label"], Decimal(row["amount"]), ""]
+            )
