@@ -20,6 +20,7 @@ from advocacy.models import (
     TrainingStatus,
 )
 from pupils.models import Pupil
+from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.models import School
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -29,7 +30,7 @@ def school_users(school: School):
     return get_user_model().objects.filter(memberships__school=school).order_by("username")
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(VersionedFormMixin, forms.ModelForm):
     """Create or edit an action. Status moves through StatusForm once the action exists."""
 
     class Meta:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from advocacy.models import (
     DECIDED,
@@ -22,6 +23,7 @@ from advocacy.models import (
     TrainingRecord,
 )
 from funding.models import FundingSource, FundingStatus, FundingType
+from sendfund.lib.versions import StaleEdit, update_if_unchanged
 from sendfund.schools.models import School
 
 ZERO = Decimal("0")
@@ -44,9 +46,17 @@ def _check_school(school: School, *objects) -> None:
 
 @transaction.atomic
 def action_save(
-    *, school: School, action: AdvocacyAction, pupils=None, user=None
+    *,
+    school: School,
+    action: AdvocacyAction,
+    pupils=None,
+    user=None,
+    version: dt.datetime | None = None,
 ) -> AdvocacyAction:
-    """Create or update an action; named pupils only on top-up and EHC assessment requests."""
+    """Create or update an action; named pupils only on top-up and EHC assessment requests.
+
+    With `version` (the `updated` the edit started from) the update is written only if nobody
+    saved the action since; otherwise StaleEdit and nothing is written."""
     if action.pk is None:
         action.school = school
         action.created_by = user
@@ -56,14 +66,18 @@ def action_save(
     if pupils and action.type not in PUPIL_TYPES:
         raise ValidationError("Only top-up and EHC needs assessment requests can name pupils.")
     action.full_clean(exclude=["pupils", "funding_source"])
-    action.save()
+    if version is not None and action.pk is not None:
+        if not update_if_unchanged(action, version):
+            raise StaleEdit(action)
+    else:
+        action.save()
     if action.type in PUPIL_TYPES:
         action.pupils.set(pupils)
     else:
         action.pupils.clear()
     if action.funding_source_id and action.amount_secured != action.funding_source.amount:
         FundingSource.objects.filter(pk=action.funding_source_id).update(
-            amount=action.amount_secured
+            amount=action.amount_secured, updated=timezone.now()
         )
     return action
 
@@ -114,7 +128,7 @@ def action_set_status(
     action.save()
     if action.funding_source_id:
         FundingSource.objects.filter(pk=action.funding_source_id).update(
-            amount=action.amount_secured
+            amount=action.amount_secured, updated=timezone.now()
         )
     return action
 

@@ -33,6 +33,7 @@ from advocacy.models import (
 )
 from advocacy.summary import advocacy_summary, last_twelve_months, training_status
 from sendfund.lib import periods
+from sendfund.lib.versions import StaleEdit
 from sendfund.schools.access import can, require_capability, school_object_or_404
 
 PAGE_SIZE = 25
@@ -116,7 +117,10 @@ def _action_form_view(request: HttpRequest, action: AdvocacyAction) -> HttpRespo
                 action=form.save(commit=False),
                 pupils=pupils,
                 user=request.user,
+                version=form.cleaned_data.get("version"),
             )
+        except StaleEdit:
+            form.refuse_stale()
         except ValidationError as error:
             _messages_from(request, error)
         else:

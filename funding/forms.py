@@ -20,6 +20,7 @@ from sendfund.lib.periods import (
     term,
     term_for_date,
 )
+from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.models import School
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -133,7 +134,7 @@ class PeriodFieldsMixin(forms.Form):
             self.add_error("period_end", "The end date must be on or after the start date.")
 
 
-class FundingSourceForm(PeriodFieldsMixin, forms.ModelForm):
+class FundingSourceForm(VersionedFormMixin, PeriodFieldsMixin, forms.ModelForm):
     class Meta:
         model = FundingSource
         fields = ["type", "description", "amount", "period_start", "period_end", "status"]
@@ -163,7 +164,7 @@ class FundingSourceForm(PeriodFieldsMixin, forms.ModelForm):
         super()._post_clean()
 
 
-class TopUpForm(PeriodFieldsMixin, forms.ModelForm):
+class TopUpForm(VersionedFormMixin, PeriodFieldsMixin, forms.ModelForm):
     """A pupil's element 3 top-up: a band (amount filled in from it) or an explicit amount."""
 
     class Meta:

@@ -23,6 +23,7 @@ from funding.gap import (
     threshold_on,
 )
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
+from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.access import can, require_capability, school_object_or_404
 
 
@@ -112,10 +113,13 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 def _save(request, form, message: str, to: str) -> HttpResponse | None:
     if request.method == "POST" and form.is_valid():
-        obj = form.save(commit=False)
-        if not obj.pk and hasattr(obj, "created_by_id"):
-            obj.created_by = request.user
-        obj.save()
+        if not form.instance.pk and hasattr(form.instance, "created_by_id"):
+            form.instance.created_by = request.user
+        if isinstance(form, VersionedFormMixin):
+            if not form.save_versioned():
+                return None  # someone saved first: the form shows their values and asks again
+        else:
+            form.save()
         messages.success(request, message)
         return redirect(to)
     return None

@@ -26,6 +26,7 @@ from pupils.models import (
     StaffRole,
     upn_validator,
 )
+from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.models import School
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -64,7 +65,7 @@ def _date_widgets(form: forms.Form) -> None:
             field.error_messages["required"] = f"{label}: enter a date."
 
 
-class PupilForm(forms.ModelForm):
+class PupilForm(VersionedFormMixin, forms.ModelForm):
     """Edit a pupil's details (SEN status and needs change through their own forms)."""
 
     class Meta:
@@ -372,7 +373,7 @@ class ProvisionForm(forms.ModelForm):
         return super().save(commit)
 
 
-class AssignmentForm(forms.ModelForm):
+class AssignmentForm(VersionedFormMixin, forms.ModelForm):
     """Assign or edit a row of a pupil's provision map. Blank hours etc. take the defaults."""
 
     class Meta:
@@ -440,7 +441,7 @@ class AssignmentForm(forms.ModelForm):
         super()._post_clean()
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = AssessmentRequest
         fields = [
@@ -492,7 +493,7 @@ class AssessmentForm(forms.ModelForm):
         super()._post_clean()
 
 
-class ReviewForm(forms.ModelForm):
+class ReviewForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = AnnualReview
         fields = [

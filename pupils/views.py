@@ -112,8 +112,7 @@ def pupil_add(request: HttpRequest) -> HttpResponse:
 def pupil_edit(request: HttpRequest, public_id) -> HttpResponse:
     pupil = _pupil(request, public_id)
     form = forms.PupilForm(request.POST or None, instance=pupil, school=request.school)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and form.save_versioned():
         messages.success(request, f"{pupil.full_name}'s details saved.")
         return redirect("pupils:detail", public_id=pupil.public_id)
     return _form_page(
@@ -202,8 +201,7 @@ def assignment_edit(request: HttpRequest, public_id) -> HttpResponse:
     form = forms.AssignmentForm(
         request.POST or None, instance=assignment, school=request.school, pupil=pupil
     )
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and form.save_versioned():
         messages.success(request, "Provision saved.")
         return redirect("pupils:detail", public_id=pupil.public_id)
     return _form_page(request, form, "pupils/form.html", title=f"Edit {assignment}", pupil=pupil)
@@ -233,8 +231,7 @@ def assignment_end(request: HttpRequest, public_id) -> HttpResponse:
 
 def _clock_form(request, form_class, instance, pupil, title: str, success: str):
     form = form_class(request.POST or None, instance=instance, school=request.school, pupil=pupil)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and form.save_versioned():
         messages.success(request, success)
         return redirect("pupils:detail", public_id=pupil.public_id)
     delete_url = None
