@@ -278,6 +278,9 @@ def _seed_training(school: School, rng: random.Random, today: dt.date) -> None:
     # About 2.7 years after appointment: the 3-year deadline falls within six months.
     appointed = _day(today, 985 + rng.randint(0, 10))
     qualified = school.phase == School.Phase.SECONDARY
+    if qualified:
+        # NASENCO counts only when started before 1 September 2024 (docs/domain.md section 7).
+        appointed = dt.date(2022, 9, 1)
     services.training_save(
         school=school,
         record=TrainingRecord(
@@ -287,8 +290,8 @@ def _seed_training(school: School, rng: random.Random, today: dt.date) -> None:
             qualification="npq_senco" if not qualified else "nasenco",
             course_name="NPQ for SENCOs (Teach First)" if not qualified else "NASENCO, Plymouth",
             appointment_date=appointed,
-            start_date=appointed + dt.timedelta(days=300),
-            completion_date=appointed + dt.timedelta(days=800) if qualified else None,
+            start_date=appointed + dt.timedelta(days=130 if qualified else 300),
+            completion_date=appointed + dt.timedelta(days=680) if qualified else None,
             status="completed" if qualified else "in_progress",
         ),
     )

@@ -157,7 +157,8 @@ class TrainingForm(forms.ModelForm):
         self.fields["user"].label = "Account (optional)"
         self.fields["deadline"].help_text = (
             "Worked out for a SENCO's NPQ or NASENCO: 3 years from appointment. "
-            "Set it yourself for other courses."
+            "Set it yourself for other courses. NASENCO counts only if started before "
+            "1 September 2024."
         )
 
     def clean(self):

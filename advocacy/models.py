@@ -237,9 +237,23 @@ class Qualification(models.TextChoices):
 
 
 # The mandatory SENCO qualification must be completed within 3 years of appointment
-# (SEND Regulations 2014 reg. 50; NPQ for SENCOs from 1 September 2024, NASENCO before).
+# (SEND Regulations 2014 reg. 50; docs/domain.md section 7). From 1 September 2024 it is the
+# NPQ for SENCOs; NASENCO still counts for those who started it before that date.
 MANDATORY = {Qualification.NPQ_SENCO, Qualification.NASENCO}
 MANDATORY_YEARS = 3
+NPQ_REQUIRED_FROM = dt.date(2024, 9, 1)
+
+
+def counts_as_qualification() -> Q:
+    """Records whose course meets the mandatory requirement once completed: the NPQ for SENCOs,
+    or NASENCO started before 1 September 2024. A NASENCO with no start date counts when it was
+    completed before then (it must have started earlier still)."""
+    before = Q(start_date__lt=NPQ_REQUIRED_FROM) | Q(
+        start_date__isnull=True, completion_date__lt=NPQ_REQUIRED_FROM
+    )
+    return Q(qualification=Qualification.NPQ_SENCO) | (
+        Q(qualification=Qualification.NASENCO) & before
+    )
 
 
 class TrainingStatus(models.TextChoices):
@@ -316,6 +330,22 @@ class TrainingRecord(models.Model):
     @property
     def is_mandatory(self) -> bool:
         return self.role == StaffRole.SENCO and self.qualification in MANDATORY
+
+    @property
+    def counts_as_qualification(self) -> bool:
+        """Same rule as `counts_as_qualification()`, for one record (its own fields only)."""
+        if self.qualification == Qualification.NPQ_SENCO:
+            return True
+        if self.qualification != Qualification.NASENCO:
+            return False
+        started = self.start_date or self.completion_date
+        return started is not None and started < NPQ_REQUIRED_FROM
+
+    @property
+    def late_nasenco(self) -> bool:
+        """A SENCO's NASENCO that does not meet the requirement (started on or after
+        1 September 2024, or with no date to tell)."""
+        return self.is_mandatory and not self.counts_as_qualification
 
     def mandatory_deadline(self) -> dt.date | None:
         """3 years from appointment for a SENCO's mandatory qualification, else None."""

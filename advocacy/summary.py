@@ -21,6 +21,7 @@ from advocacy.models import (
     StaffRole,
     TrainingRecord,
     TrainingStatus,
+    counts_as_qualification,
 )
 from sendfund.lib.periods import Period
 from sendfund.schools.models import School
@@ -97,18 +98,22 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def training_status(*, school: School, today: dt.date) -> dict:
     """The SENCO qualification position and training counts, in one query.
 
-    senco_qualified: some SENCO has completed the mandatory qualification (NPQ for SENCOs or
-    NASENCO). senco_deadline: the earliest deadline of a SENCO's mandatory course not yet
-    complete. deadline_within_6_months: that deadline falls on or before today + 6 months
-    (already passed counts too). in_progress: courses in progress; overdue: courses not
-    complete whose deadline has passed.
+    senco_qualified: some SENCO has completed the mandatory qualification (the NPQ for SENCOs,
+    or NASENCO started before 1 September 2024). senco_deadline: the earliest deadline of a
+    SENCO's mandatory course that does not yet meet the requirement (not complete, or a NASENCO
+    started too late to count). deadline_within_6_months: that deadline falls on or before
+    today + 6 months (already passed counts too). in_progress: courses in progress;
+    overdue: courses not complete whose deadline has passed.
     """
     records = TrainingRecord.objects.for_school(school)
     mandatory = Q(role=StaffRole.SENCO, qualification__in=MANDATORY)
     not_complete = ~Q(status__in=[TrainingStatus.COMPLETED, TrainingStatus.WITHDRAWN])
+    met = Q(status=TrainingStatus.COMPLETED) & counts_as_qualification()
     figures = records.aggregate(
-        qualified=Count("id", filter=mandatory & Q(status=TrainingStatus.COMPLETED)),
-        senco_deadline=Min("deadline", filter=mandatory & not_complete),
+        qualified=Count("id", filter=mandatory & met),
+        senco_deadline=Min(
+            "deadline", filter=mandatory & ~Q(status=TrainingStatus.WITHDRAWN) & ~met
+        ),
         in_progress=Count("id", filter=Q(status=TrainingStatus.IN_PROGRESS)),
         overdue=Count("id", filter=not_complete & Q(deadline__lt=today)),
     )

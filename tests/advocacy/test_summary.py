@@ -127,3 +127,83 @@ def test_overdue_counts_courses_not_complete_past_their_deadline(school):
 def test_add_months_clamps_to_the_end_of_a_short_month():
     assert add_months(dt.date(2025, 8, 31), 6) == dt.date(2026, 2, 28)
     assert add_months(dt.date(2025, 12, 15), 1) == dt.date(2026, 1, 15)
+
+
+# From 1 September 2024 a new SENCO needs the NPQ for SENCOs; NASENCO counts only when it was
+# started before then (docs/domain.md section 7).
+
+
+def test_nasenco_started_after_1_september_2024_does_not_qualify_a_senco(school):
+    TrainingRecordFactory(
+        school=school,
+        qualification="nasenco",
+        appointment_date=dt.date(2025, 1, 6),
+        start_date=dt.date(2025, 2, 3),
+        completion_date=dt.date(2026, 7, 10),
+        status="completed",
+        deadline=dt.date(2028, 1, 6),
+    )
+    status = training_status(school=school, today=dt.date(2027, 9, 1))
+    assert status["senco_qualified"] is False
+    # The SENCO still has to qualify by 3 years from appointment, and is warned within 6 months.
+    assert status["senco_deadline"] == dt.date(2028, 1, 6)
+    assert status["deadline_within_6_months"] is True
+
+
+def test_nasenco_started_before_1_september_2024_still_counts(school):
+    TrainingRecordFactory(
+        school=school,
+        qualification="nasenco",
+        appointment_date=dt.date(2024, 1, 8),
+        start_date=dt.date(2024, 6, 3),
+        completion_date=dt.date(2025, 12, 12),
+        status="completed",
+    )
+    status = training_status(school=school, today=dt.date(2026, 5, 1))
+    assert status["senco_qualified"] is True
+    assert status["senco_deadline"] is None
+
+
+@pytest.mark.parametrize(
+    ("start", "counts"),
+    [(dt.date(2024, 8, 31), True), (dt.date(2024, 9, 1), False), (None, False)],
+)
+def test_the_nasenco_cut_off_is_the_start_date_31_august_counts_1_september_does_not(
+    school, start, counts
+):
+    record = TrainingRecordFactory(
+        school=school,
+        qualification="nasenco",
+        appointment_date=dt.date(2024, 7, 1),
+        start_date=start,
+        completion_date=dt.date(2026, 6, 30) if start else None,
+        status="completed" if start else "in_progress",
+    )
+    assert record.counts_as_qualification is counts
+    assert record.late_nasenco is (not counts)
+    status = training_status(school=school, today=dt.date(2026, 7, 1))
+    assert status["senco_qualified"] is (counts and record.status == "completed")
+
+
+def test_a_nasenco_with_no_start_date_counts_when_completed_before_the_cut_off(school):
+    record = TrainingRecordFactory(
+        school=school,
+        qualification="nasenco",
+        appointment_date=dt.date(2019, 9, 1),
+        start_date=None,
+        completion_date=dt.date(2021, 7, 9),
+        status="completed",
+    )
+    assert record.counts_as_qualification is True
+    assert training_status(school=school, today=dt.date(2026, 5, 1))["senco_qualified"] is True
+
+
+def test_the_npq_for_sencos_counts_whenever_it_starts(school):
+    TrainingRecordFactory(
+        school=school,
+        appointment_date=dt.date(2025, 1, 6),
+        start_date=dt.date(2025, 2, 3),
+        completion_date=dt.date(2026, 7, 10),
+        status="completed",
+    )
+    assert training_status(school=school, today=dt.date(2026, 9, 1))["senco_qualified"] is True

@@ -394,3 +394,22 @@ def test_training_and_opportunities_can_be_deleted(senco_client, school):
     senco_client.post(reverse("advocacy:opportunity_delete", args=[opportunity.public_id]))
     assert not TrainingRecord.objects.exists()
     assert not school.funding_opportunities.exists()
+
+
+def test_the_training_page_says_a_late_nasenco_does_not_count(senco_client, school):
+    response = senco_client.post(
+        reverse("advocacy:training_create"),
+        {
+            "person_name": "Sam Patel",
+            "role": "senco",
+            "qualification": "nasenco",
+            "appointment_date": "2025-01-06",
+            "start_date": "2025-02-03",
+            "completion_date": "2026-07-10",
+            "status": "completed",
+        },
+    )
+    assert response.status_code == 302
+    page = senco_client.get(reverse("advocacy:training")).content.decode()
+    assert 'data-testid="late-nasenco"' in page
+    assert "A SENCO holds the mandatory qualification" not in page
