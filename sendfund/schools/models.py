@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import uuid
 
 from django.conf import settings
@@ -22,8 +24,37 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(school=school)
 
 
+def _la_key(name: str) -> str:
+    """A name reduced for matching: "Bristol, City of", "City of Bristol" and "bristol" agree."""
+    words = re.sub(r"[^a-z0-9]+", " ", name.lower()).split()
+    return " ".join(w for w in words if w not in {"city", "of", "county", "the", "council"})
+
+
+class LocalAuthorityQuerySet(models.QuerySet):
+    def find(self, text: str) -> tuple[LocalAuthority | None, list[str]]:
+        """The LA with this DfE code or name (any case; "City of Bristol" finds "Bristol,
+        City of"), else None and up to five close names to suggest."""
+        text = text.strip()
+        if not text:
+            return None, []
+        found = self.filter(Q(code=text) | Q(name__iexact=text)).first()
+        if found is not None:
+            return found, []
+        authorities = list(self.all())
+        key = _la_key(text)
+        same = [la for la in authorities if key and _la_key(la.name) == key]
+        if len(same) == 1:
+            return same[0], []
+        names = [la.name for la in authorities]
+        by_lower = {n.lower(): n for n in names}
+        close = difflib.get_close_matches(text.lower(), list(by_lower), n=5, cutoff=0.6)
+        close += [n.lower() for n in names if key and key in _la_key(n) and n.lower() not in close]
+        return None, [by_lower[n] for n in close[:5]]
+
+
 class LocalAuthority(models.Model):
-    """An English local authority: commissions top-up and sets the notional SEN formula."""
+    """An English local authority: commissions top-up and sets the notional SEN formula.
+    All 153 ship as data with their DfE codes (migration 0003)."""
 
     code = models.CharField(
         max_length=3,
@@ -32,6 +63,8 @@ class LocalAuthority(models.Model):
         help_text="The DfE's 3-digit LA number, e.g. 878 for Devon.",
     )
     name = models.CharField(max_length=120, unique=True)
+
+    objects = LocalAuthorityQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

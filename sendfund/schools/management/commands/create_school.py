@@ -10,22 +10,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--urn", required=True, help="6-digit URN")
         parser.add_argument("--name", required=True)
-        parser.add_argument("--la", required=True, help="LA code (3 digits) or an existing LA name")
+        parser.add_argument(
+            "--la",
+            required=True,
+            help="the local authority: its DfE code (e.g. 857) or name (e.g. Rutland), any case",
+        )
         parser.add_argument("--la-name", default="", help="Name for a new LA code")
         parser.add_argument("--phase", required=True, choices=School.Phase.values)
         parser.add_argument("--type", required=True, choices=School.Type.values)
         parser.add_argument("--trust", default="", help="Trust name (created if new)")
 
     def handle(self, *args, **o):
-        la = (
-            LocalAuthority.objects.filter(code=o["la"]).first()
-            or LocalAuthority.objects.filter(name__iexact=o["la"]).first()
-        )
+        la, close = LocalAuthority.objects.find(o["la"])
         if la is None:
             if not (o["la"].isdigit() and len(o["la"]) == 3 and o["la_name"]):
-                raise CommandError(
-                    f"Unknown local authority {o['la']!r}: give its 3-digit code with --la-name."
+                hint = (
+                    f" Did you mean: {', '.join(close)}?"
+                    if close
+                    else " Give the LA's name as the DfE spells it (e.g. Rutland) or its "
+                    "3-digit DfE code (e.g. 857)."
                 )
+                raise CommandError(f"Unknown local authority {o['la']!r}.{hint}")
             la = LocalAuthority.objects.create(code=o["la"], name=o["la_name"])
         trust = Trust.objects.get_or_create(name=o["trust"])[0] if o["trust"] else None
         school = School.objects.filter(urn=o["urn"]).first() or School(urn=o["urn"])
