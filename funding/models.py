@@ -23,6 +23,9 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 class FundingType(models.TextChoices):
     NOTIONAL_SEN = "notional_sen", "Notional SEN budget (element 2)"
     TOP_UP = "top_up", "Element 3 top-up"
+    # Special schools, AP and resourced provision/SEN units are funded per place (elements 1
+    # and 2 for the place) plus top-up (docs/domain.md section 1).
+    PLACE = "place", "Place funding"
     PUPIL_PREMIUM = "pupil_premium", "Pupil premium share"
     DAF = "daf", "Disability Access Fund"
     LA_GRANT = "la_grant", "LA grant"

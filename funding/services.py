@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -46,12 +47,72 @@ def _date(value: str) -> dt.date:
     raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
-def _choice(value: str, choices) -> str:
-    wanted = value.strip().lower()
+def _words(text: str) -> str:
+    """Lower case, every run of punctuation or spaces as one space: "Element 3 top-up" and
+    "element_3 top up" read the same."""
+    return " ".join(re.sub(r"[^a-z0-9£]+", " ", text.lower()).split())
+
+
+# The words schools write for each type and status, besides its code and its label.
+TYPE_WORDS = {
+    FundingType.NOTIONAL_SEN: (
+        "notional sen budget",
+        "notional sen",
+        "notional send budget",
+        "notional send",
+        "notional budget",
+        "element 2",
+        "e2",
+        "sen budget",
+    ),
+    FundingType.TOP_UP: (
+        "top up",
+        "topup",
+        "top ups",
+        "element 3",
+        "e3",
+        "element 3 top up",
+        "high needs top up",
+        "top up funding",
+        "ehcp top up",
+    ),
+    FundingType.PLACE: (
+        "place funding",
+        "place",
+        "places",
+        "place funding element 1 and 2",
+        "high needs place funding",
+        "special school place funding",
+        "resourced provision place funding",
+        "unit place funding",
+    ),
+    FundingType.PUPIL_PREMIUM: (
+        "pupil premium",
+        "pp",
+        "ppg",
+        "pupil premium grant",
+        "pupil premium share",
+    ),
+    FundingType.DAF: ("disability access fund", "daf"),
+    FundingType.LA_GRANT: ("la grant", "local authority grant", "council grant", "la funding"),
+    FundingType.TRUST_FUND: ("trust fund", "trust", "trust funding", "central trust fund"),
+    FundingType.OTHER_GRANT: ("other grant", "grant", "other", "charity grant"),
+}
+STATUS_WORDS = {
+    FundingStatus.EXPECTED: ("expected", "estimated", "estimate", "forecast", "applied for"),
+    FundingStatus.CONFIRMED: ("confirmed", "agreed", "approved", "allocated"),
+    FundingStatus.RECEIVED: ("received", "paid", "in the bank"),
+}
+
+
+def _choice(value: str, choices, words: dict) -> str:
+    """A code, its label or one of the usual words for it, in any case."""
+    wanted = _words(value)
     for key, label in choices:
-        if wanted in (key.lower(), label.lower()):
+        if wanted in (_words(key), _words(label), *words.get(key, ())):
             return key
-    raise ValueError(f"{value!r} is not one of: {', '.join(k for k, _ in choices)}")
+    examples = "; ".join(f"{label} ({key})" for key, label in choices)
+    raise ValueError(f"{value!r} is not one of: {examples}")
 
 
 def _band(school: School, name: str, start: dt.date) -> TopUpBand:
@@ -94,8 +155,8 @@ def parse_funding_csv(text: str, *, school: School) -> list[dict]:
         if problems:
             errors.extend(problems)
             continue
-        check("type", lambda v: _choice(v, FundingType.choices))
-        check("status", lambda v: _choice(v, FundingStatus.choices))
+        check("type", lambda v: _choice(v, FundingType.choices, TYPE_WORDS))
+        check("status", lambda v: _choice(v, FundingStatus.choices, STATUS_WORDS))
         check("period_start", _date)
         check("period_end", _date)
         check("amount", lambda v: Decimal(v.replace("£", "").replace(",", "")) if v else None)

@@ -75,7 +75,8 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(tmp_path, school):
             tmp_path,
             "la_grant,Good row,100,2025-09-01,2026-08-31,confirmed,,\n"
             "la_grant,Bad dates,100,2025-09-01,2025-08-31,confirmed,,\n"
-            "grant,Bad type,abc,2025-09-01,2026-08-31,confirmed,,\n"
+            # "grant" is a word the import now accepts (issue #9); "lottery win" is not a type.
+            "lottery win,Bad type,abc,2025-09-01,2026-08-31,confirmed,,\n"
             "top_up,No pupil,100,2025-09-01,2026-08-31,confirmed,Z999999999999,\n",
         )
 
@@ -85,6 +86,54 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(tmp_path, school):
     assert "Row 4, column type:" in message
     assert "Row 4, column amount:" in message
     assert "Row 5, column upn: no pupil with UPN Z999999999999" in message
+    assert FundingSource.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("Notional SEN budget", "notional_sen"),
+        ("notional sen budget (element 2)", "notional_sen"),
+        ("Element 2", "notional_sen"),
+        ("NOTIONAL_SEN", "notional_sen"),
+        ("element 3 top-up", "top_up"),
+        ("Top-up", "top_up"),
+        ("Element 3", "top_up"),
+        ("Place funding", "place"),
+        ("places", "place"),
+        ("Pupil Premium", "pupil_premium"),
+        ("Disability Access Fund", "daf"),
+        ("Local authority grant", "la_grant"),
+        ("grant", "other_grant"),
+        ("Trust fund", "trust_fund"),
+    ],
+)
+def test_types_are_read_from_the_words_schools_use(tmp_path, school, written, code):
+    PupilFactory(school=school, upn="A123456789012")
+    upn = "A123456789012" if code == "top_up" else ""
+    _import(tmp_path, f'"{written}",Money,1200.00,2025-09-01,2026-08-31,Confirmed,{upn},\n')
+    assert FundingSource.objects.get().type == code
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("Agreed", "confirmed"), ("PAID", "received"), ("forecast", "expected")],
+)
+def test_statuses_are_read_from_the_words_schools_use(tmp_path, school, written, code):
+    _import(tmp_path, f"Notional SEN budget,Notional,100,2025-04-01,2026-03-31,{written},,\n")
+    assert FundingSource.objects.get().status == code
+
+
+def test_an_unknown_type_word_names_row_column_and_the_types_and_writes_nothing(tmp_path, school):
+    with pytest.raises(CommandError) as exc:
+        _import(
+            tmp_path,
+            "Notional SEN budget,Notional,100,2025-04-01,2026-03-31,confirmed,,\n"
+            "Bake sale,Cakes,100,2025-04-01,2026-03-31,confirmed,,\n",
+        )
+    message = str(exc.value)
+    assert "Row 3, column type: 'Bake sale' is not one of:" in message
+    assert "Notional SEN budget (element 2) (notional_sen)" in message
     assert FundingSource.objects.count() == 0
 
 
