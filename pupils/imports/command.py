@@ -21,7 +21,10 @@ def school_for(urn: str) -> School:
 
 
 class ImportCommand(BaseCommand):
-    """Subclasses set `help` and implement `run(school, data, on, dry_run, options)`."""
+    """Subclasses set `help` and implement `run(school, data, on, dry_run, options)`;
+    `has_date = False` drops the --date option for imports whose rows carry their own dates."""
+
+    has_date = True
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the file to import")
@@ -29,6 +32,8 @@ class ImportCommand(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="report what would change; write nothing"
         )
+        if not self.has_date:
+            return
         parser.add_argument(
             "--date",
             default="",
@@ -48,7 +53,8 @@ class ImportCommand(BaseCommand):
                 f"{path} is larger than the {settings.SENDFUND_MAX_UPLOAD_BYTES:,}-byte limit."
             )
         try:
-            on = parse_date(options["date"]) if options["date"] else dt.date.today()
+            date = options.get("date", "")
+            on = parse_date(date) if date else dt.date.today()
         except CellError as exc:
             raise CommandError(f"--date: {exc}") from exc
         report = self.run(

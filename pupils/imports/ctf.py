@@ -15,6 +15,16 @@ How a file's records meet the school's own history (the school's records always 
 - a status or open need that starts after the current one closes it and opens the new one;
 - a closed need that overlaps no record of the same rank is added as history;
 - anything else contradicts the school's history and is reported as a conflict, not written.
+
+Real files carry two gaps that are accepted with a warning line in the report, not refused:
+- a `SENneed` with no `NeedStartDate` starts when the pupil's latest E or K record in the file
+  starts (the SEN record it belongs to), else on the import's effective date; if the school
+  already holds that open need it is left as it is. An ended need without a start date cannot
+  be placed in the history and is skipped;
+- `NCyearActual` "X" (not following a national curriculum year, common in special schools):
+  an existing pupil keeps the year group the school holds; a pupil added from the file takes
+  the year group of their age on 31 August before the effective date.
+Anything else that is wrong (a bad code, a malformed date) still refuses the whole file.
 """
 
 from __future__ import annotations
@@ -26,10 +36,11 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from pupils.codes import ON_REGISTER_CODES, NeedCode, SenProvision
+from pupils.codes import ON_REGISTER_CODES, NeedCode, SenProvision, YearGroup
 from pupils.imports.parsers import CellError, parse_date, parse_upn, parse_year_group
 from pupils.imports.report import Report
 from pupils.models import Need, Pupil, SenStatus
+from sendfund.lib.periods import academic_year_start
 from sendfund.schools.models import School
 
 ONE_DAY = dt.timedelta(days=1)
@@ -86,13 +97,28 @@ class CtfPupil:
     year_group: str
     history: list[tuple[dt.date, str]] = field(default_factory=list)
     needs: list[tuple[str, int, dt.date, dt.date | None]] = field(default_factory=list)
+    undated: set[tuple[str, int]] = field(default_factory=set)  # (code, rank) given no start
+    year_x: bool = False  # NCyearActual "X"
 
     @property
     def name(self) -> str:
         return f"{self.forename} {self.surname}".strip() or "(no name)"
 
 
-def _read_pupil(index: int, element: Element, report: Report) -> CtfPupil | None:
+def year_group_for_age(date_of_birth: dt.date, on: dt.date) -> str | None:
+    """The national curriculum year of a child's age on 31 August before `on` (4 → reception,
+    5 → year 1 …), or None outside nursery 1 to year 14."""
+    year = academic_year_start(on)
+    age = year - date_of_birth.year - ((date_of_birth.month, date_of_birth.day) > (8, 31))
+    group = {2: "N1", 3: "N2", 4: "R"}.get(age, str(age - 4))
+    return group if group in YearGroup.values else None
+
+
+def _warn(report: Report, p: CtfPupil, message: str) -> None:
+    report.notes.append(f"Warning: pupil {p.index} ({p.name}): {message}")
+
+
+def _read_pupil(index: int, element: Element, report: Report, on: dt.date) -> CtfPupil | None:
     before = len(report.errors)
 
     def value(name: str, parse, where: str):
@@ -109,7 +135,9 @@ def _read_pupil(index: int, element: Element, report: Report) -> CtfPupil | None
         date_of_birth=value("DOB", lambda v: parse_date(v) if v else None, "DOB"),
         year_group="",
     )
-    if _text(element, "NCyearActual"):
+    if _text(element, "NCyearActual").upper() == "X":
+        pupil.year_x = True
+    elif _text(element, "NCyearActual"):
         pupil.year_group = value("NCyearActual", parse_year_group, "NCyearActual") or ""
     for sen in (e for e in element.iter() if _local(e.tag) == "SEN"):
         code = _text(sen, "SENprovision").upper()
@@ -118,9 +146,13 @@ def _read_pupil(index: int, element: Element, report: Report) -> CtfPupil | None
             report.error(index, "SEN/SENprovision", f"{code!r} is not an SEN provision code.")
         elif start:
             pupil.history.append((start, code))
+    undated = []
     for need in (e for e in element.iter() if _local(e.tag) == "SENneed"):
         code = _text(need, "SENtype").upper()
         rank_text = _text(need, "SENtypeRank") or "1"
+        if not _text(need, "NeedStartDate"):
+            undated.append(need)
+            continue
         start = value_of(need, "NeedStartDate", index, "SENneed/NeedStartDate", report)
         end_text = _text(need, "NeedEndDate")
         end = (
@@ -139,7 +171,63 @@ def _read_pupil(index: int, element: Element, report: Report) -> CtfPupil | None
     pupil.history.sort()
     if len({d for d, _ in pupil.history}) < len(pupil.history):
         report.error(index, "SEN/StartDate", "two SEN records start on the same day.")
+    if len(report.errors) > before:
+        return None
+    _read_undated_needs(pupil, undated, report, on)
+    if pupil.year_x:
+        _year_x(pupil, report, on)
     return None if len(report.errors) > before else pupil
+
+
+def _read_undated_needs(p: CtfPupil, elements: list[Element], report: Report, on: dt.date):
+    """Needs without a NeedStartDate: dated from the SEN record they belong to (the latest E or
+    K record in the file), else the effective date; ended ones are skipped. Each is warned."""
+    on_register = [start for start, code in p.history if code in ON_REGISTER_CODES]
+    start, source = (
+        (on_register[-1], "the start of the pupil's latest SEN record in the file")
+        if on_register
+        else (on, "the import's effective date")
+    )
+    for need in elements:
+        code = _text(need, "SENtype").upper()
+        rank_text = _text(need, "SENtypeRank") or "1"
+        if code not in NeedCode.values:
+            report.error(p.index, "SENneed/SENtype", f"{code!r} is not a census need code.")
+            continue
+        if not rank_text.isdigit() or int(rank_text) < 1:
+            report.error(p.index, "SENneed/SENtypeRank", f"{rank_text!r} is not a rank (1, 2…).")
+            continue
+        rank = int(rank_text)
+        if _text(need, "NeedEndDate"):
+            _warn(
+                report,
+                p,
+                f"need {code} (rank {rank}) has an end date but no NeedStartDate: it cannot be "
+                "placed in the history and was skipped.",
+            )
+            continue
+        p.needs.append((code, rank, start, None))
+        p.undated.add((code, rank))
+        _warn(
+            report,
+            p,
+            f"need {code} (rank {rank}) has no NeedStartDate: recorded from {start:%d/%m/%Y}, "
+            f"{source}, unless the school already holds it.",
+        )
+
+
+def _year_x(p: CtfPupil, report: Report, on: dt.date) -> None:
+    """NCyearActual "X": not following a national curriculum year."""
+    if p.date_of_birth is not None:
+        p.year_group = year_group_for_age(p.date_of_birth, on) or ""
+    shown = YearGroup(p.year_group).label.lower() if p.year_group else ""
+    _warn(
+        report,
+        p,
+        "NCyearActual is X (not following a national curriculum year): a pupil already on roll "
+        "keeps the year group the school holds"
+        + (f"; a new pupil is placed in {shown} from the date of birth." if shown else "."),
+    )
 
 
 def value_of(element, name, index, where, report):
@@ -230,7 +318,10 @@ def _merge_statuses(p: CtfPupil, statuses: list[SenStatus], merge: _Merge) -> No
 
 def _merge_needs(p: CtfPupil, needs: list[Need], merge: _Merge) -> None:
     known = {(n.rank, n.start_date): n for n in needs}
+    held = {(n.code, n.rank) for n in needs if n.end_date is None}
     for code, rank, start, end in p.needs:
+        if (code, rank) in p.undated and (code, rank) in held:
+            continue  # no date in the file: the school's own open record stands
         label = f"need {code} (rank {rank}) from {start:%d/%m/%Y}"
         same = known.get((rank, start))
         if same is not None:
@@ -301,6 +392,14 @@ def _plan_new_pupil(school, p: CtfPupil, on: dt.date, report: Report) -> None:
         )
         if not v
     ]
+    if missing == ["NCyearActual"] and p.year_x:
+        report.error(
+            p.index,
+            "NCyearActual",
+            "is X and the date of birth gives no year group from nursery to year 14: add this "
+            "pupil on the register page instead.",
+        )
+        return
     if missing:
         report.error(p.index, missing[0], "is needed to add this pupil to the school.")
         return
@@ -364,7 +463,7 @@ def import_ctf(
         needs.setdefault(n.pupil_id, []).append(n)
     seen: set = set()
     for index, element in enumerate(elements, start=1):
-        p = _read_pupil(index, element, report)
+        p = _read_pupil(index, element, report, on)
         if p is None or not _check_rules(p, report):
             continue
         key = p.upn or (p.surname.lower(), p.forename.lower(), p.date_of_birth)

@@ -1,4 +1,4 @@
-"""The three imports the pages offer, and how each is run."""
+"""The imports the pages offer, who may run each, and how each is run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pupils.imports import provision, pupils
+from pupils.imports import provision, pupils, staff_rates
 from pupils.imports.ctf import import_ctf
 from pupils.imports.report import Report
 from sendfund.schools.roles import role_can
@@ -66,6 +66,19 @@ KINDS = {
         date_help="Rows without a status are in place if they start by this date, else planned.",
         columns=_columns(provision.ALIASES),
         required=provision.REQUIRED,
+    ),
+    "staff_rates": ImportKind(
+        key="staff_rates",
+        title="Staff hourly rates",
+        summary="One row per staff role per academic year (2026 or 2026/27) with the actual and "
+        "the LA standard hourly rate. New roles are added; changed rates are updated.",
+        file_label="Staff rates CSV",
+        extension=".csv",
+        run=staff_rates.import_staff_rates,
+        columns=_columns(staff_rates.ALIASES),
+        required=staff_rates.REQUIRED,
+        has_date=False,
+        edit_capability="provision.edit",
     ),
     "ctf": ImportKind(
         key="ctf",

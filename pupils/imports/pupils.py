@@ -20,6 +20,7 @@ from pupils.imports.parsers import (
     parse_bool,
     parse_date,
     parse_need,
+    parse_optional_date,
     parse_sen_provision,
     parse_upn,
     parse_year_group,
@@ -42,14 +43,36 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "secondary_need": ("secondary need", "sen need 2", "need 2", "secondary sen need"),
     "pupil_premium": ("pp", "pupil premium", "pupil premium indicator", "pp indicator"),
     "looked_after": ("lac", "cla", "in care", "looked after child", "child looked after"),
+    # When the pupil joined and left the school's roll (Pupil.on_roll_date / left_date).
+    "entry_date": (
+        "date of admission",
+        "admission date",
+        "admission",
+        "date of entry",
+        "entry",
+        "on roll date",
+        "date joined",
+        "joined",
+    ),
+    "leaving_date": (
+        "leaving date",
+        "date of leaving",
+        "date left",
+        "left date",
+        "leave date",
+        "leaver date",
+        "left",
+    ),
 }
 REQUIRED = ("surname", "forename", "date_of_birth", "year_group")
 TEMPLATE_HEADER = list(ALIASES)
 TEMPLATE_ROWS = [
-    ["A123456789012", "Lovelace", "Ada", "2016-12-10", "4", "K", "SLCN", "SEMH", "Y", "N"],
-    ["B234567890123", "Turing", "Alan", "23/06/2015", "5", "E", "ASD", "", "N", "Y"],
-    ["", "Seacole", "Mary", "2017-11-23", "3", "N", "", "", "N", "N"],
-]
+    ["A123456789012", "Lovelace", "Ada", "2016-12-10", "4", "K", "SLCN", "SEMH", "Y", "N",
+     "2021-09-01", ""],
+    ["B234567890123", "Turing", "Alan", "23/06/2015", "5", "E", "ASD", "", "N", "Y",
+     "03/09/2020", "17/07/2026"],
+    ["", "Seacole", "Mary", "2017-11-23", "3", "N", "", "", "N", "N", "", ""],
+]  # fmt: skip
 
 
 @dataclass
@@ -64,6 +87,8 @@ class PupilRow:
     needs: dict[int, str]  # rank -> code ("" when none)
     pupil_premium: bool
     looked_after: bool
+    on_roll_date: dt.date | None = None  # None: not given (an existing date is kept)
+    left_date: dt.date | None = None
 
     @property
     def name_key(self) -> tuple[str, str, dt.date]:
@@ -85,6 +110,8 @@ def _parse_row(table: Table, number: int, raw: dict[str, str], report: Report, o
         "secondary_need": parse_need,
         "pupil_premium": parse_bool,
         "looked_after": parse_bool,
+        "entry_date": parse_optional_date,
+        "leaving_date": parse_optional_date,
     }
     before = len(report.errors)
     for column in ALIASES:
@@ -103,6 +130,15 @@ def _parse_row(table: Table, number: int, raw: dict[str, str], report: Report, o
     if values["date_of_birth"] > on or values["date_of_birth"].year < 1990:
         report.error(number, table.label("date_of_birth"), "is not a plausible date of birth.")
         return None
+    entry, leaving = values["entry_date"], values["leaving_date"]
+    if entry is not None and entry <= values["date_of_birth"]:
+        report.error(number, table.label("entry_date"), "is not after the date of birth.")
+    if entry is not None and leaving is not None and leaving < entry:
+        report.error(
+            number,
+            table.label("leaving_date"),
+            f"is before the entry date ({entry:%d/%m/%Y}).",
+        )
     sen, primary, secondary = (
         values["sen_provision"],
         values["primary_need"],
@@ -144,6 +180,8 @@ def _parse_row(table: Table, number: int, raw: dict[str, str], report: Report, o
         needs={1: primary, 2: secondary},
         pupil_premium=values["pupil_premium"],
         looked_after=values["looked_after"],
+        on_roll_date=entry,
+        left_date=leaving,
     )
 
 
@@ -179,18 +217,43 @@ FIELDS = (
     "year_group",
     "pupil_premium",
     "looked_after",
+    "on_roll_date",
+    "left_date",
 )
+# A blank cell (or no such column) never erases what the school already holds.
+KEPT_WHEN_BLANK = {"upn", "on_roll_date", "left_date"}
 
 
 def _field_changes(pupil: Pupil, row: PupilRow) -> dict:
     changes = {}
     for name in FIELDS:
         new = getattr(row, name)
-        if name == "upn" and not new:
-            continue  # a file without UPNs never erases one
+        if name in KEPT_WHEN_BLANK and not new:
+            continue
         if getattr(pupil, name) != new:
             changes[name] = new
     return changes
+
+
+_LABELS = {"on_roll_date": "entry date", "left_date": "leaving date"}
+
+
+def _shown(value) -> str:
+    return f"{value:%d/%m/%Y}" if isinstance(value, dt.date) else str(value)
+
+
+def _check_roll_dates(pupil: Pupil, row: PupilRow, fields: dict, table, report) -> bool:
+    """The dates a pupil will have after the import keep leaving on or after joining."""
+    joined = fields.get("on_roll_date", pupil.on_roll_date)
+    left = fields.get("left_date", pupil.left_date)
+    if joined is None or left is None or left >= joined:
+        return True
+    if "left_date" in fields:
+        column, message = "leaving_date", f"is before the entry date {joined:%d/%m/%Y}"
+    else:
+        column, message = "entry_date", f"is after the leaving date {left:%d/%m/%Y}"
+    report.error(row.row, table.label(column), f"{message} recorded for {pupil.full_name}.")
+    return False
 
 
 def _replace(model, record, code: str | None, on: dt.date, create: dict) -> None:
@@ -220,6 +283,8 @@ def _create_all(school: School, rows: list[PupilRow], on: dt.date) -> None:
                 year_group=row.year_group,
                 pupil_premium=row.pupil_premium,
                 looked_after=row.looked_after,
+                on_roll_date=row.on_roll_date,
+                left_date=row.left_date,
             )
             for row in rows
         ],
@@ -253,6 +318,8 @@ def _plan_existing(
     school: School, pupil: Pupil, row: PupilRow, reg: _Register, on: dt.date, table, report
 ) -> None:
     fields = _field_changes(pupil, row)
+    if not _check_roll_dates(pupil, row, fields, table, report):
+        return
     status = reg.status.get(pupil.pk)
     current_code = status.code if status else SenProvision.NO_SEN
     status_change = row.sen != current_code
@@ -289,7 +356,10 @@ def _plan_existing(
         if status_change:
             _replace(SenStatus, status, row.sen, on, {"school": school, "pupil": pupil})
 
-    parts = [f"{name.replace('_', ' ')} → {value}" for name, value in fields.items()]
+    parts = [
+        f"{_LABELS.get(name, name.replace('_', ' '))} → {_shown(value)}"
+        for name, value in fields.items()
+    ]
     if status_change:
         parts.append(f"SEN status {current_code} → {row.sen}")
     for rank, (open_need, code) in need_changes.items():

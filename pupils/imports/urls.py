@@ -8,9 +8,11 @@ urlpatterns = [
     path("pupils/", views.upload_pupils, name="pupils"),
     path("provision/", views.upload_provision, name="provision"),
     path("ctf/", views.upload_ctf, name="ctf"),
+    path("staff-rates/", views.upload_staff_rates, name="staff_rates"),
     path("confirm/", views.confirm, name="confirm"),
     path("templates/pupils.csv", views.template_pupils, name="template_pupils"),
     path("templates/provision-map.csv", views.template_provision, name="template_provision"),
+    path("templates/staff-rates.csv", views.template_staff_rates, name="template_staff_rates"),
     path("templates/ctf-sample.xml", views.template_ctf, name="template_ctf"),
     path("export/register.csv", views.export_register, name="export_register"),
 ]

@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
-from pupils.imports import provision, pupils
+from pupils.imports import provision, pupils, staff_rates
 from pupils.imports.export import register_csv
 from pupils.imports.forms import ImportForm
 from pupils.imports.kinds import KINDS, ImportKind
@@ -71,6 +71,7 @@ def _upload_view(kind: ImportKind):
 upload_pupils = _upload_view(KINDS["pupils"])
 upload_provision = _upload_view(KINDS["provision"])
 upload_ctf = _upload_view(KINDS["ctf"])
+upload_staff_rates = _upload_view(KINDS["staff_rates"])
 
 
 @require_capability("pupils.import")
@@ -123,6 +124,13 @@ def template_pupils(request: HttpRequest) -> HttpResponse:
 def template_provision(request: HttpRequest) -> HttpResponse:
     return _template_csv(
         provision.TEMPLATE_HEADER, provision.TEMPLATE_ROWS, "provision-map-template.csv"
+    )
+
+
+@require_capability("pupils.import")
+def template_staff_rates(request: HttpRequest) -> HttpResponse:
+    return _template_csv(
+        staff_rates.TEMPLATE_HEADER, staff_rates.TEMPLATE_ROWS, "staff-rates-template.csv"
     )
 
 

@@ -188,3 +188,101 @@ def test_the_command_creates_pupils_with_the_flag(school, capsys):
 
     assert Pupil.objects.for_school(school).count() == 3
     assert "3 created, 0 updated, 0 unchanged" in capsys.readouterr().out
+
+
+# Real CTFs: a need without a start date and NCyearActual "X" are accepted with a warning line.
+
+
+def _ctf(pupil_xml: str) -> bytes:
+    return f"<CTfile><Pupil>{pupil_xml}</Pupil></CTfile>".encode()
+
+
+def test_a_need_without_a_start_date_starts_with_its_sen_record_and_is_warned(school):
+    pupil = PupilFactory(school=school, upn="A123456789012")
+    xml = _ctf(
+        f"""<UPN>A123456789012</UPN><Surname>{pupil.surname}</Surname>
+        <SENhistory><SEN><StartDate>2024-01-08</StartDate><SENprovision>K</SENprovision></SEN>
+        </SENhistory><SENneeds><SENneed><SENtype>SLCN</SENtype><SENtypeRank>1</SENtypeRank>
+        </SENneed></SENneeds>"""
+    )
+
+    report = import_ctf(school=school, data=xml, on=ON)
+
+    assert report.ok and report.applied, report.errors
+    assert needs(pupil) == [("SLCN", 1, D(2024, 1, 8), None)]
+    assert history(pupil) == [("K", D(2024, 1, 8), None)]
+    warning = [n for n in report.notes if n.startswith("Warning: pupil 1")]
+    assert len(warning) == 1 and "no NeedStartDate: recorded from 08/01/2024" in warning[0]
+    # Importing it again changes nothing.
+    assert (
+        import_ctf(school=school, data=xml, on=ON).summary() == "0 created, 0 updated, 1 unchanged"
+    )
+
+
+def test_an_undated_need_the_school_already_holds_is_left_as_it_is(school):
+    pupil = PupilFactory(school=school, upn="A123456789012")
+    SenStatusFactory(pupil=pupil, code="K", start_date=D(2025, 9, 1))
+    NeedFactory(pupil=pupil, code="ASD", rank=1, start_date=D(2025, 9, 1))
+    xml = _ctf(
+        """<UPN>A123456789012</UPN><SENneeds><SENneed><SENtype>ASD</SENtype>
+        <SENtypeRank>1</SENtypeRank></SENneed></SENneeds>"""
+    )
+
+    report = import_ctf(school=school, data=xml, on=ON)
+
+    assert report.summary() == "0 created, 0 updated, 1 unchanged"
+    assert needs(pupil) == [("ASD", 1, D(2025, 9, 1), None)]
+
+
+def test_ncyearactual_x_is_accepted_and_a_new_pupils_year_comes_from_their_age(school):
+    xml = _ctf(
+        """<UPN>E567890123456</UPN><Surname>Hopper</Surname><Forename>Grace</Forename>
+        <DOB>2016-10-03</DOB><NCyearActual>X</NCyearActual>
+        <SENhistory><SEN><StartDate>2022-03-01</StartDate><SENprovision>E</SENprovision></SEN>
+        </SENhistory><SENneeds><SENneed><SENtype>SLD</SENtype><SENtypeRank>1</SENtypeRank>
+        <NeedStartDate>2022-03-01</NeedStartDate></SENneed></SENneeds>"""
+    )
+
+    report = import_ctf(school=school, data=xml, on=ON, create_pupils=True)
+
+    assert report.ok and report.applied, report.errors
+    grace = Pupil.objects.get(upn="E567890123456")
+    # Born 03/10/2016: 9 on 31/08/2026, so year 5 in 2026/27.
+    assert grace.year_group == "5"
+    assert any("NCyearActual is X" in n and "year 5" in n for n in report.notes)
+
+
+def test_ncyearactual_x_keeps_an_existing_pupils_year_group(school):
+    pupil = PupilFactory(school=school, upn="A123456789012", year_group="7")
+    xml = _ctf(
+        """<UPN>A123456789012</UPN><NCyearActual>X</NCyearActual>
+        <SENhistory><SEN><StartDate>2024-01-08</StartDate><SENprovision>N</SENprovision></SEN>
+        </SENhistory>"""
+    )
+
+    report = import_ctf(school=school, data=xml, on=ON)
+
+    assert report.ok and report.applied, report.errors
+    pupil.refresh_from_db()
+    assert pupil.year_group == "7"
+    assert any(n.startswith("Warning: pupil 1") and "NCyearActual is X" for n in report.notes)
+
+
+def test_real_errors_still_refuse_the_whole_file_with_lenient_records_in_it(school):
+    ada = PupilFactory(school=school, upn="A123456789012")
+    PupilFactory(school=school, upn="B234567890123")
+    xml = b"""<CTfile>
+      <Pupil><UPN>A123456789012</UPN><NCyearActual>X</NCyearActual>
+        <SENhistory><SEN><StartDate>2024-01-08</StartDate><SENprovision>K</SENprovision></SEN>
+        </SENhistory><SENneeds><SENneed><SENtype>SLCN</SENtype><SENtypeRank>1</SENtypeRank>
+        </SENneed></SENneeds></Pupil>
+      <Pupil><UPN>B234567890123</UPN>
+        <SENhistory><SEN><StartDate>31/02/2024</StartDate><SENprovision>K</SENprovision></SEN>
+        </SENhistory><SENneeds><SENneed><SENtype>ZZZ</SENtype><SENtypeRank>1</SENtypeRank>
+        </SENneed></SENneeds></Pupil></CTfile>"""
+
+    report = import_ctf(school=school, data=xml, on=ON)
+
+    assert not report.ok and not report.applied
+    assert [str(e).split(":")[0] for e in report.errors] == ["Pupil 2, element SEN/StartDate"]
+    assert history(ada) == [] and needs(ada) == []

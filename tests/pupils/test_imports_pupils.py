@@ -357,3 +357,134 @@ def test_a_change_dated_before_the_current_record_started_is_an_error(school):
         "effective date 07/09/2026: import with a later date."
     ]
     assert Need.objects.get(pupil=pupil, rank=2).code == "SEMH"
+
+
+# Entry and leaving dates (optional columns) set when a pupil joined and left the roll.
+DATED = (
+    "UPN,Legal Surname,Legal Forename,DOB,NC Year,SEN Status,Primary Need,Date of admission,"
+    "Leaving date\n"
+)
+
+
+def test_entry_and_leaving_dates_set_the_pupils_roll_dates_from_mis_aliases(school):
+    report = import_pupils(
+        school=school,
+        data=csv_bytes(
+            "A123456789012,Lovelace,Ada,2016-12-10,4,K,SLCN,01/09/2021,31/10/2026",
+            "B234567890123,Turing,Alan,2015-06-23,5,N,,2020-09-03,",
+            header=DATED,
+        ),
+        on=ON,
+    )
+
+    assert report.ok and report.applied, report.errors
+    ada, alan = Pupil.objects.get(surname="Lovelace"), Pupil.objects.get(surname="Turing")
+    assert (ada.on_roll_date, ada.left_date) == (dt.date(2021, 9, 1), dt.date(2026, 10, 31))
+    assert (alan.on_roll_date, alan.left_date) == (dt.date(2020, 9, 3), None)
+    assert not Pupil.objects.on_roll(dt.date(2026, 11, 1)).filter(pk=ada.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "upn,surname,forename,date_of_birth,year_group,entry_date,leaving_date\n",
+        "upn,surname,forename,date_of_birth,year_group,Admission date,Date of leaving\n",
+    ],
+)
+def test_a_leaving_date_updates_an_existing_pupil_and_a_second_import_changes_nothing(
+    school, header
+):
+    pupil = PupilFactory(
+        school=school, upn="A123456789012", surname="Lovelace", forename="Ada",
+        date_of_birth=dt.date(2016, 12, 10), year_group="4",
+    )  # fmt: skip
+    SenStatusFactory(pupil=pupil, code="N", start_date=dt.date(2021, 9, 1))
+    data = csv_bytes("A123456789012,Lovelace,Ada,2016-12-10,4,2021-09-01,2026-10-31", header=header)
+
+    report = import_pupils(school=school, data=data, on=ON)
+
+    assert report.summary() == "0 created, 1 updated, 0 unchanged", report.errors
+    assert "entry date → 01/09/2021; leaving date → 31/10/2026" in report.changes[0].description
+    pupil.refresh_from_db()
+    assert pupil.left_date == dt.date(2026, 10, 31)
+    assert import_pupils(school=school, data=data, on=ON).summary() == (
+        "0 created, 0 updated, 1 unchanged"
+    )
+
+
+def test_a_blank_leaving_date_never_erases_one_the_school_holds(school):
+    pupil = PupilFactory(
+        school=school, upn="A123456789012", surname="Lovelace", forename="Ada",
+        date_of_birth=dt.date(2016, 12, 10), year_group="4", left_date=dt.date(2026, 7, 22),
+    )  # fmt: skip
+    SenStatusFactory(pupil=pupil, code="N", start_date=dt.date(2021, 9, 1))
+
+    report = import_pupils(
+        school=school,
+        data=csv_bytes(
+            "A123456789012,Lovelace,Ada,2016-12-10,4,,",
+            header="upn,surname,forename,date_of_birth,year_group,entry_date,leaving_date\n",
+        ),
+        on=ON,
+    )
+
+    assert report.summary() == "0 created, 0 updated, 1 unchanged"
+    pupil.refresh_from_db()
+    assert pupil.left_date == dt.date(2026, 7, 22)
+
+
+@pytest.mark.parametrize(
+    ("row", "error"),
+    [
+        (
+            "A123456789012,Lovelace,Ada,2016-12-10,4,01/09/2021,31/08/2021",
+            "Row 3, column leaving_date: is before the entry date (01/09/2021).",
+        ),
+        (
+            "A123456789012,Lovelace,Ada,2016-12-10,4,1st Sept,",
+            "Row 3, column entry_date: '1st Sept' is not a date: use YYYY-MM-DD or DD/MM/YYYY.",
+        ),
+        (
+            "A123456789012,Lovelace,Ada,2016-12-10,4,2015-09-01,",
+            "Row 3, column entry_date: is not after the date of birth.",
+        ),
+    ],
+)
+def test_bad_roll_dates_name_row_and_column_and_nothing_is_written(school, row, error):
+    report = import_pupils(
+        school=school,
+        data=csv_bytes(
+            "B234567890123,Turing,Alan,2015-06-23,5,2020-09-03,",
+            row,
+            header="upn,surname,forename,date_of_birth,year_group,entry_date,leaving_date\n",
+        ),
+        on=ON,
+    )
+
+    assert [str(e) for e in report.errors] == [error]
+    assert not report.applied
+    assert not Pupil.objects.exists()
+
+
+def test_a_leaving_date_before_the_entry_date_the_school_holds_is_an_error(school):
+    pupil = PupilFactory(
+        school=school, upn="A123456789012", surname="Lovelace", forename="Ada",
+        date_of_birth=dt.date(2016, 12, 10), year_group="4", on_roll_date=dt.date(2023, 9, 4),
+    )  # fmt: skip
+    SenStatusFactory(pupil=pupil, code="N", start_date=dt.date(2023, 9, 4))
+
+    report = import_pupils(
+        school=school,
+        data=csv_bytes(
+            "A123456789012,Lovelace,Ada,2016-12-10,4,2023-07-21",
+            header="upn,surname,forename,date_of_birth,year_group,Date of leaving\n",
+        ),
+        on=ON,
+    )
+
+    assert [str(e) for e in report.errors] == [
+        'Row 2, column leaving_date ("Date of leaving"): is before the entry date 04/09/2023 '
+        "recorded for Ada Lovelace."
+    ]
+    pupil.refresh_from_db()
+    assert pupil.left_date is None

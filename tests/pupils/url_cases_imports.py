@@ -8,6 +8,11 @@ CASES = [
     UrlCase("pupil_imports:provision", "provision.edit"),  # and pupils.import
     UrlCase("pupil_imports:ctf", "pupils.import"),
     UrlCase(
+        "pupil_imports:staff_rates",
+        "provision.edit",
+        notes="Rates change costs: also needs the right to edit rates (not the administrator).",
+    ),
+    UrlCase(
         "pupil_imports:confirm",
         "pupils.import",
         method="post",
@@ -17,5 +22,6 @@ CASES = [
     UrlCase("pupil_imports:template_pupils", "pupils.import"),
     UrlCase("pupil_imports:template_provision", "pupils.import"),
     UrlCase("pupil_imports:template_ctf", "pupils.import"),
+    UrlCase("pupil_imports:template_staff_rates", "pupils.import"),
     UrlCase("pupil_imports:export_register", "pupils.import"),
 ]
