@@ -54,7 +54,7 @@ class LocalAuthorityQuerySet(models.QuerySet):
 
 class LocalAuthority(models.Model):
     """An English local authority: commissions top-up and sets the notional SEN formula.
-    All 153 ship as data with their DfE codes (migration 0003)."""
+    All 153 ship as data with their DfE codes (migration 0004)."""
 
     code = models.CharField(
         max_length=3,

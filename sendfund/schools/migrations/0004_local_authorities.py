@@ -35,6 +35,6 @@ def ship_local_authorities(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("schools", "0002_membership_public_id")]
+    dependencies = [("schools", "0003_role_change")]
 
     operations = [migrations.RunPython(ship_local_authorities, migrations.RunPython.noop)]
