@@ -30,7 +30,7 @@ class ActionType(models.TextChoices):
     OTHER = "other", "Other"
 
 
-# Only these requests are about named children (DOMAIN.md section 7).
+# Only these requests are about named children (docs/domain.md section 7).
 PUPIL_TYPES = {ActionType.TOP_UP, ActionType.EHC_ASSESSMENT}
 
 

@@ -26,7 +26,7 @@ from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import academic_year, academic_year_start, term, term_for_date
 from sendfund.schools.models import School
 
-# Pupil premium 2025-26 (DOMAIN.md section 1): primary £1,515, secondary £1,075 per Ever-6 FSM
+# Pupil premium 2025-26 (docs/domain.md section 1): primary £1,515, secondary £1,075 per Ever-6 FSM
 # pupil. The demo assigns a third of each SEN pupil's premium to SEND provision.
 PUPIL_PREMIUM = {"primary": Decimal("1515"), "secondary": Decimal("1075")}
 PP_SHARE = Decimal("0.33")

@@ -40,7 +40,7 @@ class FundingStatus(models.TextChoices):
 
 
 # Which statuses count as allocated funding in the gap: money agreed in writing or in the bank.
-# Expected money is shown separately, never added to the headline (DOMAIN.md section 4).
+# Expected money is shown separately, never added to the headline (docs/domain.md section 4).
 COUNTED_STATUSES = ("confirmed", "received")
 
 

@@ -1,4 +1,4 @@
-"""Statutory clocks: EHC needs assessment timeliness and annual reviews (DOMAIN.md section 5).
+"""Statutory clocks: EHC needs assessment timeliness and annual reviews (docs/domain.md section 5).
 
 Other apps (dashboards, reports, advocacy evidence) read these two functions; both run a
 constant number of queries whatever the number of pupils.

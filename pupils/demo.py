@@ -300,7 +300,7 @@ def seed_register(
 
 
 # Staff roles with (LA standard, actual) hourly rates, on-costs included, for the current
-# academic year; last year's are about 3% lower. Examples, not defaults (DOMAIN.md section 3).
+# academic year; last year's are about 3% lower. Examples, not defaults (docs/domain.md section 3).
 DEMO_ROLES = {
     "Teaching assistant": (Decimal("17.20"), Decimal("18.40")),
     "Higher level teaching assistant": (Decimal("20.10"), Decimal("21.60")),

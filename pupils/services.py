@@ -1,6 +1,6 @@
 """Writes to the SEN register that touch several rows. Keyword-only, atomic, school-checked.
 
-Rules (DOMAIN.md section 2): one open SEN status record per pupil; E or K needs an open rank-1
+Rules (docs/domain.md section 2): one open SEN status record per pupil; E or K needs an open rank-1
 need; NSA is valid only with K; a change closes the old record the day before the new one starts.
 """
 

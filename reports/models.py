@@ -13,7 +13,7 @@ from sendfund.schools.models import School, TenantQuerySet
 
 
 class NationalFigure(models.Model):
-    """An England-wide percentage shown beside a school's (DOMAIN.md section 6)."""
+    """An England-wide percentage shown beside a school's (docs/domain.md section 6)."""
 
     class Measure(models.TextChoices):
         SEN = "sen", "Pupils with SEN"

@@ -1,6 +1,7 @@
 """The SEN information report's statutory contents: Schedule 1 of the SEND Regulations 2014
-(regulation 51), plus the accessibility plan the Equality Act 2010 requires (DOMAIN.md s. 7).
-Schools must publish the report and review it every year (SEND Code of Practice 6.79-6.83)."""
+(regulation 51), plus the accessibility plan the Equality Act 2010 requires (docs/domain.md
+section 7). Schools must publish the report and review it every year (SEND Code of Practice
+6.79-6.83)."""
 
 ITEMS: list[tuple[str, str]] = [
     ("kinds_of_sen", "The kinds of special educational needs for which provision is made"),

@@ -1,4 +1,4 @@
-"""National SEND reforms every school can track (DOMAIN.md section 7)."""
+"""National SEND reforms every school can track (docs/domain.md section 7)."""
 
 from django.db import migrations
 

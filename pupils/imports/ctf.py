@@ -1,6 +1,6 @@
 """Common Transfer File (CTF) import of SEN history and needs.
 
-A CTF is XML sent school to school (DOMAIN.md section 2): per pupil `SENhistory/SEN(StartDate,
+A CTF is XML sent school to school (docs/domain.md section 2): per pupil `SENhistory/SEN(StartDate,
 SENprovision)` and `SENneeds/SENneed(SENtype, SENtypeRank, NeedStartDate, NeedEndDate)`, with no
 provision or costs. It is parsed only with defusedxml, which refuses DTDs, entity declarations
 (the "billion laughs" expansion) and external references before anything is expanded.

@@ -1,9 +1,9 @@
 """The pupil register import (CSV from an MIS): validate every row, then write all or nothing.
 
-Rules kept here as in pupils/services.py (DOMAIN.md section 2): one open SEN status record; E or K
-needs a rank-1 need; NSA only with K; a changed status or need closes the old record the day
-before the new one starts. A record that started on the effective date itself is corrected in
-place (a same-day re-import after fixing the file), never left zero-length.
+Rules kept here as in pupils/services.py (docs/domain.md section 2): one open SEN status
+record; E or K needs a rank-1 need; NSA only with K; a changed status or need closes the old
+record the day before the new one starts. A record that started on the effective date itself
+is corrected in place (a same-day re-import after fixing the file), never left zero-length.
 """
 
 from __future__ import annotations

@@ -144,7 +144,7 @@ def template_ctf(request: HttpRequest) -> HttpResponse:
 
 @require_capability("pupils.import")
 def export_register(request: HttpRequest) -> StreamingHttpResponse:
-    # Pupil-level data leaving the app: record who took it (DOMAIN.md section 8).
+    # Pupil-level data leaving the app: record who took it (docs/domain.md section 8).
     log.info("register export by %s for %s", request.user, request.school.urn)
     # The byte-order mark makes Excel open the file as UTF-8 (names with accents survive).
     response = StreamingHttpResponse(

@@ -1,5 +1,5 @@
-"""England's figures from the DfE's "Special educational needs in England" releases (DOMAIN.md
-section 6), stored as data so that a new year is a new row, not a template edit."""
+"""England's figures from the DfE's "Special educational needs in England" releases
+(docs/domain.md section 6), stored as data so that a new year is a new row, not a template edit."""
 
 from decimal import Decimal
 

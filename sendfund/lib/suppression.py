@@ -1,6 +1,6 @@
 """Small-number suppression for published figures (governors' reports, the evidence pack).
 
-Plain Python, no models. The product's policy (DOMAIN.md section 8, modelled on official
+Plain Python, no models. The product's policy (docs/domain.md section 8, modelled on official
 statistics practice):
 
 * Primary suppression: a count of 1-4 is never published; it is shown as "c" (the key reads

@@ -129,7 +129,7 @@ class School(models.Model):
     )
     phase = models.CharField(max_length=16, choices=Phase.choices)
     type = models.CharField(max_length=16, choices=Type.choices)
-    # The LA's or school's own figure; 38 weeks is the common default (DOMAIN.md section 1).
+    # The LA's or school's own figure; 38 weeks is the common default (docs/domain.md section 1).
     delivery_weeks = models.PositiveSmallIntegerField(default=38)
     costing_basis = models.CharField(
         max_length=12, choices=CostingBasis.choices, default=CostingBasis.ACTUAL

@@ -12,7 +12,7 @@ class Role(models.TextChoices):
 
 
 # Capability names are "<area>.<verb>". Pupil-level data ("pupils.view") is never given to
-# governors or trust leads: they see aggregates only (DOMAIN.md section 8).
+# governors or trust leads: they see aggregates only (docs/domain.md section 8).
 CAPABILITIES: dict[str, set[str]] = {
     "dashboard.view": {Role.SENCO, Role.HEAD, Role.GOVERNOR, Role.TRUST_LEAD, Role.ADMIN},
     "pupils.view": {Role.SENCO, Role.HEAD, Role.ADMIN},
