@@ -55,6 +55,7 @@ def _csv_urls(client) -> list[str]:
         reverse("pupil_imports:export_register"),
         reverse("pupil_imports:template_pupils"),
         reverse("pupil_imports:template_provision"),
+        reverse("pupil_imports:template_staff_rates"),
     ]
 
 
