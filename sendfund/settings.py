@@ -43,7 +43,10 @@ INSTALLED_APPS = [
     "template_partials",
     "django_htmx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "sendfund.schools",
+    "sendfund.jobs",
     "pupils",
     "funding",
     "advocacy",
@@ -96,6 +99,16 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work (imports above SENDFUND_BACKGROUND_IMPORT_ROWS rows, PDFs) goes through Django's
+# Tasks API (the django-tasks backport) with its database backend, on the same database: a web
+# node keeps nothing that a worker or another node needs. Workers: `manage.py run_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+SENDFUND_BACKGROUND_IMPORT_ROWS = int(os.environ.get("SENDFUND_BACKGROUND_IMPORT_ROWS", "500"))
+# Uploads awaiting confirmation, finished imports and built PDFs are deleted after this long.
+SENDFUND_JOB_EXPIRY_MINUTES = int(os.environ.get("SENDFUND_JOB_EXPIRY_MINUTES", "60"))
+# A task whose worker died is queued again until it has been tried this often, then failed.
+SENDFUND_TASK_ATTEMPTS = int(os.environ.get("SENDFUND_TASK_ATTEMPTS", "2"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

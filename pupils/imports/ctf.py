@@ -40,6 +40,7 @@ from pupils.codes import ON_REGISTER_CODES, NeedCode, SenProvision, YearGroup
 from pupils.imports.parsers import CellError, parse_date, parse_upn, parse_year_group
 from pupils.imports.report import Report
 from pupils.models import Need, Pupil, SenStatus
+from sendfund.jobs.progress import counted
 from sendfund.lib.periods import academic_year_start
 from sendfund.schools.models import School
 
@@ -462,7 +463,7 @@ def import_ctf(
     for n in Need.objects.for_school(school):
         needs.setdefault(n.pupil_id, []).append(n)
     seen: set = set()
-    for index, element in enumerate(elements, start=1):
+    for index, element in enumerate(counted(elements, "Checking pupils"), start=1):
         p = _read_pupil(index, element, report, on)
         if p is None or not _check_rules(p, report):
             continue

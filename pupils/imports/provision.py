@@ -35,6 +35,7 @@ from pupils.models import (
     StaffRate,
     StaffRole,
 )
+from sendfund.jobs.progress import counted
 from sendfund.lib.money import format_gbp
 from sendfund.lib.periods import academic_year_label, academic_year_start
 from sendfund.schools.models import School
@@ -379,7 +380,7 @@ def import_provision(
         for a in ProvisionAssignment.objects.for_school(school).select_related("provision")
     }
     seen: dict[tuple, int] = {}
-    for number, raw in table.rows:
+    for number, raw in counted(table.rows, "Checking rows"):
         row = _parse_row(table, number, raw, pupils, on, report)
         if row is None:
             continue

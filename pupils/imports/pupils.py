@@ -28,6 +28,7 @@ from pupils.imports.parsers import (
 )
 from pupils.imports.report import Report
 from pupils.models import Need, Pupil, SenStatus
+from sendfund.jobs.progress import counted
 from sendfund.schools.models import School
 
 ONE_DAY = dt.timedelta(days=1)
@@ -381,7 +382,9 @@ def import_pupils(
         return report
     if table.ignored:
         report.notes.append(f"Columns ignored: {', '.join(table.ignored)}.")
-    rows = [_parse_row(table, n, raw, report, on) for n, raw in table.rows]
+    rows = [
+        _parse_row(table, n, raw, report, on) for n, raw in counted(table.rows, "Checking rows")
+    ]
     reg = _Register(school)
     seen: dict[object, int] = {}
     new: list[PupilRow] = []

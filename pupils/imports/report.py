@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
+from sendfund.jobs.progress import counted
+
 
 @dataclass
 class RowError:
@@ -75,7 +77,7 @@ class Report:
             return
         try:
             with transaction.atomic():
-                for write in self.writes:
+                for write in counted(self.writes, "Writing changes"):
                     write()
         except (ValidationError, DatabaseError) as exc:
             # Validation ran first, so this is a race with another edit: nothing was written.

@@ -1,41 +1,51 @@
 """Upload → preview (nothing written) → confirm (validated again, then written) and the export.
 
-The preview never trusts the browser: the uploaded bytes wait in the user's session under a
-random token with the school they were previewed for, and confirming runs the whole import
-again against the current register before writing anything.
+The preview never trusts the browser: the uploaded bytes wait in the database (a Job row of the
+school, for the person who uploaded them; never in the session or on a web node's disk), and
+confirming runs the whole import again against the current register before writing anything.
+Files above SENDFUND_BACKGROUND_IMPORT_ROWS rows are checked and imported by a worker while the
+page shows its progress (pupils/imports/jobs.py).
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import io
 import logging
-import secrets
 from itertools import chain
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
 from pupils.imports import provision, pupils, staff_rates
 from pupils.imports.export import register_csv
 from pupils.imports.forms import ImportForm
+from pupils.imports.jobs import StoredReport, import_confirm, kind_of, upload_create
 from pupils.imports.kinds import KINDS, ImportKind
+from sendfund.jobs.models import Job, JobStatus
+from sendfund.jobs.services import job_retry
+from sendfund.jobs.workers import reap_lost_tasks
 from sendfund.lib import csv as safe_csv
 from sendfund.schools.access import require_capability
 
 log = logging.getLogger(__name__)
-SESSION_KEY = "pupil_import_pending"
+EXPIRED = "That preview has expired or was for another school: upload the file again."
 
 
 @require_capability("pupils.import")
 def upload(request: HttpRequest) -> HttpResponse:
     kinds = [kind for kind in KINDS.values() if kind.allowed(request)]
     return render(request, "pupils/imports/index.html", {"kinds": kinds})
+
+
+def _preview_context(job: Job) -> dict:
+    report = StoredReport.load(job.result)
+    waiting = job.status == JobStatus.AWAITING_CONFIRM
+    return {"kind": kind_of(job), "report": report, "token": str(job.public_id) if waiting else ""}
 
 
 def _upload_view(kind: ImportKind):
@@ -45,23 +55,17 @@ def _upload_view(kind: ImportKind):
             raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None, kind=kind)
         if request.method == "POST" and form.is_valid():
-            data, options = form.cleaned_data["file"], form.options()
-            report = kind.execute(school=request.school, data=data, options=options, dry_run=True)
-            token = ""
-            if report.ok and report.has_changes:
-                token = secrets.token_urlsafe(24)
-                request.session[SESSION_KEY] = {
-                    "token": token,
-                    "kind": kind.key,
-                    "school": request.school.pk,
-                    "data": base64.b64encode(data).decode("ascii"),
-                    "options": options,
-                    "name": request.FILES["file"].name,
-                }
-            else:
-                request.session.pop(SESSION_KEY, None)  # an older preview must not be confirmed
-            context = {"kind": kind, "report": report, "token": token}
-            return render(request, "pupils/imports/preview.html", context)
+            job = upload_create(
+                school=request.school,
+                user=request.user,
+                kind=kind,
+                data=form.cleaned_data["file"],
+                options=form.options(),
+                name=request.FILES["file"].name,
+            )
+            if job.is_active:
+                return redirect("pupil_imports:job", public_id=job.public_id)
+            return render(request, "pupils/imports/preview.html", _preview_context(job))
         return render(request, "pupils/imports/form.html", {"kind": kind, "form": form})
 
     view.__name__ = f"upload_{kind.key}"
@@ -77,32 +81,67 @@ upload_staff_rates = _upload_view(KINDS["staff_rates"])
 @require_capability("pupils.import")
 @require_POST
 def confirm(request: HttpRequest) -> HttpResponse:
-    pending = request.session.get(SESSION_KEY) or {}
     token = request.POST.get("token", "")
-    if (
-        not token
-        or not secrets.compare_digest(token, pending.get("token", ""))
-        or pending.get("school") != request.school.pk
-    ):
-        messages.error(
-            request, "That preview has expired or was for another school: upload the file again."
-        )
+    try:
+        jobs = Job.objects.for_school(request.school).filter(kind__startswith="import:")
+        pending = jobs.filter(public_id=token).first()
+    except ValidationError:  # not a UUID
+        pending = None
+    if pending is None:
+        messages.error(request, EXPIRED)
         return redirect("pupil_imports:upload")
-    kind = KINDS[pending["kind"]]
-    if not kind.allowed(request):
+    if not kind_of(pending).allowed(request):
         raise PermissionDenied
-    data = base64.b64decode(pending["data"])
-    report = kind.execute(
-        school=request.school, data=data, options=pending["options"], dry_run=False
-    )
+    job, outcome = import_confirm(school=request.school, user=request.user, public_id=token)
+    if outcome == "expired":
+        messages.error(request, EXPIRED)
+        return redirect("pupil_imports:upload")
+    if outcome == "already":
+        messages.info(request, "This import has already been confirmed: it runs once.")
+        return redirect("pupil_imports:job", public_id=job.public_id)
+    if outcome == "started":
+        return redirect("pupil_imports:job", public_id=job.public_id)
+    kind, report = kind_of(job), StoredReport.load(job.result)
     if not report.applied:
         return render(request, "pupils/imports/preview.html", {"kind": kind, "report": report})
-    del request.session[SESSION_KEY]
     log.info(
         "import %s by %s into %s: %s", kind.key, request.user, request.school.urn, report.summary()
     )
     messages.success(request, f"{kind.title} imported: {report.summary()}.")
     return redirect("pupil_imports:upload")
+
+
+def _import_job(request: HttpRequest, public_id) -> Job:
+    jobs = Job.objects.for_school(request.school).filter(kind__startswith="import:")
+    job = get_object_or_404(jobs, public_id=public_id)
+    if not kind_of(job).allowed(request):
+        raise PermissionDenied
+    return job
+
+
+@require_capability("pupils.import")
+def job(request: HttpRequest, public_id) -> HttpResponse:
+    """An import's progress (polled by htmx while it runs), then its preview or result."""
+    job = _import_job(request, public_id)
+    if job.is_active and job.task_id:
+        reap_lost_tasks([job.task_id])  # a worker that died is noticed here, not only at start
+        job.refresh_from_db()
+    context = {**_preview_context(job), "job": job}
+    if request.htmx:
+        return render(request, "pupils/imports/job.html#status", context)
+    return render(request, "pupils/imports/job.html", context)
+
+
+@require_capability("pupils.import")
+@require_POST
+def job_retry_view(request: HttpRequest, public_id) -> HttpResponse:
+    from pupils.imports.tasks import confirm_import, preview_import
+
+    job = _import_job(request, public_id)
+    task = confirm_import if job.phase == "import" else preview_import
+    if not job_retry(job=job, task=task):
+        messages.info(request, "This import is not waiting to be tried again.")
+    return redirect("pupil_imports:job", public_id=job.public_id)
 
 
 def _template_csv(header: list[str], rows: list[list[str]], name: str) -> HttpResponse:

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from pupils.imports.views import SESSION_KEY
 from pupils.models import Need, Pupil, SenStatus
+from sendfund.jobs.models import Job, JobStatus
 from tests.factories import PupilFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,9 @@ def test_the_preview_counts_changes_and_writes_nothing(senco_client, school):
     assert not Pupil.objects.exists()
 
 
-def test_confirming_the_preview_writes_it_and_a_second_confirm_does_nothing(senco_client, school):
+def test_confirming_the_preview_writes_it_and_a_second_confirm_says_it_is_done(
+    senco_client, school
+):
     preview = upload(senco_client, "pupils", "register.csv", clean_pupils(), on="2026-09-07")
     token = preview.context["token"]
 
@@ -56,8 +58,11 @@ def test_confirming_the_preview_writes_it_and_a_second_confirm_does_nothing(senc
     assert Pupil.objects.for_school(school).count() == 4
     assert set(SenStatus.objects.values_list("start_date", flat=True)) == {dt.date(2026, 9, 7)}
     again = senco_client.post(reverse("pupil_imports:confirm"), {"token": token}, follow=True)
-    assert "expired" in again.content.decode()
+    assert "already been confirmed" in again.content.decode()
+    assert "Imported:</strong> 4 created, 0 updated, 0 unchanged" in again.content.decode()
     assert Pupil.objects.count() == 4
+    # The uploaded file is deleted once imported; only the outcome is kept until expiry.
+    assert bytes(Job.objects.get().data) == b""
 
 
 def test_confirm_validates_again_against_the_register_as_it_is_now(senco_client, school):
@@ -82,9 +87,7 @@ def test_confirm_validates_again_against_the_register_as_it_is_now(senco_client,
 
 def test_a_token_from_another_school_is_refused(senco_client, school, other_school):
     preview = upload(senco_client, "pupils", "register.csv", clean_pupils())
-    session = senco_client.session
-    session[SESSION_KEY] = {**session[SESSION_KEY], "school": other_school.pk}
-    session.save()
+    Job.objects.update(school=other_school)
 
     response = senco_client.post(
         reverse("pupil_imports:confirm"), {"token": preview.context["token"]}, follow=True
@@ -124,7 +127,7 @@ def test_a_file_with_a_bad_row_shows_the_errors_and_offers_no_confirm(senco_clie
     assert "Nothing will be imported" in html
     assert "date_of_birth" in html and "not a date" in html
     assert "Confirm and import" not in html
-    assert SESSION_KEY not in senco_client.session
+    assert not Job.objects.filter(status=JobStatus.AWAITING_CONFIRM).exists()
 
 
 def test_an_oversized_file_is_refused_with_a_message(senco_client, settings):
