@@ -294,7 +294,11 @@ def _filename(pack: EvidencePack, ext: str) -> str:
     return f"evidence-pack-{pack.school.urn}-{pack.period_key}.{ext}"
 
 
-def pdf_response(request: HttpRequest, pack: EvidencePack) -> HttpResponse:
+def pdf_name(pack: EvidencePack) -> str:
+    return _filename(pack, "pdf")
+
+
+def pdf_bytes(pack: EvidencePack) -> bytes:
     import weasyprint  # imported here: WeasyPrint is slow to import and only PDFs need it
 
     # WeasyPrint announces every rendering step at INFO; keep the server log for real events.
@@ -302,10 +306,13 @@ def pdf_response(request: HttpRequest, pack: EvidencePack) -> HttpResponse:
 
     # The CSS is inline and base_url is a local directory, so WeasyPrint never needs a network.
     base_url = Path(settings.BASE_DIR).as_uri() + "/"
-    html = render_to_string("advocacy/evidence_pdf.html", {"pack": pack}, request=request)
-    pdf = weasyprint.HTML(string=html, base_url=base_url).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(pack, "pdf")}"'
+    html = render_to_string("advocacy/evidence_pdf.html", {"pack": pack})
+    return weasyprint.HTML(string=html, base_url=base_url).write_pdf()
+
+
+def pdf_response(request: HttpRequest, pack: EvidencePack) -> HttpResponse:
+    response = HttpResponse(pdf_bytes(pack), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_name(pack)}"'
     return response
 
 

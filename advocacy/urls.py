@@ -34,5 +34,6 @@ urlpatterns = [
     path("reforms/<uuid:public_id>/delete/", views.reform_delete, name="reform_delete"),
     path("evidence/", views.evidence, name="evidence"),
     path("evidence/pack.pdf", views.evidence_pdf, name="evidence_pdf"),
+    path("evidence/pack.pdf/build", views.evidence_pdf_build, name="evidence_pdf_build"),
     path("evidence/pack.csv", views.evidence_csv, name="evidence_csv"),
 ]

@@ -32,6 +32,8 @@ from advocacy.models import (
     TrainingRecord,
 )
 from advocacy.summary import advocacy_summary, last_twelve_months, training_status
+from advocacy.tasks import build_evidence_pdf
+from sendfund.jobs.services import file_job_start
 from sendfund.lib import periods
 from sendfund.lib.versions import StaleEdit
 from sendfund.schools.access import can, require_capability, school_object_or_404
@@ -457,6 +459,27 @@ def evidence(request: HttpRequest) -> HttpResponse:
 def evidence_pdf(request: HttpRequest) -> HttpResponse:
     form, pack = _evidence(request)
     return _no_pack(request, form) if pack is None else evidence_pack.pdf_response(request, pack)
+
+
+@require_POST
+@require_capability("advocacy.view")
+def evidence_pdf_build(request: HttpRequest) -> HttpResponse:
+    """Build the pack's PDF on a worker; the page shows its progress, then a download."""
+    today = _today()
+    form = evidence_pack.PeriodForm(request.POST, school=request.school, today=today)
+    if not form.is_valid():
+        return _no_pack(request, form)
+    job = file_job_start(
+        school=request.school,
+        user=request.user,
+        kind="pdf:evidence",
+        title="Evidence pack (PDF)",
+        capability="advocacy.view",
+        options={"period": form.data["period"], "today": today.isoformat()},
+        task=build_evidence_pdf,
+        back=f"{reverse('advocacy:evidence')}?period={form.data['period']}",
+    )
+    return redirect("jobs:detail", public_id=job.public_id)
 
 
 @require_capability("advocacy.view")

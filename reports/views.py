@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from reports import services
 from reports.forms import CommentForm, InformationItemsForm, ReportCreateForm
 from reports.models import InformationReportItem, TermlyReport
+from reports.pdf import figures_for as _figures
+from reports.pdf import report_pdf_bytes, report_pdf_name
 from reports.sen_information import ITEMS
-from reports.snapshot import build_figures
+from reports.tasks import build_report_pdf
 from reports.trust import trust_rows
+from sendfund.jobs.services import file_job_start
 from sendfund.schools.access import can, require_capability
 from sendfund.schools.models import School
 
@@ -41,13 +43,6 @@ def _report_or_404(request: HttpRequest, public_id) -> TermlyReport:
         can_draft=can(request, "reports.draft")
     )
     return get_object_or_404(reports, public_id=public_id)
-
-
-def _figures(report: TermlyReport) -> dict:
-    if report.is_published:
-        return report.snapshot
-    figures = build_figures(school=report.school, year=report.academic_year, name=report.term)
-    return {**figures, "comment": report.comment}
 
 
 @require_capability("reports.view")
@@ -89,24 +84,31 @@ def report_detail(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "reports/detail.html", context)
 
 
-def _pdf(html: str) -> bytes:
-    """The report as PDF: inline CSS only, so nothing is fetched from the network."""
-    import weasyprint  # imported here: it is slow to import and only PDFs need it
-
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-    return weasyprint.HTML(string=html).write_pdf()
-
-
 @require_capability("reports.view")
 def report_pdf(request: HttpRequest, public_id) -> HttpResponse:
     report = _report_or_404(request, public_id)
-    html = render_to_string(
-        "reports/pdf.html", {"report": report, "figures": _figures(report)}, request=request
-    )
-    response = HttpResponse(_pdf(html), "application/pdf")
-    filename = f"send-report-{report.academic_year}-{report.term}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = HttpResponse(report_pdf_bytes(report), "application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report_pdf_name(report)}"'
     return response
+
+
+@require_POST
+@require_capability("reports.view")
+def report_pdf_build(request: HttpRequest, public_id) -> HttpResponse:
+    """Build the PDF on a worker; the page shows its progress, then a download."""
+    report = _report_or_404(request, public_id)
+    job = file_job_start(
+        school=request.school,
+        user=request.user,
+        kind="pdf:report",
+        title=f"{report.term_label} SEND report (PDF)",
+        # A draft's PDF is for those who may draft, as the draft itself is.
+        capability="reports.view" if report.is_published else "reports.draft",
+        options={"report": str(report.public_id)},
+        task=build_report_pdf,
+        back=reverse("reports:detail", kwargs={"public_id": report.public_id}),
+    )
+    return redirect("jobs:detail", public_id=job.public_id)
 
 
 @require_POST

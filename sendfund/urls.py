@@ -37,6 +37,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("schools/", include("sendfund.schools.urls")),
+    path("jobs/", include("sendfund.jobs.urls")),
     path("pupils/import/", include("pupils.imports.urls")),
     path("pupils/", include("pupils.urls")),
     path("funding/", include("funding.urls")),

@@ -27,6 +27,7 @@ class UrlCase:
 def all_cases() -> list[UrlCase]:
     from tests.advocacy import url_cases as advocacy_cases
     from tests.funding import url_cases as funding_cases
+    from tests.jobs import url_cases as jobs_cases
     from tests.pupils import url_cases as pupils_cases
     from tests.pupils import url_cases_imports as pupil_import_cases
     from tests.reports import url_cases as reports_cases
@@ -40,6 +41,7 @@ def all_cases() -> list[UrlCase]:
         funding_cases,
         advocacy_cases,
         reports_cases,
+        jobs_cases,
     ):
         cases.extend(module.CASES)
     return cases

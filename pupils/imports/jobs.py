@@ -154,7 +154,7 @@ def import_confirm(*, school: School, user, public_id) -> tuple[Job | None, str]
             kind__startswith="import:",
             status=JobStatus.AWAITING_CONFIRM,
         )
-        .update(status=JobStatus.CONFIRMED, phase="import", rows_done=0, step="")
+        .update(status=JobStatus.CONFIRMED, phase="import", rows_done=0, step="", attempts=0)
     )
     job = (
         Job.objects.for_school(school)

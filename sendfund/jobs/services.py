@@ -72,3 +72,36 @@ def prune_expired(now: dt.datetime | None = None) -> tuple[int, int]:
     cutoff = now - dt.timedelta(minutes=settings.SENDFUND_JOB_EXPIRY_MINUTES)
     tasks = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()[0]
     return jobs, tasks
+
+
+def file_job_start(
+    *,
+    school,
+    user,
+    kind: str,
+    title: str,
+    capability: str,
+    options: dict,
+    task,
+    back: str = "",
+) -> Job:
+    """Queue a file (a PDF) to be built by a worker; `capability` guards its page and download."""
+    prune_expired()
+    job = Job.objects.create(
+        school=school,
+        created_by=user,
+        kind=kind,
+        phase="build",
+        options={**options, "title": title, "capability": capability, "back": back},
+    )
+    return job_enqueue(job, task)
+
+
+def job_step(job: Job, step: str) -> None:
+    Job.objects.filter(pk=job.pk).update(step=step[:60])
+
+
+def job_file_done(job: Job, *, data: bytes, name: str) -> None:
+    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.DONE, output=data, output_name=name[:255], finished=timezone.now()
+    )

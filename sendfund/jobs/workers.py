@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection, connections
+from django.db.models import Count, Min
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -87,14 +88,10 @@ def reap_lost_tasks(task_ids=None) -> tuple[int, int]:
     return requeued, failed
 
 
-def oldest_waiting_seconds() -> float | None:
-    """Age in seconds of the oldest task ready to run and not yet claimed (None: queue empty)."""
-    oldest = (
-        DBTaskResult.objects.ready()
-        .order_by("enqueued_at")
-        .values_list("enqueued_at", flat=True)
-        .first()
-    )
-    if oldest is None:
-        return None
-    return max(0.0, (timezone.now() - oldest).total_seconds())
+def queue_state() -> dict:
+    """Tasks ready to run and not yet claimed, and the age in seconds of the oldest (one query)."""
+    waiting = DBTaskResult.objects.ready().aggregate(count=Count("id"), oldest=Min("enqueued_at"))
+    age = None
+    if waiting["oldest"] is not None:
+        age = round(max(0.0, (timezone.now() - waiting["oldest"]).total_seconds()), 1)
+    return {"waiting": waiting["count"], "oldest_waiting_seconds": age}

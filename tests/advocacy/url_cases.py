@@ -95,5 +95,13 @@ CASES = [
     ),
     UrlCase("advocacy:evidence", "advocacy.view"),
     UrlCase("advocacy:evidence_pdf", "advocacy.view"),
+    UrlCase(
+        "advocacy:evidence_pdf_build",
+        "advocacy.view",
+        method="post",
+        data=lambda school: {"period": "bogus"},
+        ok_status=(400,),
+        notes="an unknown period shows the form again; a good one queues the PDF (302)",
+    ),
     UrlCase("advocacy:evidence_csv", "advocacy.view"),
 ]

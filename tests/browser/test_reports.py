@@ -10,12 +10,13 @@ from pupils.models import Pupil
 from sendfund.demo.data import DEFAULT_PASSWORD
 from sendfund.schools.models import School
 from tests.browser.conftest import sign_in
+from tests.jobs.processes import processes
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_governor_opens_the_latest_report_and_downloads_its_pdf(
-    page, demo_world, screenshot_dir
+    page, demo_world, screenshot_dir, tmp_path
 ):
     school = School.objects.get(urn="113501")
     sign_in(page, "governor", DEFAULT_PASSWORD)
@@ -25,9 +26,15 @@ def test_the_governor_opens_the_latest_report_and_downloads_its_pdf(
     assert page.get_by_text("Published").first.is_visible()
     if screenshot_dir:
         page.screenshot(path=f"{screenshot_dir}/report-governor.png", full_page=True)
-    with page.expect_download() as download_info:
+    # The PDF is built by a worker process; the page shows progress, then the download.
+    with processes(tmp_path) as procs:
+        procs.worker()
         page.get_by_test_id("pdf-link").click()
-    path = download_info.value.path()
+        download_link = page.get_by_test_id("job-download")
+        download_link.wait_for(timeout=120_000)
+        with page.expect_download() as download_info:
+            download_link.click()
+        path = download_info.value.path()
     with open(path, "rb") as fh:
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(fh.read())).pages)
     assert school.name in text

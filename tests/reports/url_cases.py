@@ -34,6 +34,14 @@ CASES = [
     UrlCase("reports:detail", "reports.view", kwargs=_published),
     UrlCase("reports:pdf", "reports.view", kwargs=_published),
     UrlCase(
+        "reports:pdf_build",
+        "reports.view",
+        kwargs=_published,
+        method="post",
+        ok_status=(302,),
+        notes="queues the PDF and goes to its progress page",
+    ),
+    UrlCase(
         "reports:comment",
         "reports.draft",
         kwargs=_draft,
