@@ -45,6 +45,11 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.usersessions",
     "sendfund.schools",
     "sendfund.jobs",
     "pupils",
@@ -63,9 +68,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "sendfund.schools.mfa.MfaEnforcementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "sendfund.schools.middleware.CurrentSchoolMiddleware",
+    "sendfund.schools.idle.IdleTimeoutMiddleware",
     # Axes last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -84,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sendfund.schools.context_processors.current_school",
+                "sendfund.schools.idle.idle_context",
             ],
             "builtins": ["sendfund.templatetags.sendfund"],
         },
@@ -113,6 +123,7 @@ SENDFUND_TASK_ATTEMPTS = int(os.environ.get("SENDFUND_TASK_ATTEMPTS", "2"))
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -124,17 +135,70 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 
-# Failed-login lockout: five failures for one username from one address locks for an hour.
+# Accounts (django-allauth; README "Accounts and sign-in"). Nobody signs themselves up: a
+# school invites its colleagues. Sign in with a username or an email address; a changed email
+# address replaces the old one only once its owner has followed the link sent to it.
+ACCOUNT_ADAPTER = "sendfund.schools.accounts.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[sendfund] "
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = (
+    "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"
+)
+ACCOUNT_FORMS = {"login": "sendfund.schools.accounts.LoginForm"}
+# allauth's own throttles: generous, so that django-axes (below) decides lockouts. The
+# per-username ("key") limit on failed sign-ins is the username-wide one, far above axes'
+# per-username-and-address limit.
+SENDFUND_USERNAME_FAILURE_LIMIT = int(os.environ.get("SENDFUND_USERNAME_FAILURE_LIMIT", "50"))
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"30/m/ip,{SENDFUND_USERNAME_FAILURE_LIMIT}/h/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
+# The number of reverse proxies in front of sendfund that append to X-Forwarded-For (README
+# "Deployment"); 0 means the client connects directly and REMOTE_ADDR is the client.
+SENDFUND_TRUSTED_PROXIES = int(os.environ.get("SENDFUND_TRUSTED_PROXIES", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = SENDFUND_TRUSTED_PROXIES
+
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes, or
+# passkeys / security keys (WebAuthn).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "sendfund"
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# SENCOs, heads, administrators, trust leads and superusers must use a second factor: the first
+# sign-in that needs it starts this grace period, after which sign-in opens only the set-up.
+SENDFUND_MFA_GRACE_DAYS = int(os.environ.get("SENDFUND_MFA_GRACE_DAYS", "7"))
+# SENCOs, heads and administrators (pupil-level data) are signed out after this long idle.
+SENDFUND_IDLE_MINUTES = int(os.environ.get("SENDFUND_IDLE_MINUTES", "30"))
+# The list of one's own signed-in browsers, and "sign out everywhere".
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# Failed-login lockout (django-axes): five failures for one username from one client address
+# lock that pair for an hour, so a stranger cannot lock the head out from elsewhere. A
+# username-wide lockout applies only at SENDFUND_USERNAME_FAILURE_LIMIT failures from any
+# address. A locked-out user unlocks themselves by resetting their password by email.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "sendfund.schools.lockout.username_for_lockout"
+AXES_CLIENT_IP_CALLABLE = "sendfund.schools.lockout.client_ip"
+AXES_HANDLER = "sendfund.schools.lockout.LockoutHandler"
 
 # England: British English, London time, dates as 28/11/2026.
 LANGUAGE_CODE = "en-gb"

@@ -5,6 +5,7 @@ tess leads the trust that `school` belongs to; oscar is the head of `other_schoo
 to `school`).
 """
 
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -83,8 +84,21 @@ def outsider(other_school):
 
 
 def _client_for(user) -> Client:
+    """Signed in, and having confirmed the password a moment ago: allauth asks for the password
+    again before two-factor settings change, and looks for that record in the session."""
     client = Client()
     client.force_login(user)
+    session = client.session
+    session["account_authentication_methods"] = [
+        {
+            "method": "password",
+            "at": time.time(),
+            "username": user.get_username(),
+            "reauthenticated": True,
+        }
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
     return client
 
 

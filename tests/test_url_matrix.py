@@ -50,7 +50,7 @@ def test_anonymous_is_sent_to_login(client, case, school):
         assert response.status_code < 500
     else:
         assert response.status_code == 302, response.status_code
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.django_db

@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 
-from sendfund.schools.models import Membership, School
+from sendfund.schools.models import School
 from sendfund.schools.roles import Role
 from sendfund.schools.services import grantable_roles
 
@@ -20,29 +22,67 @@ class SchoolSettingsForm(forms.ModelForm):
         }
 
 
-class AddMemberForm(forms.Form):
-    """Add a colleague: an existing account by username, or a new one with a temporary password."""
+class InviteForm(forms.Form):
+    """Invite a colleague by email address; they choose their own username and password."""
 
-    username = forms.CharField(max_length=150)
-    email = forms.EmailField(required=False, help_text="Needed for a new account.")
+    email = forms.EmailField(
+        label="Email address",
+        help_text="Their school email address: the invitation link is sent there.",
+    )
     role = forms.ChoiceField(choices=[])
 
-    def __init__(self, *args, school: School, actor_role: str | None, **kwargs):
-        self.school = school
+    def __init__(self, *args, actor_role: str | None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = role_choices(actor_role)
 
+
+class AcceptInvitationForm(forms.Form):
+    """A new account from an invitation: a username, and a password unless the school's
+    single sign-on will be used."""
+
+    username = forms.CharField(
+        max_length=150,
+        help_text="What you will type to sign in (your email address works too).",
+        validators=[UnicodeUsernameValidator()],
+    )
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, sso: bool = False, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+        if sso:
+            for name in ("password1", "password2"):
+                self.fields[name].required = False
+            self.fields[
+                "password1"
+            ].help_text = (
+                "Leave both empty to sign in only with your school's Microsoft or Google account."
+            )
+
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
-        if Membership.objects.filter(school=self.school, user__username__iexact=username).exists():
-            raise ValidationError("This person already has a role at this school.")
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise ValidationError("That username is taken: choose another.")
         return username
 
     def clean(self):
         data = super().clean()
-        exists = get_user_model().objects.filter(username__iexact=data.get("username", "")).exists()
-        if not exists and not data.get("email"):
-            self.add_error("email", "Give an email address for a new account.")
+        p1, p2 = data.get("password1"), data.get("password2")
+        if (p1 or p2 or self.fields["password1"].required) and not self.errors:
+            if p1 != p2:
+                self.add_error("password2", "The two passwords differ.")
+            else:
+                user = get_user_model()(username=data.get("username", ""), email=self.email)
+                try:
+                    validate_password(p1, user)
+                except ValidationError as exc:
+                    self.add_error("password1", exc)
         return data
 
 

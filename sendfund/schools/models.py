@@ -230,3 +230,75 @@ class TrustMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – trust lead of {self.trust}"
+
+
+class MfaRequirement(models.Model):
+    """When two-factor authentication first became required for a user at sign-in: the grace
+    period (settings.SENDFUND_MFA_GRACE_DAYS) runs from here. A reset by a head sets it so
+    that the next sign-in asks for a new second factor straight away."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mfa_requirement"
+    )
+    required_since = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user}: MFA required since {self.required_since:%d/%m/%Y}"
+
+
+class MfaReset(models.Model):
+    """A head removed a colleague's second factors (lost phone, new phone): who, whose, when.
+    Written by services.mfa_reset only, never edited."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["school", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username}: two-factor reset at {self.at:%d/%m/%Y %H:%M}"
+
+
+class InvitationQuerySet(TenantQuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, withdrawn_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An email inviting someone to a role at a school. The link carries a random token of
+    which only a hash is stored; it works once, until `expires_at` (7 days after sending)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=12, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["school", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited as {self.get_role_display()} at {self.school}"

@@ -8,4 +8,8 @@ urlpatterns = [
     path("settings/", views.settings_view, name="settings"),
     path("people/", views.people, name="people"),
     path("people/<uuid:public_id>/", views.membership_edit, name="membership"),
+    path("invitations/<uuid:public_id>/", views.invitation_edit, name="invitation"),
+    path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
+    path("keep-alive/", views.keep_alive, name="keep_alive"),
 ]
