@@ -6,6 +6,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from sendfund.schools.sso_config import providers_from_environment
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -31,6 +33,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "sendfund.schools.admin_apps.SupportAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,6 +52,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.usersessions",
     "sendfund.schools",
     "sendfund.jobs",
@@ -176,10 +180,22 @@ ALLAUTH_TRUSTED_PROXY_COUNT = SENDFUND_TRUSTED_PROXIES
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "sendfund"
 MFA_PASSKEY_LOGIN_ENABLED = False
+# Accounts come from invitations or from the school itself, not from self sign-up, so a
+# second factor may be added before the email address was confirmed by a link.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # SENCOs, heads, administrators, trust leads and superusers must use a second factor: the first
 # sign-in that needs it starts this grace period, after which sign-in opens only the set-up.
 SENDFUND_MFA_GRACE_DAYS = int(os.environ.get("SENDFUND_MFA_GRACE_DAYS", "7"))
+# Single sign-on (sendfund/schools/sso.py): only existing members, matched by verified email
+# in a domain their school trusts; never creates an account or grants a role.
+SOCIALACCOUNT_ADAPTER = "sendfund.schools.sso.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = providers_from_environment()
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+
 # SENCOs, heads and administrators (pupil-level data) are signed out after this long idle.
 SENDFUND_IDLE_MINUTES = int(os.environ.get("SENDFUND_IDLE_MINUTES", "30"))
 # The list of one's own signed-in browsers, and "sign out everywhere".

@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.urls import include, path
 
 from sendfund import views
@@ -8,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", accounts.login, name="account_login"),
     path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
     path("schools/", include("sendfund.schools.urls")),
     path("jobs/", include("sendfund.jobs.urls")),
     path("pupils/import/", include("pupils.imports.urls")),

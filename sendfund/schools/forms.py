@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -12,7 +14,7 @@ from sendfund.schools.services import grantable_roles
 class SchoolSettingsForm(forms.ModelForm):
     class Meta:
         model = School
-        fields = ["name", "delivery_weeks", "costing_basis", "senco_edits_funding"]
+        fields = ["name", "delivery_weeks", "costing_basis", "senco_edits_funding", "sso_domains"]
         help_texts = {
             "delivery_weeks": "Weeks a year provision is delivered: usually 38, some LAs use 39.",
             "costing_basis": (
@@ -20,6 +22,20 @@ class SchoolSettingsForm(forms.ModelForm):
                 "Your LA profile says which counts towards the £6,000 threshold."
             ),
         }
+
+    def clean_sso_domains(self) -> str:
+        domains = []
+        for raw in self.cleaned_data.get("sso_domains", "").replace(";", ",").split(","):
+            domain = raw.strip().lower().lstrip("@")
+            if not domain:
+                continue
+            if not DOMAIN_RE.fullmatch(domain):
+                raise ValidationError(f"{domain} is not a domain name (e.g. school.sch.uk).")
+            domains.append(domain)
+        return ", ".join(dict.fromkeys(domains))
+
+
+DOMAIN_RE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 class InviteForm(forms.Form):

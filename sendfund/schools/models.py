@@ -139,6 +139,15 @@ class School(models.Model):
         default=False,
         help_text="Let the SENCO add and edit funding sources and top-ups, not only the head.",
     )
+    sso_domains = models.CharField(
+        "Email domains trusted for single sign-on",
+        max_length=500,
+        blank=True,
+        help_text=(
+            "Comma-separated, e.g. meadowlane.devon.sch.uk. Colleagues whose sendfund address is "
+            "in one of these domains may sign in with Microsoft 365 or Google Workspace."
+        ),
+    )
 
     objects = SchoolQuerySet.as_manager()
 
@@ -157,6 +166,9 @@ class School(models.Model):
     @property
     def is_academy(self) -> bool:
         return self.type in self.ACADEMY_TYPES
+
+    def trusted_domains(self) -> set[str]:
+        return {d.strip().lower().lstrip("@") for d in self.sso_domains.split(",") if d.strip()}
 
     def financial_year(self, start_year: int) -> periods.Period:
         return periods.financial_year(start_year, academy=self.is_academy)
