@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schools', '0004_email_addresses_for_existing_users'),
+        ('schools', '0005_email_addresses_for_existing_users'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

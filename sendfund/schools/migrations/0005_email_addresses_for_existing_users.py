@@ -22,7 +22,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("schools", "0003_role_change"),
+        ("schools", "0004_local_authorities"),
         ("account", "0009_emailaddress_unique_primary_email"),
     ]
 

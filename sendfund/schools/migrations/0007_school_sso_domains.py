@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schools', '0005_mfa_invitations'),
+        ('schools', '0006_mfa_invitations'),
     ]
 
     operations = [
