@@ -6,6 +6,8 @@ elsewhere). Working in one school, the other school's objects are 404 on every r
 and by POST, even though the user has a role at that school: the current school decides.
 """
 
+import time
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -28,10 +30,16 @@ def multi(school, other_school):
 
 
 def _client_in(user, school) -> Client:
+    """Signed in (with a recent password, as tests/conftest.py's clients) and working in
+    `school`."""
     client = Client()
     client.force_login(user)
     session = client.session
     session[SESSION_KEY] = str(school.public_id)
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "reauthenticated": True}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
     session.save()
     return client
 
