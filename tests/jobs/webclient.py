@@ -49,7 +49,7 @@ class Browser:
     def sign_in(self, port: int, username: str, password: str) -> None:
         self.get(port, "/accounts/login/")
         status, headers, content = self.post(
-            port, "/accounts/login/", {"username": username, "password": password}
+            port, "/accounts/login/", {"login": username, "password": password}
         )
         assert status == 302, content[-2000:]
 
