@@ -14,6 +14,7 @@ from advocacy import home as advocacy_home
 from funding import home as funding_home
 from pupils import home as pupils_home
 from reports import home as reports_home
+from sendfund.jobs.workers import queue_state
 
 HOME_PANELS = (pupils_home, funding_home, advocacy_home, reports_home)
 
@@ -35,6 +36,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        # The task queue: how long the oldest waiting task has waited (no worker, or too few).
+        tasks = queue_state()
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up"})
+    return JsonResponse({"status": "ok", "database": "up", "tasks": tasks})

@@ -83,9 +83,10 @@ def test_two_nodes_and_a_worker_share_everything_through_postgresql(senco_school
         assert "Imported:</strong> 400 created, 0 updated, 0 unchanged" in result
         assert Pupil.objects.for_school(senco_school).count() == 400
 
-        for port in (a, b):  # /healthz on each node
+        # /healthz on each node, with the queue's state.
+        for port in (a, b):
             status, _, body = alice.get(port, "/healthz")
-            assert status == 200 and '"status": "ok"' in body
+            assert status == 200 and '"waiting": 0' in body
 
 
 def test_a_worker_killed_while_writing_an_import_leaves_nothing_and_another_finishes_it(

@@ -57,7 +57,11 @@ def test_password_change_form_is_labelled(senco_client):
 def test_healthz_answers_200_when_the_database_answers(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "up"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "up",
+        "tasks": {"waiting": 0, "oldest_waiting_seconds": None},  # issue #13: the task queue
+    }
 
 
 # --- django-allauth in place (issue #12 item 1) ---
