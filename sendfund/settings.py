@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "advocacy",
     "reports",
     "sendfund.demo",
+    "pgtrigger",
+    "pghistory",
+    "sendfund.audit",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +82,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "sendfund.schools.middleware.CurrentSchoolMiddleware",
     "sendfund.schools.idle.IdleTimeoutMiddleware",
+    # After the school is known: who and which request, for the audit trail.
+    "sendfund.audit.middleware.AuditMiddleware",
     # Axes last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -244,6 +249,15 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Uploads (CSV/XML imports) above this size are refused with a message, not read.
 SENDFUND_MAX_UPLOAD_BYTES = int(os.environ.get("SENDFUND_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# The audit trail's triggers (pghistory on tracked models, append-only protection on the log)
+# are installed after every migrate by sendfund.audit, not through each app's migrations.
+PGTRIGGER_MIGRATIONS = False
+
+# Audit trail entries older than this are removed by `manage.py prune_audit` (run it daily).
+# Six years by default: the Limitation Act 1980's period for most claims, after which a
+# school rarely needs to show who saw or changed a record.
+SENDFUND_AUDIT_RETENTION_DAYS = int(os.environ.get("SENDFUND_AUDIT_RETENTION_DAYS", "2190"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 SESSION_COOKIE_AGE = 8 * 60 * 60  # a school day, then sign in again

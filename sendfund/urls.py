@@ -16,5 +16,6 @@ urlpatterns = [
     path("pupils/", include("pupils.urls")),
     path("funding/", include("funding.urls")),
     path("advocacy/", include("advocacy.urls")),
+    path("audit/", include("sendfund.audit.urls")),
     path("", include("reports.urls")),
 ]

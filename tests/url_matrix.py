@@ -26,6 +26,7 @@ class UrlCase:
 
 def all_cases() -> list[UrlCase]:
     from tests.advocacy import url_cases as advocacy_cases
+    from tests.audit import url_cases as audit_cases
     from tests.funding import url_cases as funding_cases
     from tests.jobs import url_cases as jobs_cases
     from tests.pupils import url_cases as pupils_cases
@@ -42,6 +43,7 @@ def all_cases() -> list[UrlCase]:
         advocacy_cases,
         reports_cases,
         jobs_cases,
+        audit_cases,
     ):
         cases.extend(module.CASES)
     return cases

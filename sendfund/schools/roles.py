@@ -29,6 +29,8 @@ CAPABILITIES: dict[str, set[str]] = {
     "reports.publish": {Role.HEAD},
     "school.manage": {Role.HEAD, Role.ADMIN},
     "trust.view": {Role.TRUST_LEAD},
+    # Who looked at or changed pupils' records: the head answers for the school's data.
+    "audit.view": {Role.HEAD},
 }
 
 CAPABILITY_LABELS = {
@@ -49,6 +51,7 @@ CAPABILITY_LABELS = {
     "reports.publish": "Publish termly reports",
     "school.manage": "Manage the school's settings",
     "trust.view": "Compare every school in the trust",
+    "audit.view": "See the audit log: who looked at or changed pupils' records",
 }
 
 

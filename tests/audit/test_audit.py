@@ -1,0 +1,326 @@
+"""The audit trail: every change is written by the database with who and which request; views,
+exports and imports by the app; the log is append-only, pruned only by prune_audit, shown to
+the head of the school only."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pghistory
+import pgtrigger
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from pupils.models import Pupil
+from reports.models import TermlyReport
+from sendfund.audit import models as audit
+from sendfund.audit.queries import SOURCES, audit_log
+from sendfund.lib.csv import is_safe
+from sendfund.schools.models import Membership
+from sendfund.schools.roles import Role
+from tests.advocacy.factories import AdvocacyActionFactory
+from tests.factories import (
+    FundingSourceFactory,
+    MembershipFactory,
+    NeedFactory,
+    ProvisionAssignmentFactory,
+    PupilFactory,
+    SenStatusFactory,
+    UserFactory,
+)
+from tests.funding.factories import TopUpFactory
+from tests.pupils.factories import AnnualReviewFactory, AssessmentRequestFactory
+
+pytestmark = pytest.mark.django_db
+LOG = "/audit/"
+
+
+def _events(model, **lookup):
+    return list(model.objects.filter(**lookup).order_by("pgh_id"))
+
+
+def _post_form(client, url, change):
+    from tests.test_lost_updates import form_data
+
+    data = form_data(client.get(url).context["form"]) | change
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response
+
+
+def test_a_pupil_edit_on_the_web_is_recorded_with_the_user_and_the_request(
+    head_client, head, school
+):
+    pupil = PupilFactory(school=school, surname="Brown")
+    url = f"/pupils/{pupil.public_id}/edit/"
+
+    response = _post_form(head_client, url, {"surname": "Browne"})
+
+    update = _events(audit.PupilEvent, pgh_obj=pupil, pgh_label="update")
+    assert len(update) == 1
+    assert (update[0].surname, update[0].school_id) == ("Browne", school.pk)
+    assert update[0].pgh_context["user"] == head.pk
+    assert update[0].pgh_context["method"] == "POST"
+    assert update[0].pgh_context["path"] == url
+    assert update[0].pgh_context["request_id"] == response["X-Request-ID"]
+
+
+def _one_of_each(school):
+    """A row of every tracked model; returns the funding source and the provision row."""
+    pupil = PupilFactory(school=school)
+    SenStatusFactory(pupil=pupil, code="K", start_date=dt.date(2025, 9, 1))
+    NeedFactory(pupil=pupil, code="ASD", start_date=dt.date(2025, 9, 1))
+    assignment = ProvisionAssignmentFactory(pupil=pupil)
+    AssessmentRequestFactory(pupil=pupil, school=school)
+    AnnualReviewFactory(pupil=pupil, school=school)
+    source = FundingSourceFactory(school=school, amount=Decimal("10.00"))
+    MembershipFactory(user=UserFactory(), school=school, role=Role.GOVERNOR)
+    TermlyReport.objects.create(school=school, academic_year=2025, term="autumn")
+    AdvocacyActionFactory(school=school)
+    return source, assignment
+
+
+def test_each_kind_of_change_is_recorded_with_the_acting_user(senco, school):
+    """Through the ORM, as a service, an import or a shell would write: the triggers see all."""
+    before = {s.key: s.model.objects.count() for s in SOURCES}  # the cast's own memberships
+    with pghistory.context(user=senco.pk, method="CLI", path="test"):
+        source, assignment = _one_of_each(school)
+        # A bulk update and a delete, which no save() or signal would see.
+        type(source).objects.filter(pk=source.pk).update(amount=Decimal("20.00"))
+        assignment.delete()
+
+    for s in SOURCES:
+        events = _events(s.model, school=school)[before[s.key] :]
+        assert events, s.key
+        assert {e.pgh_context["user"] for e in events} == {senco.pk}, s.key
+    funding = _events(audit.FundingSourceEvent, school=school)
+    assert [(e.pgh_label, e.amount) for e in funding] == [
+        ("insert", Decimal("10.00")),
+        ("update", Decimal("20.00")),
+    ]
+    assert [e.pgh_label for e in _events(audit.ProvisionAssignmentEvent)] == ["insert", "delete"]
+
+
+def test_a_status_change_and_a_funding_edit_on_the_web_carry_the_user(
+    senco_client, senco, head_client, head, school
+):
+    pupil = PupilFactory(school=school)
+    SenStatusFactory(pupil=pupil, code="N", start_date=dt.date(2025, 9, 1))
+    senco_client.post(
+        f"/pupils/{pupil.public_id}/status/",
+        {"code": "K", "start_date": "2026-01-05", "primary_need": "SLCN"},
+    )
+    source = FundingSourceFactory(school=school, amount=Decimal("100"))
+    _post_form(head_client, f"/funding/sources/{source.public_id}/edit/", {"amount": "150.00"})
+
+    status = _events(audit.SenStatusEvent, pupil=pupil)
+    assert {e.pgh_label for e in status} == {"insert", "update"}
+    assert {e.pgh_context["user"] for e in status if e.pgh_context} == {senco.pk}
+    need = _events(audit.NeedEvent, pupil=pupil)
+    assert need and need[0].pgh_context["user"] == senco.pk
+    edit = _events(audit.FundingSourceEvent, pgh_obj=source, pgh_label="update")
+    assert [(e.amount, e.pgh_context["user"]) for e in edit] == [(Decimal("150.00"), head.pk)]
+
+
+@pytest.mark.parametrize("model", [s.model for s in SOURCES] + [audit.AccessLog])
+def test_the_database_refuses_to_update_or_delete_the_log(model, school, head):
+    with pghistory.context(user=head.pk):
+        _one_of_each(school)
+    audit.AccessLog.objects.create(
+        school=school, user=head, kind="pupil_view", method="GET", path="/", status_code=200
+    )
+    assert model.objects.exists()  # row triggers fire only for rows there are
+    table = model._meta.db_table
+    for sql in (f"UPDATE {table} SET school_id = school_id", f"DELETE FROM {table}"):
+        with (
+            pytest.raises(DatabaseError, match="Cannot"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        model.objects.all().delete()
+
+
+def _backdate(model, field, days):
+    """Tests only: make entries old through the same narrow path prune_audit uses."""
+    with pgtrigger.ignore(f"{model._meta.label}:append_only"):
+        model.objects.update(**{field: timezone.now() - dt.timedelta(days=days)})
+
+
+def test_prune_removes_only_entries_older_than_the_retention_period(settings, school, head):
+    settings.SENDFUND_AUDIT_RETENTION_DAYS = 30
+    old = PupilFactory(school=school)
+    log = dict(school=school, user=head, method="GET", path="/", status_code=200)
+    audit.AccessLog.objects.create(kind="pupil_view", pupil=old, **log)
+    _backdate(audit.PupilEvent, "pgh_created_at", 31)
+    _backdate(audit.AccessLog, "at", 31)
+    recent = PupilFactory(school=school)
+    audit.AccessLog.objects.create(kind="pupil_view", pupil=recent, **log)
+
+    out = io.StringIO()
+    call_command("prune_audit", "--dry-run", stdout=out)
+    assert "would remove 2 audit entries" in out.getvalue()
+    assert audit.PupilEvent.objects.count() == 2
+
+    call_command("prune_audit", stdout=out)
+
+    assert list(audit.PupilEvent.objects.values_list("pgh_obj", flat=True)) == [recent.pk]
+    assert list(audit.AccessLog.objects.values_list("pupil", flat=True)) == [recent.pk]
+    # The protection is back once the command's transaction is over.
+    with pytest.raises(DatabaseError), transaction.atomic():
+        audit.PupilEvent.objects.all().delete()
+
+
+def test_viewing_a_pupil_exporting_and_importing_are_logged(senco_client, senco, school):
+    pupil = PupilFactory(school=school)
+    assert senco_client.get(f"/pupils/{pupil.public_id}/").status_code == 200
+    export = senco_client.get(reverse("pupil_imports:export_register"))
+    b"".join(export.streaming_content)
+    senco_client.get("/funding/", {"format": "csv", "table": "headline"})
+    senco_client.post(reverse("pupil_imports:confirm"), {"token": "nothing-pending"})
+    senco_client.get(f"/pupils/{PupilFactory().public_id}/")  # another school's: a 404, no row
+
+    rows = list(audit.AccessLog.objects.order_by("pk").values_list("kind", "user", "pupil"))
+    assert rows == [
+        ("pupil_view", senco.pk, pupil.pk),
+        ("register_export", senco.pk, None),
+        ("table_export", senco.pk, None),
+        ("import", senco.pk, None),
+    ]
+    assert set(audit.AccessLog.objects.values_list("school", flat=True)) == {school.pk}
+
+
+def test_the_head_sees_who_looked_at_or_changed_a_pupil(head_client, senco_client, senco, school):
+    pupil = PupilFactory(school=school, surname="Zebedee")
+    senco_client.get(f"/pupils/{pupil.public_id}/")
+    _post_form(senco_client, f"/pupils/{pupil.public_id}/edit/", {"forename": "Zara"})
+
+    page = head_client.get(f"/pupils/{pupil.public_id}/").content.decode()
+    assert reverse("audit:pupil", kwargs={"public_id": pupil.public_id}) in page
+    panel = head_client.get(reverse("audit:pupil", kwargs={"public_id": pupil.public_id}))
+
+    entries = panel.context["entries"]
+    seen = {(e.user, e.action_label, e.kind_label) for e in entries}
+    assert ("alice", "Viewed a pupil's page", "Access") in seen
+    assert ("alice", "Changed", "Pupil details") in seen
+    assert "Zara Zebedee" in panel.content.decode()
+    senco_page = senco_client.get(f"/pupils/{pupil.public_id}/").content.decode()
+    assert "audit-panel" not in senco_page
+
+
+def test_the_audit_page_filters_by_person_pupil_kind_and_dates(head_client, senco, head, school):
+    pupil, other = PupilFactory(school=school), PupilFactory(school=school)
+    with pghistory.context(user=senco.pk):
+        pupil.surname = "Changed"
+        pupil.save()
+    with pghistory.context(user=head.pk):
+        FundingSourceFactory(school=school)
+
+    def rows(**params):
+        response = head_client.get(LOG, params)
+        assert response.status_code == 200
+        return response.context["entries"]
+
+    assert {e.source for e in rows(person=senco.pk)} == {"pupil"}
+    assert {e.source for e in rows(kind="funding")} == {"funding"}
+    assert {e.pupil_id for e in rows(pupil=str(pupil.public_id))} == {pupil.pk}
+    assert other.pk not in {e.pupil_id for e in rows(pupil=str(pupil.public_id))}
+    today = timezone.localdate()
+    assert rows(start=(today + dt.timedelta(days=1)).isoformat()) == []
+    assert len(rows(start=today.isoformat(), end=today.isoformat())) >= 3
+    bad = head_client.get(LOG, {"start": "2026-05-01", "end": "2026-04-01"})
+    assert bad.status_code == 400
+    assert "before the start date" in bad.content.decode()
+
+
+def test_no_entry_of_another_school_is_shown(head_client, outsider_client, school, other_school):
+    mine = PupilFactory(school=school, surname="Mine")
+    theirs = PupilFactory(school=other_school, surname="Theirs")
+    outsider_client.get(f"/pupils/{theirs.public_id}/")
+
+    entries = head_client.get(LOG).context["entries"]
+    assert {e.pupil_id for e in entries if e.pupil_id} == {mine.pk}
+    csv_text = b"".join(head_client.get(reverse("audit:export")).streaming_content).decode()
+    assert "Theirs" not in csv_text and "Mine" in csv_text
+    assert head_client.get(LOG, {"pupil": str(theirs.public_id)}).status_code == 404
+    assert head_client.get(LOG, {"pupil": "not-a-uuid"}).status_code == 404
+    panel = reverse("audit:pupil", kwargs={"public_id": theirs.public_id})
+    assert head_client.get(panel).status_code == 404
+
+
+def test_the_audit_page_is_for_the_head_only(cast):
+    for role, client in cast.clients.items():
+        expected = 200 if role == Role.HEAD else 403
+        assert client.get(LOG).status_code == expected, role
+        assert client.get(reverse("audit:export")).status_code == expected, role
+
+
+def test_the_csv_lists_the_log_with_formulas_neutralised_and_is_itself_logged(
+    head_client, head, school
+):
+    with pghistory.context(user=head.pk):
+        PupilFactory(school=school, surname="=HYPERLINK(1)", forename="@x")
+
+    response = head_client.get(reverse("audit:export"))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+    assert rows[0][:4] == ["when", "person", "kind", "action"]
+    added = [r for r in rows if r[2] == "Pupil details"]
+    assert [r[1:4] for r in added] == [["harriet", "Pupil details", "Added"]]
+    assert added[0][6].startswith("'@x =HYPERLINK(1)")
+    assert all(is_safe(c) for row in rows for c in row)
+    assert audit.AccessLog.objects.filter(kind="audit_export", user=head).exists()
+
+
+def _count(client, url) -> int:
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _activity(school, user, n):
+    with pghistory.context(user=user.pk):
+        for _ in range(n):
+            pupil = PupilFactory(school=school)
+            SenStatusFactory(pupil=pupil, code="K", start_date=dt.date(2025, 9, 1))
+            TopUpFactory(school=school, pupil=pupil)
+            audit.AccessLog.objects.create(
+                school=school,
+                user=user,
+                pupil=pupil,
+                kind="pupil_view",
+                method="GET",
+                path="/",
+                status_code=200,
+            )
+
+
+def test_the_audit_page_query_count_does_not_grow_with_entries(head_client, head, school):
+    _activity(school, head, 2)
+    small = _count(head_client, LOG)
+    _activity(school, UserFactory(), 30)
+    assert _count(head_client, LOG) == small
+    pupil = Pupil.objects.for_school(school).first()
+    panel = reverse("audit:pupil", kwargs={"public_id": pupil.public_id})
+    assert _count(head_client, panel) <= small
+
+
+def test_the_log_is_one_union_query_with_every_source(school):
+    sql = str(audit_log(school).query)
+    assert sql.count("UNION ALL") == len(SOURCES)
+
+
+def test_a_membership_change_is_recorded(school, head):
+    user = UserFactory()
+    with pghistory.context(user=head.pk):
+        membership = MembershipFactory(user=user, school=school, role=Role.SENCO)
+        Membership.objects.filter(pk=membership.pk).update(role=Role.HEAD)
+    events = _events(audit.MembershipEvent, pgh_obj=membership)
+    assert [(e.pgh_label, e.role) for e in events] == [("insert", "senco"), ("update", "head")]
