@@ -11,25 +11,30 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import (
     Case,
+    DateField,
     DecimalField,
     Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Greatest, Least, NullIf
 
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
-from sendfund.lib.sql import DecimalValue, overlap_days
+from sendfund.lib.periods import Period, by_academic_year
 from sendfund.schools.models import School, TenantQuerySet
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 ZERO = Decimal("0")
+# Unrounded money in SQL (PostgreSQL numeric): a daily cost, and a sum of them.
+RATE = DecimalField(max_digits=30, decimal_places=20)
+COST = DecimalField(max_digits=30, decimal_places=20)
 
 # A letter then 12 digits, or a letter, 11 digits and a letter (DfE UPN guidance).
 upn_validator = RegexValidator(
@@ -328,82 +333,200 @@ class AssignmentStatus(models.TextChoices):
 
 
 class ProvisionAssignmentQuerySet(TenantQuerySet):
-    """Planned, in-place and ended provision all count as identified need for the days it runs
-    (DOMAIN.md section 4); an ended row always has an end date."""
+    """Planned, in-place and ended provision all count as identified need for the school days
+    it runs (docs/domain.md, costed provision); an ended row always has an end date.
 
-    def with_hourly_rate(self, academic_year: int, basis: str):
-        """Annotate `hourly_rate`: the staff role's latest rate up to `academic_year`, on the
-        school's costing basis (actual or LA standard).
+    `costed(period, school)` is the one answer to "what does provision cost in a period": the
+    gap engine, pupil page, provision map, register, dashboard, reports, trust view and
+    gap_report all read `period_cost` from it."""
 
-        The rate is joined (a LEFT JOIN through the provision's staff role to the one rate row
-        that is the role's latest up to the year), not looked up by a correlated subquery:
-        the set of "latest" rate rows is an uncorrelated subquery the database evaluates once
-        per query, however often `hourly_rate`/`annual_cost` appear in it."""
-        field = "la_standard_hourly_rate" if basis == "la_standard" else "actual_hourly_rate"
-        later = StaffRate.objects.filter(
-            staff_role=OuterRef("staff_role"),
-            academic_year__gt=OuterRef("academic_year"),
-            academic_year__lte=academic_year,
+    def running_in(self, period: Period):
+        """Rows delivered on at least one day of the period to a pupil on roll then."""
+        return self.filter(start_date__lte=period.end).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=period.start),
+            Q(pupil__on_roll_date__isnull=True) | Q(pupil__on_roll_date__lte=period.end),
+            Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gt=period.start),
         )
-        latest = (
-            StaffRate.objects.filter(academic_year__lte=academic_year)
-            .filter(~Exists(later))
-            .order_by()
-            .values("pk")
-        )
-        alias = f"_rate_{academic_year}"
-        return self.alias(
-            **{
-                alias: FilteredRelation(
-                    "provision__staff_role__rates",
-                    condition=Q(provision__staff_role__rates__pk__in=Subquery(latest)),
-                )
-            }
-        ).annotate(hourly_rate=Coalesce(F(f"{alias}__{field}"), Value(ZERO)))
 
-    def with_annual_cost(self, academic_year: int, basis: str):
-        """Annotate `annual_cost` per pupil per year:
-        rate x hours per week x weeks / group size + resources, or the bought-in service cost
-        + resources (DOMAIN.md section 3). Needs no Python: it is one SQL expression."""
-        money = DecimalField(max_digits=18, decimal_places=6)
-        staffed = ExpressionWrapper(
-            # DecimalValue(1) keeps SQLite (the trial) from dividing whole numbers as integers.
-            DecimalValue(Decimal(1))
-            * F("hourly_rate")
-            * F("hours_per_week")
-            * F("weeks")
-            / F("group_size"),
-            output_field=money,
+    def costed(self, period: Period, school: School):
+        """The school's rows running in the period, with `period_cost` (see with_period_cost)."""
+        return self.for_school(school).running_in(period).with_period_cost(period, school)
+
+    def _with_rates(self, years: list[int]):
+        """Alias `_rate_<year>`: the staff role's latest rate up to each academic year, and
+        `_rate_first`: its earliest rate (used for a year before any rate was entered).
+
+        Rates are joined (a LEFT JOIN through the provision's staff role to the one rate row
+        that is the role's latest up to the year), not looked up by a correlated subquery: the
+        set of "latest" rate rows is an uncorrelated subquery evaluated once per query."""
+        aliases = {}
+        for year in years:
+            later = StaffRate.objects.filter(
+                staff_role=OuterRef("staff_role"),
+                academic_year__gt=OuterRef("academic_year"),
+                academic_year__lte=year,
+            )
+            latest = (
+                StaffRate.objects.filter(academic_year__lte=year)
+                .filter(~Exists(later))
+                .order_by()
+                .values("pk")
+            )
+            aliases[f"_rate_{year}"] = FilteredRelation(
+                "provision__staff_role__rates",
+                condition=Q(provision__staff_role__rates__pk__in=Subquery(latest)),
+            )
+        earlier = StaffRate.objects.filter(
+            staff_role=OuterRef("staff_role"), academic_year__lt=OuterRef("academic_year")
         )
-        return self.with_hourly_rate(academic_year, basis).annotate(
-            annual_cost=ExpressionWrapper(
-                Case(
-                    When(
-                        provision__staff_role__isnull=True,
-                        then=Coalesce(F("provision__service_annual_cost"), Value(ZERO)),
+        first = StaffRate.objects.filter(~Exists(earlier)).order_by().values("pk")
+        aliases["_rate_first"] = FilteredRelation(
+            "provision__staff_role__rates",
+            condition=Q(provision__staff_role__rates__pk__in=Subquery(first)),
+        )
+        return self.alias(**aliases)
+
+    def with_period_cost(self, period: Period, school):
+        """Annotate `period_cost`: the cost of each row over the school days it is delivered
+        inside the period (docs/domain.md, costed provision). `school` is a School or a list
+        of schools (the trust view); each row is costed on its own school's calendar and
+        costing basis.
+
+        For each academic year Y the period touches (at most three), the row's school days d_Y
+        are the school's days in Y inside (the provision's dates ∩ the period ∩ the days the
+        pupil is on roll: from on_roll_date, until the day before left_date), and
+          staffed provision:  hourly rate of Y × hours a week ÷ 5 ÷ group size  per school day
+          bought-in service:  annual cost ÷ N_Y                                  per school day
+          plus resources:     resources per pupil per year ÷ N_Y                 per school day
+        where N_Y is the school's school days in Y and the rate is the staff role's latest up
+        to Y on the school's costing basis (its earliest rate for a year before any was
+        entered). period_cost = Σ_Y daily cost_Y × d_Y. The daily cost is divided once and
+        then multiplied by whole days, so costs accrued over adjoining periods add up exactly.
+
+        Also `school_days` (Σ d_Y) and, from the period's first academic year, `hourly_rate`,
+        `rate_year`, `daily_cost` and `year_days` (N_Y): the working shown on the pupil page
+        and provision map, whose periods lie inside one academic year.
+
+        Writes the school days of any year not yet costed first (sendfund.schools.calendar).
+        """
+        from sendfund.schools.calendar import ensure_years
+        from sendfund.schools.models import CalendarYear, SchoolDay
+
+        schools = [school] if isinstance(school, School) else list(school)
+        parts = by_academic_year(period)
+        ensure_years([s.pk for s in schools], [y for y, _ in parts])
+        qs = self._with_rates([y for y, _ in parts])
+        la = Q(school__costing_basis=School.CostingBasis.LA_STANDARD)
+
+        def seq_before(year: int, ref: str, lookup: str):
+            """School days of `year` on or before (lte) / before (lt) the outer row's date."""
+            return Coalesce(
+                Subquery(
+                    SchoolDay.objects.filter(
+                        school=OuterRef("school"),
+                        academic_year=year,
+                        **{f"day__{lookup}": OuterRef(ref)},
+                    )
+                    .order_by("-day")
+                    .values("seq")[:1]
+                ),
+                Value(0),
+                output_field=IntegerField(),
+            )
+
+        costs, days, first = [], [], {}
+        for year, part in parts:
+            start, end = Value(part.start, DateField()), Value(part.end, DateField())
+            lo, hi = f"_lo_{year}", f"_hi_{year}"
+            qs = qs.alias(
+                **{
+                    lo: Greatest(F("start_date"), start, Coalesce(F("pupil__on_roll_date"), start)),
+                    hi: Least(Coalesce(F("end_date"), end), end),
+                }
+            )
+            until_left = Case(
+                When(pupil__left_date__isnull=True, then=Value(9999)),
+                default=seq_before(year, "pupil__left_date", "lt"),
+                output_field=IntegerField(),
+            )
+            d = Greatest(
+                Least(seq_before(year, hi, "lte"), until_left, output_field=IntegerField())
+                - seq_before(year, lo, "lt"),
+                Value(0),
+                output_field=IntegerField(),
+            )
+            year_days = Subquery(
+                CalendarYear.objects.filter(school=OuterRef("school"), academic_year=year).values(
+                    "school_days"
+                )[:1]
+            )
+            rate_row = f"_rate_{year}"
+            rate = Case(
+                When(
+                    la,
+                    then=Coalesce(
+                        F(f"{rate_row}__la_standard_hourly_rate"),
+                        F("_rate_first__la_standard_hourly_rate"),
+                        Value(ZERO),
                     ),
-                    default=staffed,
-                    output_field=money,
+                ),
+                default=Coalesce(
+                    F(f"{rate_row}__actual_hourly_rate"),
+                    F("_rate_first__actual_hourly_rate"),
+                    Value(ZERO),
+                ),
+                output_field=RATE,
+            )
+            per_year = ExpressionWrapper(
+                Coalesce(
+                    F("provision__resource_cost_per_pupil")
+                    + Case(
+                        When(
+                            provision__staff_role__isnull=True,
+                            then=Coalesce(F("provision__service_annual_cost"), Value(ZERO)),
+                        ),
+                        default=Value(ZERO),
+                    ),
+                    Value(ZERO),
                 )
-                + F("provision__resource_cost_per_pupil"),
-                output_field=money,
+                / NullIf(year_days, 0),
+                output_field=RATE,
             )
-        )
-
-    def with_period_cost(self, period, basis: str, *, year_days: int = 365):
-        """Annotate `period_cost`: annual cost x days the assignment runs inside the period /
-        days in a year (pro-rating by days delivered; DOMAIN.md section 3)."""
-        from sendfund.lib.periods import academic_year_start
-
-        money = DecimalField(max_digits=18, decimal_places=6)
-        qs = self.with_annual_cost(academic_year_start(period.start), basis)
+            staffed = ExpressionWrapper(
+                rate
+                * F("hours_per_week")
+                / ExpressionWrapper(Value(5) * F("group_size"), output_field=IntegerField()),
+                output_field=RATE,
+            )
+            daily = ExpressionWrapper(
+                Case(When(provision__staff_role__isnull=True, then=Value(ZERO)), default=staffed)
+                + Coalesce(per_year, Value(ZERO)),
+                output_field=RATE,
+            )
+            qs = qs.alias(**{f"_days_{year}": d, f"_daily_{year}": daily})
+            costs.append(F(f"_daily_{year}") * F(f"_days_{year}"))
+            days.append(F(f"_days_{year}"))
+            if not first:
+                first = {
+                    "hourly_rate": rate,
+                    "rate_year": Coalesce(
+                        F(f"{rate_row}__academic_year"),
+                        F("_rate_first__academic_year"),
+                        output_field=IntegerField(),
+                    ),
+                    "daily_cost": F(f"_daily_{year}"),
+                    "year_days": Coalesce(year_days, Value(0), output_field=IntegerField()),
+                }
+        total_cost = costs[0]
+        for extra in costs[1:]:
+            total_cost = total_cost + extra
+        total_days = days[0]
+        for extra in days[1:]:
+            total_days = total_days + extra
         return qs.annotate(
-            active_days=overlap_days("start_date", "end_date", period.start, period.end),
-        ).annotate(
-            period_cost=ExpressionWrapper(
-                F("annual_cost") * F("active_days") / DecimalValue(Decimal(year_days)),
-                output_field=money,
-            )
+            **first,
+            school_days=ExpressionWrapper(total_days, output_field=IntegerField()),
+            period_cost=ExpressionWrapper(total_cost, output_field=COST),
         )
 
 

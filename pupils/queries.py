@@ -36,7 +36,7 @@ from sendfund.lib.periods import Period, academic_year, academic_year_start
 from sendfund.schools.models import School
 
 ZERO = Decimal("0")
-MONEY = DecimalField(max_digits=18, decimal_places=6)
+MONEY = DecimalField(max_digits=30, decimal_places=20)
 
 # The high-needs threshold (DOMAIN.md section 1) is dated reference data owned by the funding
 # app (funding.HighNeedsThreshold); this is the fallback when no row is in force. £6,000 since 2013.
@@ -63,22 +63,23 @@ def cost_year(today: dt.date | None = None) -> Period:
     return academic_year(academic_year_start(today or dt.date.today()))
 
 
-def assignments_in(school: School, year: Period) -> QuerySet:
-    """Assignments running on at least one day of `year`, with `annual_cost` and `period_cost`.
-
-    year_days is the year's own length so that a full leap year costs exactly the annual cost.
-    """
-    return (
-        ProvisionAssignment.objects.for_school(school)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=year.start), start_date__lte=year.end)
-        .with_period_cost(year, school.costing_basis, year_days=year.days)
-    )
+def assignments_in(school: School, period: Period) -> QuerySet:
+    """Assignments running in `period` with `period_cost` and the working (school days, rate,
+    rate's year): ProvisionAssignment.objects.costed, the one costing every page shares."""
+    return ProvisionAssignment.objects.costed(period, school)
 
 
-def pupil_cost_subquery(school: School, year: Period) -> Coalesce:
-    """Correlated subquery: the pupil's provision cost over `year` (0 without provision)."""
+def need_in(school: School, period: Period) -> Decimal:
+    """Σ period_cost: the school's identified need in a period (unrounded)."""
+    return assignments_in(school, period).aggregate(
+        total=Sum("period_cost", default=ZERO, output_field=MONEY)
+    )["total"]
+
+
+def pupil_cost_subquery(school: School, period: Period) -> Coalesce:
+    """Correlated subquery: the pupil's provision cost over `period` (0 without provision)."""
     costs = (
-        assignments_in(school, year)
+        assignments_in(school, period)
         .filter(pupil=OuterRef("pk"))
         .order_by()
         .values("pupil")

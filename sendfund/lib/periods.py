@@ -1,8 +1,11 @@
 """Periods schools budget in: academic years, terms, financial years, census days, pro-rating.
 
-Plain Python, no models. Terms are contiguous so that the three terms of a year add up to the
-year exactly (autumn 1 Sep-31 Dec, spring 1 Jan-30 Apr, summer 1 May-31 Aug): an amount
-pro-rated into each term then sums back to the annual amount, which the gap engine relies on.
+Plain Python, no models. Reporting terms are the local authorities' funding terms: autumn
+1 Sep-31 Dec, spring 1 Jan-31 Mar, summer 1 Apr-31 Aug. They are contiguous, so the three terms
+of an academic year are exactly the year, and summer + autumn + spring are exactly a maintained
+school's April-March financial year: any amount accrued by day (provision by school day,
+funding by calendar day) sums back exactly, which the gap engine relies on (docs/domain.md).
+Census days are the DfE's and do not move with the terms.
 """
 
 from __future__ import annotations
@@ -70,6 +73,21 @@ def academic_year(start_year: int) -> Period:
     )
 
 
+def by_academic_year(period: Period) -> list[tuple[int, Period]]:
+    """The period cut at each 1 September: (academic year start, the part inside that year).
+    Costs are per academic year (rates, school days), so a period is costed part by part."""
+    out = []
+    year = academic_year_start(period.start)
+    while True:
+        whole = academic_year(year)
+        start, end = max(period.start, whole.start), min(period.end, whole.end)
+        if start > end:
+            break
+        out.append((year, Period(start, end)))
+        year += 1
+    return out
+
+
 def academic_year_label(start_year: int) -> str:
     return f"{start_year}/{str(start_year + 1)[-2:]}"
 
@@ -80,9 +98,9 @@ def term(start_year: int, name: str) -> Period:
     if name == "autumn":
         return Period(dt.date(start_year, 9, 1), dt.date(start_year, 12, 31), label)
     if name == "spring":
-        return Period(dt.date(start_year + 1, 1, 1), dt.date(start_year + 1, 4, 30), label)
+        return Period(dt.date(start_year + 1, 1, 1), dt.date(start_year + 1, 3, 31), label)
     if name == "summer":
-        return Period(dt.date(start_year + 1, 5, 1), dt.date(start_year + 1, 8, 31), label)
+        return Period(dt.date(start_year + 1, 4, 1), dt.date(start_year + 1, 8, 31), label)
     raise ValueError(f"Unknown term {name!r}; expected one of {', '.join(TERMS)}.")
 
 
@@ -91,7 +109,7 @@ def term_for_date(day: dt.date) -> tuple[int, str]:
     year = academic_year_start(day)
     if day.month >= 9:
         return year, "autumn"
-    if day.month <= 4:
+    if day.month <= 3:
         return year, "spring"
     return year, "summer"
 

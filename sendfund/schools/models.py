@@ -314,3 +314,87 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} invited as {self.get_role_display()} at {self.school}"
+
+
+class TermBlock(models.Model):
+    """A run of the school's term dates in one academic year: open (school days: its weekdays
+    less bank holidays) or closed (INSET or closure days inside an open block)."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", "Term time (school days)"
+        CLOSED = "closed", "Closed to pupils (INSET or closure)"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="term_blocks")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    academic_year = models.PositiveSmallIntegerField(
+        help_text="The year the academic year starts, e.g. 2026 for 2026/27."
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.OPEN)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_date", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="termblock_end_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["school", "start_date", "end_date", "kind"], name="termblock_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "academic_year"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y}"
+
+
+class CalendarYear(models.Model):
+    """Which calendar one academic year of a school uses (its own term dates or the default)
+    and how many school days it has. Kept by sendfund.schools.calendar, never edited."""
+
+    class Source(models.TextChoices):
+        OWN = "own", "the school's own term dates"
+        DEFAULT = "default", "the default calendar"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    academic_year = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=7, choices=Source.choices)
+    school_days = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "academic_year"], name="calendaryear_one_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} {periods.academic_year_label(self.academic_year)}"
+
+
+class SchoolDay(models.Model):
+    """One school day of a school, numbered 1, 2, 3... within its academic year (`seq`), so
+    the school days between two dates are two index lookups, not a count."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    academic_year = models.PositiveSmallIntegerField()
+    seq = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "day"], name="schoolday_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["school", "academic_year", "day"],
+                include=["seq"],
+                name="schoolday_lookup",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} ({self.seq})"

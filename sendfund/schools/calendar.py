@@ -1,0 +1,137 @@
+"""Each school's school days, kept as rows (sendfund.schools.models.SchoolDay) so that costing
+in SQL counts school days with two index lookups.
+
+An academic year uses the school's own term dates when it has at least one open TermBlock in
+that year, else the default calendar (sendfund.lib.schooldays: 190 pupil days). The rows of a
+year are written the first time anything is costed in it (`ensure_years`) and rewritten
+whenever its term blocks change (`calendar_year_refresh`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from sendfund.lib import schooldays
+from sendfund.lib.periods import Period, academic_year, academic_year_label, by_academic_year
+from sendfund.schools.models import CalendarYear, School, SchoolDay, TermBlock
+
+
+def _days_for(school_id: int, year: int) -> tuple[str, list[dt.date]]:
+    blocks = [
+        schooldays.Block(b.start_date, b.end_date, b.kind)
+        for b in TermBlock.objects.filter(school_id=school_id, academic_year=year)
+    ]
+    if any(b.kind == schooldays.OPEN for b in blocks):
+        return CalendarYear.Source.OWN, schooldays.school_days(blocks)
+    return CalendarYear.Source.DEFAULT, schooldays.default_school_days(year)
+
+
+def _write(school_id: int, year: int) -> None:
+    source, days = _days_for(school_id, year)
+    CalendarYear.objects.bulk_create(
+        [
+            CalendarYear(
+                school_id=school_id, academic_year=year, source=source, school_days=len(days)
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    SchoolDay.objects.bulk_create(
+        [
+            SchoolDay(school_id=school_id, day=day, academic_year=year, seq=i)
+            for i, day in enumerate(days, start=1)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def ensure_years(school_ids: Iterable[int], years: Iterable[int]) -> None:
+    """Write the school days of any (school, academic year) not yet written (one query when
+    all are there). Safe to race: a second writer's rows are ignored as duplicates."""
+    school_ids, years = list(set(school_ids)), list(set(years))
+    have = set(
+        CalendarYear.objects.filter(school_id__in=school_ids, academic_year__in=years).values_list(
+            "school_id", "academic_year"
+        )
+    )
+    missing = [(s, y) for s in school_ids for y in years if (s, y) not in have]
+    if missing:
+        with transaction.atomic():
+            for school_id, year in missing:
+                _write(school_id, year)
+
+
+@transaction.atomic
+def calendar_year_refresh(*, school: School, year: int) -> None:
+    """Rewrite one academic year's school days after its term blocks changed."""
+    SchoolDay.objects.filter(school=school, academic_year=year).delete()
+    CalendarYear.objects.filter(school=school, academic_year=year).delete()
+    _write(school.pk, year)
+
+
+@dataclass(frozen=True)
+class YearPart:
+    """The part of a period inside one academic year, and that year's school days."""
+
+    year: int
+    period: Period
+    days: int  # school days of the school inside the part
+    year_days: int  # school days in the whole academic year
+    source: str
+
+    @property
+    def label(self) -> str:
+        return academic_year_label(self.year)
+
+
+def year_parts(school: School, period: Period) -> list[YearPart]:
+    """The period split by academic year with the school's day counts (two queries)."""
+    from django.db.models import Count, Q
+
+    parts = by_academic_year(period)
+    ensure_years([school.pk], [y for y, _ in parts])
+    years = {
+        row.academic_year: row
+        for row in CalendarYear.objects.filter(
+            school=school, academic_year__in=[y for y, _ in parts]
+        )
+    }
+    counts = SchoolDay.objects.filter(
+        school=school, day__range=(period.start, period.end)
+    ).aggregate(**{f"y{y}": Count("pk", filter=Q(academic_year=y)) for y, _ in parts})
+    return [
+        YearPart(y, p, counts[f"y{y}"], years[y].school_days, years[y].source) for y, p in parts
+    ]
+
+
+def school_days_in(school: School, period: Period) -> int:
+    return sum(part.days for part in year_parts(school, period))
+
+
+def calendar_note(school: School, period: Period) -> str:
+    """Which calendar the money on a page was costed with, in words."""
+    parts = year_parts(school, period)
+    bits = []
+    for part in parts:
+        source = CalendarYear.Source(part.source).label
+        bits.append(f"{part.label}: {source}, {part.year_days} school days in the year")
+    return "School days from " + "; ".join(bits) + "."
+
+
+def blocks_for(school: School, year: int) -> list[schooldays.Block]:
+    """The blocks the year is costed with: the school's own, else the default calendar's."""
+    own = [
+        schooldays.Block(b.start_date, b.end_date, b.kind)
+        for b in TermBlock.objects.filter(school=school, academic_year=year)
+    ]
+    if any(b.kind == schooldays.OPEN for b in own):
+        return sorted(own)
+    return list(schooldays.default_blocks(year))
+
+
+def whole_year(year: int) -> Period:
+    return academic_year(year)
