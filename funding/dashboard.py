@@ -9,16 +9,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from funding.gap import (
+    OVER_THRESHOLD,
+    WITH_SHORTFALL,
     Gap,
     Headline,
     Projection,
     compute_gap,
     headline_series,
-    over_threshold,
     project_next_year,
     pupil_threshold_queryset,
     threshold_figures,
-    with_shortfall,
 )
 from sendfund.lib import csv as safe_csv
 from sendfund.lib.money import to_pennies
@@ -108,7 +108,7 @@ def build_tables(
                 ["Gap (need minus funding)", gap.gap],
                 ["Expected funding (not counted)", gap.funding_expected],
                 ["Notional SEN budget in the period", gap.notional_budget],
-                ["School share: Σ min(annual cost, threshold), pro-rated", gap.school_share],
+                ["School share: Σ min(cost, threshold for the period)", gap.school_share],
                 ["Element 3 top-ups in the period", gap.topup_funding],
                 ["Top-up shortfall", gap.topup_shortfall],
             ],
@@ -168,35 +168,29 @@ def build_tables(
 def pupil_tables(school, period, threshold: Decimal) -> dict[str, Table]:
     """Pupil-level lists (names): only for roles holding pupils.view. Two constant queries."""
     rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
-    shortfall = threshold_figures(
-        rows.filter(with_shortfall(threshold, period))[:PUPIL_LIST_LENGTH],
-        period=period,
-        threshold=threshold,
-    )
+    shortfall = threshold_figures(rows.filter(WITH_SHORTFALL)[:PUPIL_LIST_LENGTH])
     candidates = threshold_figures(
-        rows.filter(over_threshold(threshold, period), sen_status="K").order_by(
-            "-weighted", "surname", "pupil"
-        )[:PUPIL_LIST_LENGTH],
-        period=period,
-        threshold=threshold,
+        rows.filter(OVER_THRESHOLD, sen_status="K").order_by("-cost", "surname", "pupil")[
+            :PUPIL_LIST_LENGTH
+        ]
     )
     return {
         "shortfall": Table(
             "shortfall",
             "Top-up shortfall by pupil (largest first)",
-            ["Pupil", "Year", "Annual cost", "Excess", "Top-up in period", "Shortfall"],
+            ["Pupil", "Year", "Cost", "Threshold", "Excess", "Top-up", "Shortfall"],
             [
-                [p.full_name, p.year_group, p.annual_cost, p.excess, p.topup, p.shortfall]
+                [p.full_name, p.year_group, p.cost, p.line, p.excess, p.topup, p.shortfall]
                 for p in shortfall
             ],
-            {2, 3, 4, 5},
+            {2, 3, 4, 5, 6},
         ),
         "candidates": Table(
             "candidates",
             "SEN support pupils above the threshold: candidates for an EHC needs assessment",
-            ["Pupil", "Year", "Annual cost", "Excess"],
-            [[p.full_name, p.year_group, p.annual_cost, p.excess] for p in candidates],
-            {2, 3},
+            ["Pupil", "Year", "Cost", "Threshold", "Excess"],
+            [[p.full_name, p.year_group, p.cost, p.line, p.excess] for p in candidates],
+            {2, 3, 4},
         ),
     }
 

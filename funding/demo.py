@@ -14,8 +14,8 @@ from django.db import transaction
 
 from funding.forms import band_amount_for
 from funding.gap import (
+    OVER_THRESHOLD,
     compute_gap,
-    over_threshold,
     pupil_threshold_queryset,
     threshold_figures,
     threshold_on,
@@ -57,9 +57,9 @@ def _top_ups(school, *, rng, year: int, bands, today) -> list[FundingSource]:
     period = academic_year(year)
     threshold = threshold_on(period.start)
     rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
-    rows = rows.filter(over_threshold(threshold, period)).order_by("pupil")
+    rows = rows.filter(OVER_THRESHOLD).order_by("pupil")
     out = []
-    for pupil in threshold_figures(rows, period=period, threshold=threshold):
+    for pupil in threshold_figures(rows):
         draw = rng.random()
         if draw < 0.2:
             continue  # no top-up agreed yet: a shortfall and a candidate for a request

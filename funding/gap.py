@@ -3,19 +3,21 @@
 Everything is summed in SQL (aggregate/annotate, one Subquery per relation so joins never
 multiply rows) and returned unrounded; templates and exports round once with `gbp`/to_pennies.
 
-Formulas (DOMAIN.md sections 1 and 4):
-- need = Σ provision period cost = annual cost × days the assignment runs in the period / 365
-  (planned, in place and ended rows alike, for the days they run; pupils who left before the
-  period starts are left out).
-- funding = Σ FundingSource amount × days of its period inside the target period / days of its
-  period, for the statuses in COUNTED_STATUSES (confirmed, received). Expected money is
-  `funding_expected`, shown beside the headline but never in it.
+Formulas (docs/domain.md, the gap):
+- need = Σ provision period cost: each provision row costed over the school days it is
+  delivered in the period to a pupil on roll (ProvisionAssignment.objects.costed: rate x hours
+  a week / 5 / group size per school day, at each academic year's rate; bought-in services and
+  resources spread over the school days of their academic year).
+- funding = Σ FundingSource amount / days of its own dates x its days inside the period
+  (calendar days: funding is not tied to school days), for the statuses in COUNTED_STATUSES
+  (confirmed, received). Expected money is `funding_expected`, shown but never counted.
 - gap = need − funding (positive = shortfall); covered_pct = funding / need × 100.
-- per pupil: annual cost = Σ(annual cost × days running in the period) / days in the period
-  (the yearly rate of the provision the pupil had in the period); school share =
-  min(annual cost, threshold); excess = max(annual cost − threshold, 0). Period figures are the
-  annual ones × period days / 365. Top-up = the pupil's counted top-ups pro-rated into the
-  period; top-up shortfall = max(excess for the period − top-up, 0).
+- per pupil: cost = the pupil's need in the period; line = the per-pupil threshold for the
+  period (`threshold_line`: the annual threshold pro-rated by school days); school share =
+  min(cost, line); excess = max(cost − line, 0); top-up = the pupil's counted top-ups in the
+  period; top-up shortfall = max(excess − top-up, 0).
+Every day-accrued figure (need, funding, gap) over the three terms of an academic year adds up
+exactly to the year, and summer + autumn + spring to a maintained school's financial year.
 """
 
 from __future__ import annotations
@@ -28,10 +30,8 @@ from django.db.models import (
     CharField,
     Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
-    FilteredRelation,
     IntegerField,
     Min,
     OuterRef,
@@ -46,16 +46,13 @@ from django.db.models.functions import Cast, Coalesce, Greatest, Least
 
 from funding.models import COUNTED_STATUSES, FundingSource, FundingType, HighNeedsThreshold
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
-from pupils.models import ProvisionAssignment, Pupil, SenStatus, Wave
+from pupils.models import ProvisionAssignment, Pupil, Wave, add_months
 from sendfund.lib.periods import Period, academic_year, academic_year_start, term
-from sendfund.lib.sql import DaysBetween, DecimalValue, overlap_days
+from sendfund.schools.calendar import calendar_note, prorate_by_school_days
 from sendfund.schools.models import School
 
 ZERO = Decimal("0")
-YEAR_DAYS = 365  # the same divisor pupils.models.with_period_cost uses for provision
-MONEY = DecimalField(max_digits=20, decimal_places=6)
-# Used only when no threshold row is in force (e.g. a period before April 2013).
-FALLBACK_THRESHOLD = Decimal("6000.00")
+MONEY = DecimalField(max_digits=30, decimal_places=20)
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,8 @@ class Gap:
     by_sen_status: list[BreakdownRow]
     by_wave: list[BreakdownRow]
     funding_by_type: list[BreakdownRow]
-    threshold: Decimal
+    threshold: Decimal  # the annual threshold in force at the period's start
+    threshold_line: Decimal  # the threshold pro-rated to the period by school days
     pupils_over_threshold: int
     over_threshold_without_topup: int
     support_over_threshold: int
@@ -93,6 +91,7 @@ class Gap:
     school_share: Decimal
     pupil_count: int
     sen_pupil_count: int
+    calendar: str  # which calendar the need was costed with, in words
 
     @property
     def notional_pressure(self) -> Decimal:
@@ -110,96 +109,34 @@ class PerGroup(ExpressionWrapper):
 
 
 def threshold_on(day: dt.date) -> Decimal:
-    row = HighNeedsThreshold.objects.in_force_on(day).values_list("amount", flat=True).first()
-    return row if row is not None else FALLBACK_THRESHOLD
+    """The annual high-needs threshold in force on a day (HighNeedsThreshold.amount_on)."""
+    return HighNeedsThreshold.objects.amount_on(day)
+
+
+def threshold_line(school: School, period: Period, threshold: Decimal) -> Decimal:
+    """The per-pupil threshold for a period: the annual threshold pro-rated by the school's
+    school days (Σ over the academic years Y the period touches of threshold ÷ school days in
+    Y × school days of the period in Y; sendfund.schools.calendar.prorate_by_school_days).
+
+    A whole academic year is the threshold itself. Provision accrues by the same school days,
+    so a pupil whose provision runs all year is above the line in a term exactly when they are
+    above it for the year, and the lines of the three terms add up to the year's."""
+    return prorate_by_school_days(threshold, school, period)
 
 
 def _assignments(school: School, period: Period) -> QuerySet:
-    """Provision rows running on at least one day of the period, with `period_cost`."""
-    return (
-        ProvisionAssignment.objects.for_school(school)
-        .filter(start_date__lte=period.end)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start))
-        .filter(Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gte=period.start))
-        .with_period_cost(period, school.costing_basis, year_days=YEAR_DAYS)
-    )
-
-
-def prorated_funding(period: Period):
-    """FundingSource amount × days of its period inside `period` / days of its period."""
-    overlap = overlap_days("period_start", "period_end", period.start, period.end)
-    days = DaysBetween(F("period_end"), F("period_start")) + Value(1)
-    return ExpressionWrapper(F("amount") * overlap / days, output_field=MONEY)
+    """Provision rows running in the period, with `period_cost`."""
+    return ProvisionAssignment.objects.costed(period, school)
 
 
 def _funding(school: School, period: Period) -> QuerySet:
-    return (
-        FundingSource.objects.for_school(school)
-        .overlapping(period.start, period.end)
-        .annotate(period_amount=prorated_funding(period))
-    )
-
-
-def sen_status_at(day: dt.date, pupil_ref: str):
-    return Coalesce(
-        Subquery(
-            SenStatus.objects.filter(pupil=OuterRef(pupil_ref))
-            .open_on(day)
-            .order_by("-start_date")
-            .values("code")[:1]
-        ),
-        Value(SenProvision.NO_SEN.value),
-    )
-
-
-def _primary_need_at(day: dt.date, pupil_ref: str):
-    from pupils.models import Need
-
-    return Subquery(
-        Need.objects.filter(pupil=OuterRef(pupil_ref), rank=1)
-        .open_on(day)
-        .order_by("-start_date")
-        .values("code")[:1]
-    )
-
-
-def _latest_open_ids(qs: QuerySet, day: dt.date) -> Subquery:
-    """Primary keys of the rows of `qs` (a dated per-pupil history) that are each pupil's
-    latest-starting row open on `day` (ties to the larger key): the rows sen_status_at and
-    _primary_need_at pick. Uncorrelated, so the database evaluates it once per query."""
-    open_rows = qs.open_on(day).order_by()
-    later = open_rows.filter(pupil=OuterRef("pupil")).filter(
-        Q(start_date__gt=OuterRef("start_date"))
-        | Q(start_date=OuterRef("start_date"), pk__gt=OuterRef("pk"))
-    )
-    return Subquery(open_rows.filter(~Exists(later)).values("pk"))
-
-
-def _with_sen_status(assignments: QuerySet, school: School, day: dt.date) -> QuerySet:
-    """Annotate provision rows with their pupil's `sen_status` on `day` (as sen_status_at)
-    by joining each pupil's one current status row, not by a subquery per provision row."""
-    statuses = _latest_open_ids(SenStatus.objects.for_school(school), day)
-    return assignments.alias(
-        _status_now=FilteredRelation(
-            "pupil__sen_statuses", condition=Q(pupil__sen_statuses__pk__in=statuses)
-        )
-    ).annotate(sen_status=Coalesce(F("_status_now__code"), Value(SenProvision.NO_SEN.value)))
-
-
-def _with_primary_need(assignments: QuerySet, school: School, day: dt.date) -> QuerySet:
-    """Annotate provision rows with their pupil's `primary_need` on `day` (as
-    _primary_need_at) by joining each pupil's one current rank-1 need row."""
-    from pupils.models import Need
-
-    needs = _latest_open_ids(Need.objects.for_school(school).filter(rank=1), day)
-    return assignments.alias(
-        _need_now=FilteredRelation("pupil__needs", condition=Q(pupil__needs__pk__in=needs))
-    ).annotate(primary_need=F("_need_now__code"))
+    return FundingSource.objects.for_school(school).in_period(period)
 
 
 @dataclass(frozen=True)
 class PupilThreshold:
-    """One pupil against the threshold: yearly figures, then figures for the period."""
+    """One pupil against the threshold, all for the period: the cost of their provision, the
+    threshold pro-rated to the period (the line), the school share and excess, and top-up."""
 
     pupil: int
     public_id: object
@@ -207,11 +144,10 @@ class PupilThreshold:
     surname: str
     year_group: str
     sen_status: str
-    annual_cost: Decimal
+    cost: Decimal
+    line: Decimal
     school_share: Decimal
     excess: Decimal
-    share_in_period: Decimal
-    excess_in_period: Decimal
     topup: Decimal
     shortfall: Decimal
 
@@ -220,14 +156,20 @@ class PupilThreshold:
         return f"{self.forename} {self.surname}"
 
 
-def _pupil_groups(school: School, period: Period):
-    """Provision grouped by pupil in one pass: pupil fields, `weighted` (Σ annual cost x days
-    running in the period), `topup` (counted top-ups pro-rated into the period), `sen_status`
-    at the period's end.
+def pupil_line(line: Decimal):
+    """The line each pupil's cost is measured against, as a per-group expression. Today the
+    school's threshold for the period for every pupil; a per-pupil line (a place value for
+    special-school or unit pupils) replaces this expression and everything downstream
+    (over, share, excess, shortfall) follows it."""
+    return PerGroup(Value(line, output_field=MONEY), output_field=MONEY)
 
-    Each further reference to the sum would re-run the hourly-rate lookup for every provision
-    row (PostgreSQL does not share sub-plans), so derived figures are left to
-    `threshold_figures` (per row) and to compute_gap's aggregate (over these columns)."""
+
+def _pupil_groups(school: School, period: Period, line: Decimal):
+    """Provision grouped by pupil in one pass: pupil fields, `cost` (Σ period cost), `line`
+    (pupil_line), `topup` (counted top-ups in the period), `sen_status` at the period's end.
+
+    Derived figures (share, excess, shortfall) are left to `threshold_figures` (per row) and
+    to compute_gap's aggregate over these columns, so the costing runs once per row."""
     topup = (
         _funding(school, period)
         .counted()
@@ -242,7 +184,8 @@ def _pupil_groups(school: School, period: Period):
     # Min, so PostgreSQL estimates one group per pupil, not one per provision row (which made
     # the per-group top-up subquery look dear enough to switch on JIT compilation).
     return (
-        _with_sen_status(_assignments(school, period), school, period.end)
+        _assignments(school, period)
+        .with_sen_status(school, period.end)
         .values("pupil")
         .annotate(
             pupil_public_id=Cast(
@@ -251,7 +194,8 @@ def _pupil_groups(school: School, period: Period):
             forename=Min("pupil__forename"),
             surname=Min("pupil__surname"),
             year_group=Min("pupil__year_group"),
-            weighted=Sum(F("annual_cost") * F("active_days"), output_field=MONEY),
+            cost=Sum("period_cost", output_field=MONEY),
+            line=pupil_line(line),
             topup=PerGroup(Coalesce(Subquery(topup), zero), output_field=MONEY),
             sen_status=Min("sen_status"),
         )
@@ -259,38 +203,30 @@ def _pupil_groups(school: School, period: Period):
 
 
 def pupil_threshold_queryset(*, school: School, period: Period, threshold: Decimal):
-    """_pupil_groups plus `shortfall_key` (weighted - top-up x 365), largest shortfall first."""
-    year = DecimalValue(Decimal(YEAR_DAYS), output_field=MONEY)
+    """_pupil_groups plus `shortfall_key` (cost − top-up − line), largest shortfall first."""
+    line = threshold_line(school, period, threshold)
     return (
-        _pupil_groups(school, period)
+        _pupil_groups(school, period, line)
         .annotate(
-            shortfall_key=ExpressionWrapper(
-                F("weighted") - PerGroup(F("topup") * year, output_field=MONEY),
-                output_field=MONEY,
-            )
+            shortfall_key=ExpressionWrapper(F("cost") - F("topup") - F("line"), output_field=MONEY)
         )
         .order_by("-shortfall_key", "surname", "forename", "pupil")
     )
 
 
-def over_threshold(threshold: Decimal, period: Period) -> Q:
-    """Rows of pupil_threshold_queryset whose annual cost is above the threshold."""
-    return Q(weighted__gt=threshold * period.days)
+OVER_THRESHOLD = Q(cost__gt=F("line"))
+"""Rows of pupil_threshold_queryset whose cost in the period is above their line."""
+
+WITH_SHORTFALL = Q(shortfall_key__gt=0)
+"""Rows of pupil_threshold_queryset whose top-up does not cover their excess."""
 
 
-def with_shortfall(threshold: Decimal, period: Period) -> Q:
-    """Rows of pupil_threshold_queryset whose top-up does not cover their excess."""
-    return Q(shortfall_key__gt=threshold * period.days)
-
-
-def threshold_figures(rows, *, period: Period, threshold: Decimal) -> list[PupilThreshold]:
+def threshold_figures(rows) -> list[PupilThreshold]:
     """Per-row figures for display (no sums): the same formulas as compute_gap's aggregate."""
-    days, year = Decimal(period.days), Decimal(YEAR_DAYS)
-    line = threshold * days
     out = []
     for row in rows:
-        weighted, topup = row["weighted"], row["topup"]
-        share, excess = min(weighted, line), max(weighted - line, ZERO)
+        cost, line, topup = row["cost"], row["line"], row["topup"]
+        excess = max(cost - line, ZERO)
         out.append(
             PupilThreshold(
                 pupil=row["pupil"],
@@ -299,13 +235,12 @@ def threshold_figures(rows, *, period: Period, threshold: Decimal) -> list[Pupil
                 surname=row["surname"],
                 year_group=row["year_group"],
                 sen_status=row["sen_status"],
-                annual_cost=weighted / days,
-                school_share=share / days,
-                excess=excess / days,
-                share_in_period=share / year,
-                excess_in_period=excess / year,
+                cost=cost,
+                line=line,
+                school_share=min(cost, line),
+                excess=excess,
                 topup=topup,
-                shortfall=max(weighted - topup * year - line, ZERO) / year,
+                shortfall=max(excess - topup, ZERO),
             )
         )
     return out
@@ -318,7 +253,7 @@ def pupil_threshold_rows(
     first. Pupil-level: only for roles holding pupils.view."""
     threshold = threshold_on(period.start) if threshold is None else threshold
     rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
-    return threshold_figures(rows.filter(weighted__gt=0), period=period, threshold=threshold)
+    return threshold_figures(rows.filter(cost__gt=0))
 
 
 def _labelled(rows, key: str, labels: dict, none_label: str) -> list[BreakdownRow]:
@@ -358,14 +293,14 @@ def compute_gap(*, school: School, period: Period) -> Gap:
     )
     by_area = _breakdown(keyed, "area", dict(BroadArea.choices))
     by_need = _breakdown(
-        _with_primary_need(assignments, school, period.end),
+        assignments.with_primary_need(school, period.end),
         "primary_need",
         dict(NeedCode.choices),
         "No need recorded",
     )
     by_year_group = _breakdown(keyed, "year_group", dict(YearGroup.choices))
     by_sen_status = _breakdown(
-        _with_sen_status(assignments, school, period.end),
+        assignments.with_sen_status(school, period.end),
         "sen_status",
         dict(SenProvision.choices),
     )
@@ -398,37 +333,27 @@ def compute_gap(*, school: School, period: Period) -> Gap:
     )
     funding_by_type = _labelled(type_rows, "type", dict(FundingType.choices), "Other")
 
-    year = DecimalValue(Decimal(YEAR_DAYS), output_field=MONEY)
     zero = Value(ZERO, output_field=MONEY)
-    line = Value(threshold * period.days, output_field=MONEY)  # the threshold x days
-    groups = _pupil_groups(school, period)
-    over = over_threshold(threshold, period)
-    uncovered = ExpressionWrapper(F("weighted") - F("topup") * year, output_field=MONEY)
+    line = threshold_line(school, period, threshold)
+    groups = _pupil_groups(school, period, line)
+    over = OVER_THRESHOLD
+    uncovered = ExpressionWrapper(F("cost") - F("topup") - F("line"), output_field=MONEY)
     per_pupil = groups.order_by().aggregate(
         over=Count("pupil", filter=over),
         over_without=Count("pupil", filter=over & Q(topup=0)),
         support_over=Count("pupil", filter=over & Q(sen_status=SenProvision.SEN_SUPPORT)),
         shortfall_total=Sum(
-            ExpressionWrapper(
-                Greatest(uncovered - line, zero, output_field=MONEY) / year,
-                output_field=MONEY,
-            ),
-            default=ZERO,
-            output_field=MONEY,
+            Greatest(uncovered, zero, output_field=MONEY), default=ZERO, output_field=MONEY
         ),
-        shortfall_pupils=Count("pupil", filter=Q(weighted__gt=F("topup") * year + line)),
+        shortfall_pupils=Count("pupil", filter=Q(cost__gt=F("topup") + F("line"))),
         share_total=Sum(
-            ExpressionWrapper(
-                Least(F("weighted"), line, output_field=MONEY) / year, output_field=MONEY
-            ),
-            default=ZERO,
-            output_field=MONEY,
+            Least(F("cost"), F("line"), output_field=MONEY), default=ZERO, output_field=MONEY
         ),
     )
     roll = (
         Pupil.objects.for_school(school)
         .on_roll(period.end)
-        .annotate(sen_status=sen_status_at(period.end, "pk"))
+        .with_sen_status(period.end)
         .aggregate(
             total=Count("pk"),
             sen=Count("pk", filter=Q(sen_status__in=(SenProvision.EHC_PLAN, "K"))),
@@ -449,6 +374,7 @@ def compute_gap(*, school: School, period: Period) -> Gap:
         by_wave=by_wave,
         funding_by_type=funding_by_type,
         threshold=threshold,
+        threshold_line=line,
         pupils_over_threshold=per_pupil["over"],
         over_threshold_without_topup=per_pupil["over_without"],
         support_over_threshold=per_pupil["support_over"],
@@ -459,6 +385,7 @@ def compute_gap(*, school: School, period: Period) -> Gap:
         school_share=per_pupil["share_total"],
         pupil_count=roll["total"],
         sen_pupil_count=roll["sen"],
+        calendar=calendar_note(school, period),
     )
 
 
@@ -483,45 +410,42 @@ class Projection:
 
 
 def project_next_year(*, school: School, today: dt.date) -> Projection:
-    """Next academic year's gap: current provision costed for the whole of next year, scaled
+    """Next academic year's gap: current provision costed over next year's school days (to its
+    end date, if it has one), scaled
     by the growth of the SEN register over the last year; funding held at the level of the
     last twelve months (every budget for those days is known, unlike next year's)."""
     next_year = academic_year(academic_year_start(today) + 1)
     running = (
-        ProvisionAssignment.objects.for_school(school)
+        ProvisionAssignment.objects.costed(next_year, school)
         .filter(start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=next_year.start))
         .filter(Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gt=today))
-        .with_annual_cost(next_year.start.year, school.costing_basis)
-        .aggregate(total=Sum("annual_cost", default=ZERO, output_field=MONEY))["total"]
+        .aggregate(total=Sum("period_cost", default=ZERO, output_field=MONEY))["total"]
     )
-    year_ago = (
-        today.replace(year=today.year - 1)
-        if not (today.month == 2 and today.day == 29)
-        else (today - dt.timedelta(days=365))
-    )
+    year_ago = add_months(today, -12)  # 29 February goes back to 28 February
     pupils = Pupil.objects.for_school(school)
-    counts = pupils.annotate(
-        status_now=sen_status_at(today, "pk"), status_before=sen_status_at(year_ago, "pk")
-    ).aggregate(
-        now=Count(
-            "pk",
-            filter=Q(status_now__in=("E", "K"))
-            & (Q(left_date__isnull=True) | Q(left_date__gt=today)),
-        ),
-        before=Count(
-            "pk",
-            filter=Q(status_before__in=("E", "K"))
-            & (Q(on_roll_date__isnull=True) | Q(on_roll_date__lte=year_ago))
-            & (Q(left_date__isnull=True) | Q(left_date__gt=year_ago)),
-        ),
+    counts = (
+        pupils.with_sen_status(today, name="status_now")
+        .with_sen_status(year_ago, name="status_before")
+        .aggregate(
+            now=Count(
+                "pk",
+                filter=Q(status_now__in=("E", "K"))
+                & (Q(left_date__isnull=True) | Q(left_date__gt=today)),
+            ),
+            before=Count(
+                "pk",
+                filter=Q(status_before__in=("E", "K"))
+                & (Q(on_roll_date__isnull=True) | Q(on_roll_date__lte=year_ago))
+                & (Q(left_date__isnull=True) | Q(left_date__gt=year_ago)),
+            ),
+        )
     )
     growth = Decimal(counts["now"]) / Decimal(counts["before"]) if counts["before"] else Decimal(1)
     # A register imported recently has little history, and one year is a noisy trend: the
     # growth applied is held between GROWTH_FLOOR and GROWTH_CAP (national SEN prevalence grew
     # by about 4-6% a year in 2020-2025; DOMAIN.md section 6).
     growth = min(max(growth, GROWTH_FLOOR), GROWTH_CAP)
-    last_twelve_months = Period(today - dt.timedelta(days=YEAR_DAYS - 1), today)
+    last_twelve_months = Period(year_ago + dt.timedelta(days=1), today)
     funding = (
         _funding(school, last_twelve_months)
         .counted()
@@ -556,55 +480,26 @@ class Headline:
 
 
 def headline_series(*, school: School, periods: list[Period]) -> list[Headline]:
-    """Need and funding only, for many periods at once: one query per academic year touched
-    (rates are per academic year) plus one for funding. Same formulas as compute_gap."""
+    """Need and funding only, for many periods: one costing query per period plus one for all
+    the funding. The same methods as compute_gap, so the figures agree to the penny."""
     if not periods:
         return []
-    need: dict[Period, Decimal] = {}
-    by_year: dict[int, list[Period]] = {}
-    for p in periods:
-        by_year.setdefault(academic_year_start(p.start), []).append(p)
-    for year, group in by_year.items():
-        start, end = min(p.start for p in group), max(p.end for p in group)
-        qs = (
-            ProvisionAssignment.objects.for_school(school)
-            .filter(start_date__lte=end)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
-            .with_annual_cost(year, school.costing_basis)
-        )
-        sums = {
-            f"p{i}": Sum(
-                ExpressionWrapper(
-                    F("annual_cost")
-                    * overlap_days("start_date", "end_date", p.start, p.end)
-                    / DecimalValue(Decimal(YEAR_DAYS)),
-                    output_field=MONEY,
-                ),
-                filter=Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gte=p.start),
-                default=ZERO,
-                output_field=MONEY,
-            )
-            for i, p in enumerate(group)
-        }
-        result = qs.aggregate(**sums)
-        need.update({p: result[f"p{i}"] for i, p in enumerate(group)})
+    need = [
+        _assignments(school, p).aggregate(
+            total=Sum("period_cost", default=ZERO, output_field=MONEY)
+        )["total"]
+        for p in periods
+    ]
     start, end = min(p.start for p in periods), max(p.end for p in periods)
-    days = DaysBetween(F("period_end"), F("period_start")) + Value(1)
-    funding_sums = {
-        f"p{i}": Sum(
-            ExpressionWrapper(
-                F("amount") * overlap_days("period_start", "period_end", p.start, p.end) / days,
-                output_field=MONEY,
-            ),
-            default=ZERO,
-            output_field=MONEY,
-        )
-        for i, p in enumerate(periods)
-    }
     funding = (
         FundingSource.objects.for_school(school)
         .counted()
         .overlapping(start, end)
-        .aggregate(**funding_sums)
+        .aggregate(
+            **{
+                f"p{i}": Sum(FundingSource.amount_in(p), default=ZERO, output_field=MONEY)
+                for i, p in enumerate(periods)
+            }
+        )
     )
-    return [Headline(p, need[p], funding[f"p{i}"]) for i, p in enumerate(periods)]
+    return [Headline(p, need[i], funding[f"p{i}"]) for i, p in enumerate(periods)]

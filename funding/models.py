@@ -13,11 +13,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q, Value
+from django.db.models.functions import Cast, Greatest, Least
 
+from sendfund.lib.sql import DaysBetween
 from sendfund.schools.models import School, TenantQuerySet
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+PER_DAY = models.DecimalField(max_digits=30, decimal_places=20)
 
 
 class FundingType(models.TextChoices):
@@ -44,9 +47,18 @@ class FundingStatus(models.TextChoices):
 COUNTED_STATUSES = ("confirmed", "received")
 
 
+# Used only when no threshold row is in force (e.g. a day before April 2013).
+FALLBACK_THRESHOLD = Decimal("6000.00")
+
+
 class HighNeedsThresholdQuerySet(models.QuerySet):
     def in_force_on(self, day):
         return self.filter(effective_from__lte=day).order_by("-effective_from")
+
+    def amount_on(self, day) -> Decimal:
+        """The one answer to "which threshold is in force on a day" (one query)."""
+        amount = self.in_force_on(day).values_list("amount", flat=True).first()
+        return amount if amount is not None else FALLBACK_THRESHOLD
 
 
 class HighNeedsThreshold(models.Model):
@@ -143,9 +155,30 @@ class TopUpBand(models.Model):
         return f"{self.name} (£{self.annual_amount:,}/year)"
 
 
+def amount_in(period):
+    """A funding source's share of a period: amount ÷ days of its own dates × its days inside
+    the period (calendar days, not school days: funding is paid for its dates). Divided once
+    and multiplied by whole days, so adjoining periods add up exactly."""
+    start = Value(period.start, output_field=models.DateField())
+    end = Value(period.end, output_field=models.DateField())
+    own_days = DaysBetween(F("period_end"), F("period_start")) + Value(1)
+    overlap = Greatest(
+        DaysBetween(Least(F("period_end"), end), Greatest(F("period_start"), start)) + Value(1),
+        Value(0),
+    )
+    # Cast first so that PostgreSQL divides to 20 decimal places, not its default 16 digits.
+    daily = ExpressionWrapper(Cast("amount", PER_DAY) / own_days, output_field=PER_DAY)
+    return ExpressionWrapper(daily * overlap, output_field=PER_DAY)
+
+
 class FundingSourceQuerySet(TenantQuerySet):
     def overlapping(self, start, end):
         return self.filter(period_start__lte=end, period_end__gte=start)
+
+    def in_period(self, period):
+        """The one answer to "funding in a period": rows overlapping it, with
+        `period_amount` (amount_in)."""
+        return self.overlapping(period.start, period.end).annotate(period_amount=amount_in(period))
 
     def counted(self):
         return self.filter(status__in=COUNTED_STATUSES)
@@ -191,6 +224,7 @@ class FundingSource(models.Model):
     )
 
     objects = FundingSourceQuerySet.as_manager()
+    amount_in = staticmethod(amount_in)
 
     class Meta:
         ordering = ["-period_start", "type"]

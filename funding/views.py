@@ -17,7 +17,7 @@ from funding.forms import (
     TopUpSchemeForm,
 )
 from funding.gap import (
-    over_threshold,
+    OVER_THRESHOLD,
     pupil_threshold_queryset,
     threshold_figures,
     threshold_on,
@@ -25,6 +25,7 @@ from funding.gap import (
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
 from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.access import can, require_capability, school_object_or_404
+from sendfund.schools.calendar import calendar_note
 
 
 def _period_form(request: HttpRequest) -> PeriodForm:
@@ -80,10 +81,11 @@ def pupils(request: HttpRequest) -> HttpResponse:
     threshold = threshold_on(period.start)
     rows = pupil_threshold_queryset(school=request.school, period=period, threshold=threshold)
     only_over = request.GET.get("over") == "1"
-    rows = rows.filter(over_threshold(threshold, period) if only_over else Q(weighted__gt=0))
+    rows = rows.filter(OVER_THRESHOLD if only_over else Q(cost__gt=0))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    figures = threshold_figures(page.object_list, period=period, threshold=threshold)
+    figures = threshold_figures(page.object_list)
     context = {"form": form, "period": period, "page": page, "figures": figures}
+    context["calendar"] = calendar_note(request.school, period)
     return render(request, "funding/pupils.html", context | {"query": form.query_string()})
 
 

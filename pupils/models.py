@@ -56,31 +56,53 @@ class PupilQuerySet(TenantQuerySet):
             Q(left_date__isnull=True) | Q(left_date__gt=on),
         )
 
-    def with_sen_status(self, on: dt.date | None = None) -> PupilQuerySet:
-        """Annotate `sen_status`: the census SEN provision code open on a date (default today)."""
+    def with_sen_status(
+        self, on: dt.date | None = None, *, name: str = "sen_status"
+    ) -> PupilQuerySet:
+        """Annotate `sen_status` (or `name`): the census SEN provision code open on a date
+        (default today), N when none is. The one answer to "SEN status on a day"."""
         on = on or dt.date.today()
-        return self.annotate(
-            sen_status=Coalesce(
-                Subquery(
-                    SenStatus.objects.filter(pupil=OuterRef("pk"))
-                    .open_on(on)
-                    .order_by("-start_date")
-                    .values("code")[:1]
-                ),
-                Value(SenProvision.NO_SEN.value),
-            )
-        )
+        return self.annotate(**{name: sen_status_on(on, "pk")})
 
     def with_primary_need(self, on: dt.date | None = None) -> PupilQuerySet:
+        """Annotate `primary_need`: the rank-1 need open on a date (None when none is)."""
         on = on or dt.date.today()
-        return self.annotate(
-            primary_need=Subquery(
-                Need.objects.filter(pupil=OuterRef("pk"), rank=1)
-                .open_on(on)
-                .order_by("-start_date")
-                .values("code")[:1]
-            )
-        )
+        return self.annotate(primary_need=primary_need_on(on, "pk"))
+
+
+def sen_status_on(day: dt.date, pupil_ref: str):
+    """Correlated subquery: the SEN status of the pupil at `pupil_ref` open on `day`: the
+    latest-starting open record (ties to the larger key), else N."""
+    return Coalesce(
+        Subquery(
+            SenStatus.objects.filter(pupil=OuterRef(pupil_ref))
+            .open_on(day)
+            .order_by("-start_date", "-pk")
+            .values("code")[:1]
+        ),
+        Value(SenProvision.NO_SEN.value),
+    )
+
+
+def primary_need_on(day: dt.date, pupil_ref: str):
+    return Subquery(
+        Need.objects.filter(pupil=OuterRef(pupil_ref), rank=1)
+        .open_on(day)
+        .order_by("-start_date", "-pk")
+        .values("code")[:1]
+    )
+
+
+def latest_open_ids(qs, day: dt.date) -> Subquery:
+    """Primary keys of the rows of `qs` (a dated per-pupil history) that are each pupil's
+    latest-starting row open on `day` (ties to the larger key): the rows sen_status_on and
+    primary_need_on pick. Uncorrelated, so the database evaluates it once per query."""
+    open_rows = qs.open_on(day).order_by()
+    later = open_rows.filter(pupil=OuterRef("pupil")).filter(
+        Q(start_date__gt=OuterRef("start_date"))
+        | Q(start_date=OuterRef("start_date"), pk__gt=OuterRef("pk"))
+    )
+    return Subquery(open_rows.filter(~Exists(later)).values("pk"))
 
 
 class Pupil(models.Model):
@@ -348,6 +370,23 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
             Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gt=period.start),
         )
 
+    def with_sen_status(self, school: School, day: dt.date):
+        """Annotate each row with its pupil's `sen_status` on `day` (as sen_status_on) by
+        joining each pupil's one current status row, not by a subquery per provision row."""
+        statuses = latest_open_ids(SenStatus.objects.for_school(school), day)
+        return self.alias(
+            _status_now=FilteredRelation(
+                "pupil__sen_statuses", condition=Q(pupil__sen_statuses__pk__in=statuses)
+            )
+        ).annotate(sen_status=Coalesce(F("_status_now__code"), Value(SenProvision.NO_SEN.value)))
+
+    def with_primary_need(self, school: School, day: dt.date):
+        """Annotate each row with its pupil's `primary_need` on `day` (as primary_need_on)."""
+        needs = latest_open_ids(Need.objects.for_school(school).filter(rank=1), day)
+        return self.alias(
+            _need_now=FilteredRelation("pupil__needs", condition=Q(pupil__needs__pk__in=needs))
+        ).annotate(primary_need=F("_need_now__code"))
+
     def costed(self, period: Period, school: School):
         """The school's rows running in the period, with `period_cost` (see with_period_cost)."""
         return self.for_school(school).running_in(period).with_period_cost(period, school)
@@ -478,22 +517,28 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
                 output_field=RATE,
             )
             per_year = ExpressionWrapper(
-                Coalesce(
-                    F("provision__resource_cost_per_pupil")
-                    + Case(
-                        When(
-                            provision__staff_role__isnull=True,
-                            then=Coalesce(F("provision__service_annual_cost"), Value(ZERO)),
+                Cast(
+                    Coalesce(
+                        F("provision__resource_cost_per_pupil")
+                        + Case(
+                            When(
+                                provision__staff_role__isnull=True,
+                                then=Coalesce(F("provision__service_annual_cost"), Value(ZERO)),
+                            ),
+                            default=Value(ZERO),
                         ),
-                        default=Value(ZERO),
+                        Value(ZERO),
+                        output_field=RATE,
                     ),
-                    Value(ZERO),
+                    RATE,
                 )
                 / NullIf(year_days, 0),
                 output_field=RATE,
             )
+            # Cast first so that PostgreSQL divides to 20 decimal places (its default is 16
+            # significant digits).
             staffed = ExpressionWrapper(
-                rate
+                Cast(rate, RATE)
                 * F("hours_per_week")
                 / ExpressionWrapper(Value(5) * F("group_size"), output_field=IntegerField()),
                 output_field=RATE,

@@ -32,31 +32,19 @@ from pupils.models import (
     Pupil,
     SenStatus,
 )
-from sendfund.lib.periods import Period, academic_year, academic_year_start
+from sendfund.lib.money import format_gbp
+from sendfund.lib.periods import Period, academic_year, academic_year_label, academic_year_start
+from sendfund.schools.calendar import calendar_note, prorate_by_school_days
 from sendfund.schools.models import School
 
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=30, decimal_places=20)
 
-# The high-needs threshold (DOMAIN.md section 1) is dated reference data owned by the funding
-# app (funding.HighNeedsThreshold); this is the fallback when no row is in force. £6,000 since 2013.
-DEFAULT_HIGH_NEEDS_THRESHOLD = Decimal("6000")
-
 
 def high_needs_threshold(school: School, on: dt.date) -> Decimal:
-    """The threshold in force on a date (one query). Looked up through the app registry because
-    funding depends on pupils, not the other way round."""
-    try:
-        model = apps.get_model("funding", "HighNeedsThreshold")
-    except LookupError:
-        return DEFAULT_HIGH_NEEDS_THRESHOLD
-    amount = (
-        model.objects.filter(effective_from__lte=on)
-        .order_by("-effective_from")
-        .values_list("amount", flat=True)
-        .first()
-    )
-    return amount if amount is not None else DEFAULT_HIGH_NEEDS_THRESHOLD
+    """The threshold in force on a date: funding.HighNeedsThreshold.objects.amount_on, looked
+    up through the app registry because funding depends on pupils, not the other way round."""
+    return apps.get_model("funding", "HighNeedsThreshold").objects.amount_on(on)
 
 
 def cost_year(today: dt.date | None = None) -> Period:
@@ -167,6 +155,35 @@ def provision_map(school: School, year: Period) -> dict:
     return {"groups": groups, "totals": totals}
 
 
+def working(row) -> str:
+    """How a costed row's period_cost was reached, in words and figures, for a period inside
+    one academic year: rate × hours ÷ 5 × school days ÷ group (+ annual amounts ÷ school days
+    in the year × school days). Display only: the figure itself comes from SQL."""
+    provision = row.provision
+    days = row.school_days
+    parts = []
+    if provision.staff_role_id:
+        if row.rate_year is None:
+            parts.append("no hourly rate entered yet: £0.00")
+        else:
+            parts.append(
+                f"{format_gbp(row.hourly_rate)} ({academic_year_label(row.rate_year)} rate)"
+                f" × {row.hours_per_week.normalize():f} h ÷ 5 × {days} school days"
+                f" ÷ {row.group_size}"
+            )
+    elif provision.service_annual_cost:
+        parts.append(
+            f"{format_gbp(provision.service_annual_cost)} a year ÷ {row.year_days} school days"
+            f" × {days}"
+        )
+    if provision.resource_cost_per_pupil:
+        parts.append(
+            f"{format_gbp(provision.resource_cost_per_pupil)} resources a year"
+            f" ÷ {row.year_days} × {days}"
+        )
+    return " + ".join(parts) + f" = {format_gbp(row.period_cost)}"
+
+
 def pupil_page(school: School, pupil: Pupil, today: dt.date) -> dict:
     """The pupil page's provision rows and cost against the threshold (constant queries)."""
     year = cost_year(today)
@@ -174,19 +191,25 @@ def pupil_page(school: School, pupil: Pupil, today: dt.date) -> dict:
     rows = list(
         in_year.select_related("provision", "provision__staff_role").order_by("-start_date")
     )
+    for row in rows:
+        row.working = working(row)
     total = in_year.aggregate(total=Sum("period_cost", default=ZERO))["total"]
     threshold = high_needs_threshold(school, today)
+    # The threshold over the year's school days, as the gap engine measures it (a whole
+    # year is the threshold itself, computed with the same arithmetic as the costs).
+    line = prorate_by_school_days(threshold, school, year)
     return {
         "year": year,
+        "calendar": calendar_note(school, year),
         "assignments": rows,
         "past_assignments": ProvisionAssignment.objects.for_school(school)
         .filter(pupil=pupil, end_date__lt=year.start)
         .select_related("provision"),
         "total": total,
         "threshold": threshold,
-        "over_threshold": total > threshold,
-        "excess": max(total - threshold, ZERO),
-        "headroom": max(threshold - total, ZERO),
+        "over_threshold": total > line,
+        "excess": max(total - line, ZERO),
+        "headroom": max(line - total, ZERO),
         "statuses": SenStatus.objects.for_school(school).filter(pupil=pupil),
         "needs": Need.objects.for_school(school).filter(pupil=pupil),
         "assessments": AssessmentRequest.objects.for_school(school).filter(pupil=pupil),

@@ -1,9 +1,10 @@
 """The trust view: every school of a trust side by side, from grouped SQL across schools.
 
 A fixed number of queries whatever the number of schools: the roll and SEN status grouped by
-school, the cost of provision grouped by school (one query per costing basis in use, at most
-two), counted funding grouped by school, and open EHC assessments past week 20 grouped by
-school. The formulas are the gap engine's (funding/gap.py) for the current term.
+school, the cost of provision grouped by school (each school on its own calendar and costing
+basis), counted funding grouped by school, and open EHC assessments past week 20 grouped by
+school. The figures come from the QuerySet methods the gap engine uses (funding/gap.py), for
+the current term, so a school's row equals its own dashboard to the penny.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from funding.gap import MONEY, YEAR_DAYS, prorated_funding, sen_status_at
-from funding.models import COUNTED_STATUSES, FundingSource
-from pupils.models import WEEK_20, AssessmentRequest, AssessmentStatus, ProvisionAssignment, Pupil
+from funding.gap import MONEY
+from funding.models import FundingSource
+from pupils.models import AssessmentRequest, ProvisionAssignment, Pupil
 from sendfund.lib import suppression as sup
 from sendfund.lib.periods import Period, term, term_for_date
 
@@ -34,21 +35,17 @@ SORTS = {
 
 
 def _need_by_school(schools, period: Period) -> dict:
-    need: dict = {}
-    for basis in {s.costing_basis for s in schools}:
-        ids = [s.pk for s in schools if s.costing_basis == basis]
-        rows = (
-            ProvisionAssignment.objects.filter(school__in=ids)
-            .filter(start_date__lte=period.end)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start))
-            .filter(Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gte=period.start))
-            .with_period_cost(period, basis, year_days=YEAR_DAYS)
-            .order_by()
-            .values("school")
-            .annotate(total=Sum("period_cost", default=ZERO, output_field=MONEY))
-        )
-        need.update({row["school"]: row["total"] for row in rows})
-    return need
+    """Σ period_cost grouped by school: one query, each school on its own calendar and
+    costing basis (ProvisionAssignment.objects.costed's costing)."""
+    rows = (
+        ProvisionAssignment.objects.filter(school__in=[s.pk for s in schools])
+        .running_in(period)
+        .with_period_cost(period, schools)
+        .order_by()
+        .values("school")
+        .annotate(total=Sum("period_cost", default=ZERO, output_field=MONEY))
+    )
+    return {row["school"]: row["total"] for row in rows}
 
 
 def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dict], dict, Period]:
@@ -60,7 +57,7 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
         row["school"]: row
         for row in Pupil.objects.filter(school__in=ids)
         .on_roll(today)
-        .annotate(status=sen_status_at(today, "pk"))
+        .with_sen_status(today, name="status")
         .order_by()
         .values("school")
         .annotate(
@@ -72,22 +69,17 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
     need = _need_by_school(schools, period)
     funding = {
         row["school"]: row["total"]
-        for row in FundingSource.objects.filter(school__in=ids, status__in=COUNTED_STATUSES)
-        .overlapping(period.start, period.end)
-        .annotate(period_amount=prorated_funding(period))
+        for row in FundingSource.objects.filter(school__in=ids)
+        .counted()
+        .in_period(period)
         .order_by()
         .values("school")
         .annotate(total=Sum("period_amount", default=ZERO, output_field=MONEY))
     }
     overdue = {
         row["school"]: row["n"]
-        for row in AssessmentRequest.objects.filter(
-            school__in=ids,
-            status=AssessmentStatus.OPEN,
-            exception="",
-            final_plan_date__isnull=True,
-            received_date__lt=today - WEEK_20,
-        )
+        for row in AssessmentRequest.objects.filter(school__in=ids)
+        .overdue(today)
         .order_by()
         .values("school")
         .annotate(n=Count("pk"))

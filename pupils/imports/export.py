@@ -18,7 +18,7 @@ from pupils.models import AssignmentStatus, Need, ProvisionAssignment, Pupil
 from sendfund.lib import csv as safe_csv
 from sendfund.lib.csv import neutralise
 from sendfund.lib.money import to_pennies
-from sendfund.lib.periods import academic_year_start
+from sendfund.lib.periods import academic_year, academic_year_start
 from sendfund.schools.models import School
 
 HEADER = [
@@ -40,20 +40,19 @@ HEADER = [
 def register_rows(school: School, on: dt.date | None = None) -> QuerySet:
     """Pupils on roll on `on` with status, needs and the annual cost of their current provision.
 
-    Current provision: planned or in place and not ended before `on`; costed on the school's
-    basis (actual or LA standard rates) for the academic year containing `on`.
+    Current provision: planned or in place and not ended before `on`, costed over the school
+    days of the academic year containing `on` (ProvisionAssignment.objects.costed).
     """
     on = on or dt.date.today()
-    money = DecimalField(max_digits=18, decimal_places=6)
+    money = DecimalField(max_digits=30, decimal_places=20)
     cost = (
-        ProvisionAssignment.objects.for_school(school)
+        ProvisionAssignment.objects.costed(academic_year(academic_year_start(on)), school)
         .filter(pupil=OuterRef("pk"))
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
         .exclude(status=AssignmentStatus.ENDED)
-        .with_annual_cost(academic_year_start(on), school.costing_basis)
         .order_by()
         .values("pupil")
-        .annotate(total=Sum("annual_cost"))
+        .annotate(total=Sum("period_cost"))
         .values("total")
     )
     secondary = (

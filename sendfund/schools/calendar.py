@@ -12,12 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import DecimalField, ExpressionWrapper, Value
+from django.db.models.functions import Cast
 
 from sendfund.lib import schooldays
 from sendfund.lib.periods import Period, academic_year, academic_year_label, by_academic_year
 from sendfund.schools.models import CalendarYear, School, SchoolDay, TermBlock
+
+PER_DAY = DecimalField(max_digits=30, decimal_places=20)
 
 
 def _days_for(school_id: int, year: int) -> tuple[str, list[dt.date]]:
@@ -135,3 +140,31 @@ def blocks_for(school: School, year: int) -> list[schooldays.Block]:
 
 def whole_year(year: int) -> Period:
     return academic_year(year)
+
+
+def prorate_by_school_days(amount: Decimal, school: School, period: Period) -> Decimal:
+    """An annual amount's share of a period by the school's school days:
+    Σ over the academic years Y the period touches of amount ÷ school days in Y × school days
+    of the period in Y (the per-pupil threshold for a period).
+
+    Evaluated by the database with the same arithmetic as a bought-in service's cost
+    (divided once, then multiplied by whole days), so a service costing exactly the threshold
+    is exactly at the line, never a rounding error above it. One query (plus year_parts')."""
+    amount = Decimal(amount).quantize(Decimal("0.01"))
+    total = None
+    for part in year_parts(school, period):
+        if not part.year_days:
+            continue
+        daily = ExpressionWrapper(
+            Cast(Value(amount), PER_DAY) / Value(part.year_days), output_field=PER_DAY
+        )
+        share = ExpressionWrapper(daily * Value(part.days), output_field=PER_DAY)
+        total = share if total is None else ExpressionWrapper(total + share, output_field=PER_DAY)
+    if total is None:
+        return Decimal("0")
+    return (
+        School.objects.filter(pk=school.pk)
+        .annotate(share=total)
+        .values_list("share", flat=True)
+        .get()
+    )

@@ -167,15 +167,19 @@ def test_gap_report_prints_json_with_money_to_the_penny(school):
     )  # fmt: skip
     data = json.loads(out.getvalue())
 
-    assert data["need"] == "2440.00"
+    # Autumn 2024 has 72 of the default calendar's 190 school days in 2024/25:
+    # need 7,300 x 72/190 = 2,766.3157...; funding by calendar day 3,650 x 122/365 = 1,220.
+    assert data["need"] == "2766.32"
     assert data["funding"] == "1220.00"
-    assert data["gap"] == "1220.00"
+    assert data["gap"] == "1546.32"  # 2,766.3157... - 1,220
     assert data["by_area"] == [
-        {"key": "CI", "label": "Communication and interaction", "need": "2440.00", "pupils": 1}
+        {"key": "CI", "label": "Communication and interaction", "need": "2766.32", "pupils": 1}
     ]
     assert data["pupils_over_threshold"] == 1
     assert data["over_threshold_without_topup"] == 1
-    assert data["topup_shortfall"] == "434.52"  # 1,300 x 122/365
+    assert data["threshold_line"] == "2273.68"  # 6,000 x 72/190
+    assert data["topup_shortfall"] == "492.63"  # (7,300 - 6,000) x 72/190
+    assert data["calendar"].startswith("School days from 2024/25: the default calendar")
 
 
 def test_gap_report_writes_csv(school):
@@ -188,7 +192,7 @@ def test_gap_report_writes_csv(school):
 
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[0] == ["section", "key", "label", "amount", "pupils"]
-    assert ["headline", "need", "need", "1220.00", ""] in rows
+    assert ["headline", "need", "need", "1383.16", ""] in rows  # 3,650 x 72/190
 
 
 def test_gap_report_refuses_an_end_before_the_start(school):

@@ -11,9 +11,9 @@ import pytest
 from django.db.models import Count, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from funding.gap import MONEY, _primary_need_at, compute_gap, sen_status_at
-from pupils.models import ProvisionAssignment, StaffRate
-from sendfund.lib.periods import term
+from funding.gap import MONEY, compute_gap
+from pupils.models import ProvisionAssignment, StaffRate, primary_need_on, sen_status_on
+from sendfund.lib.periods import academic_year, term
 from tests.factories import (
     NeedFactory,
     ProvisionAssignmentFactory,
@@ -74,14 +74,15 @@ def school_data(school):
 
 
 def _reference_rate(year):
+    """The latest rate up to the year, else the role's earliest rate, else 0."""
+    rates = StaffRate.objects.filter(staff_role=OuterRef("provision__staff_role"))
     return Coalesce(
         Subquery(
-            StaffRate.objects.filter(
-                staff_role=OuterRef("provision__staff_role"), academic_year__lte=year
-            )
+            rates.filter(academic_year__lte=year)
             .order_by("-academic_year")
             .values("actual_hourly_rate")[:1]
         ),
+        Subquery(rates.order_by("academic_year").values("actual_hourly_rate")[:1]),
         Value(ZERO),
     )
 
@@ -90,7 +91,7 @@ def _reference_rate(year):
 def test_joined_hourly_rate_is_the_latest_rate_up_to_the_year(school_data, year):
     rows = (
         ProvisionAssignment.objects.for_school(school_data)
-        .with_annual_cost(year, "actual")
+        .with_period_cost(academic_year(year), school_data)
         .annotate(reference=_reference_rate(year))
     )
     assert rows.count() == ProvisionAssignment.objects.for_school(school_data).count()
@@ -119,10 +120,10 @@ def test_sen_status_and_primary_need_breakdowns_match_per_row_subqueries(school_
     gap = compute_gap(school=school_data, period=period)
     assert gap.need > 0
     status = _reference_breakdown(
-        school_data, period, "sen_status", sen_status_at(period.end, "pupil")
+        school_data, period, "sen_status", sen_status_on(period.end, "pupil")
     )
     need = _reference_breakdown(
-        school_data, period, "primary_need", _primary_need_at(period.end, "pupil")
+        school_data, period, "primary_need", primary_need_on(period.end, "pupil")
     )
     assert {r.key: (r.need, r.pupils) for r in gap.by_sen_status} == status
     assert {r.key: (r.need, r.pupils) for r in gap.by_need} == need

@@ -43,6 +43,8 @@ def report(gap) -> dict:
         "notional_budget": _money(gap.notional_budget),
         "school_share": _money(gap.school_share),
         "threshold": _money(gap.threshold),
+        "threshold_line": _money(gap.threshold_line),
+        "calendar": gap.calendar,
         "pupils_over_threshold": gap.pupils_over_threshold,
         "over_threshold_without_topup": gap.over_threshold_without_topup,
         "support_over_threshold": gap.support_over_threshold,
