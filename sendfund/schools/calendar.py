@@ -168,3 +168,46 @@ def prorate_by_school_days(amount: Decimal, school: School, period: Period) -> D
         .values_list("share", flat=True)
         .get()
     )
+
+
+def year_summary(school: School, year: int) -> dict:
+    """The settings page's view of one academic year: which calendar, its blocks with the
+    school days each holds, and the school days per reporting term and in the year."""
+    from sendfund.lib.periods import TERMS, term
+
+    ensure_years([school.pk], [year])
+    info = CalendarYear.objects.get(school=school, academic_year=year)
+    days = list(
+        SchoolDay.objects.filter(school=school, academic_year=year)
+        .order_by("day")
+        .values_list("day", flat=True)
+    )
+    own = list(TermBlock.objects.for_school(school).filter(academic_year=year))
+    shown = own if info.source == CalendarYear.Source.OWN else []
+    defaults = [] if shown else list(schooldays.default_blocks(year))
+    blocks = [
+        {
+            "block": b,
+            "start": b.start_date if isinstance(b, TermBlock) else b.start,
+            "end": b.end_date if isinstance(b, TermBlock) else b.end,
+            "kind": b.kind,
+        }
+        for b in (shown or own or defaults)
+    ]
+    for row in blocks:
+        inside = [d for d in days if row["start"] <= d <= row["end"]]
+        row["school_days"] = len(inside) if row["kind"] == schooldays.OPEN else None
+    terms = []
+    for name in TERMS:
+        t = term(year, name)
+        terms.append({"term": t, "school_days": sum(1 for d in days if t.contains(d))})
+    return {
+        "calendar_year": info,
+        "label": academic_year_label(year),
+        "own": info.source == CalendarYear.Source.OWN,
+        "blocks": blocks,
+        "terms": terms,
+        "total": len(days),
+        "first_day": days[0] if days else None,
+        "last_day": days[-1] if days else None,
+    }

@@ -1,14 +1,16 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 
-from sendfund.schools.models import School
+from sendfund.schools.models import School, TermBlock
 from sendfund.schools.roles import Role
 from sendfund.schools.services import grantable_roles
+from sendfund.schools.term_dates import TermDatesError, read_blocks
 
 
 class SchoolSettingsForm(forms.ModelForm):
@@ -116,3 +118,33 @@ class ChangeRoleForm(forms.Form):
 def role_choices(actor_role: str | None) -> list[tuple[str, str]]:
     """Only heads are offered the head role (services enforce it as well)."""
     return [(r.value, r.label) for r in grantable_roles(actor_role)]
+
+
+class TermBlockForm(forms.Form):
+    start_date = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(choices=TermBlock.Kind.choices, initial=TermBlock.Kind.OPEN)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The block ends before it starts.")
+        return data
+
+
+class TermDatesUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Term dates CSV",
+        help_text="Columns start_date, end_date, kind (open or closed). All or nothing.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = getattr(settings, "SENDFUND_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+        if upload.size > limit:
+            raise ValidationError("The file is too large.")
+        try:
+            return read_blocks(upload.read())
+        except TermDatesError as exc:
+            raise ValidationError(exc.errors) from exc

@@ -6,6 +6,12 @@ app_name = "schools"
 urlpatterns = [
     path("switch/", views.switch_school, name="switch"),
     path("settings/", views.settings_view, name="settings"),
+    path("settings/term-dates/", views.term_dates_view, name="term_dates"),
+    path(
+        "settings/term-dates/<uuid:public_id>/remove/",
+        views.term_block_remove,
+        name="term_block_remove",
+    ),
     path("people/", views.people, name="people"),
     path("people/<uuid:public_id>/", views.membership_edit, name="membership"),
     path("invitations/<uuid:public_id>/", views.invitation_edit, name="invitation"),

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -9,22 +11,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from sendfund.schools import services
+from sendfund.lib import periods
+from sendfund.schools import calendar, services, term_dates
 from sendfund.schools.access import require_capability
 from sendfund.schools.forms import (
     AcceptInvitationForm,
     ChangeRoleForm,
     InviteForm,
     SchoolSettingsForm,
+    TermBlockForm,
+    TermDatesUploadForm,
     role_choices,
 )
 from sendfund.schools.mfa import MFA_ROLES
 from sendfund.schools.middleware import SESSION_KEY
-from sendfund.schools.models import Invitation, Membership, MfaReset, RoleChange
+from sendfund.schools.models import Invitation, Membership, MfaReset, RoleChange, TermBlock
 from sendfund.schools.roles import Role
 
 
@@ -247,3 +253,53 @@ def keep_alive(request: HttpRequest) -> HttpResponse:
     """Called by static/js/idle.js when the user chooses to stay signed in: any request
     counts as activity (IdleTimeoutMiddleware)."""
     return JsonResponse({"ok": True})
+
+
+def _year_from(request: HttpRequest) -> int:
+    today = dt.date.today()
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or "")
+    except ValueError:
+        year = periods.academic_year_start(today)
+    return min(max(year, 2000), 2100)
+
+
+@require_capability("school.manage")
+def term_dates_view(request: HttpRequest) -> HttpResponse:
+    """The school's term dates for one academic year, with school days per term and year;
+    add or remove blocks, or upload a CSV (all or nothing)."""
+    year = _year_from(request)
+    form = TermBlockForm(request.POST or None, prefix="block")
+    if request.method == "POST" and request.POST.get("action") == "add" and form.is_valid():
+        try:
+            term_dates.term_block_add(school=request.school, **form.cleaned_data)
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Block added; school days recounted.")
+            year = periods.academic_year_start(form.cleaned_data["start_date"])
+            return redirect(f"{reverse('schools:term_dates')}?year={year}")
+    upload = TermDatesUploadForm(request.POST or None, request.FILES or None, prefix="file")
+    if request.method == "POST" and request.POST.get("action") == "upload" and upload.is_valid():
+        result = term_dates.term_dates_import(
+            school=request.school, rows=upload.cleaned_data["file"]
+        )
+        messages.success(request, f"Term dates imported: {result.summary()}")
+        return redirect(f"{reverse('schools:term_dates')}?year={year}")
+    context = calendar.year_summary(request.school, year) | {
+        "form": form,
+        "upload": upload,
+        "year": year,
+        "years": [year - 1, year + 1],
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "schools/term_dates.html", context, status=status)
+
+
+@require_capability("school.manage")
+@require_POST
+def term_block_remove(request: HttpRequest, public_id) -> HttpResponse:
+    block = get_object_or_404(TermBlock.objects.for_school(request.school), public_id=public_id)
+    term_dates.term_block_remove(school=request.school, block=block)
+    messages.success(request, "Block removed; school days recounted.")
+    return redirect(f"{reverse('schools:term_dates')}?year={block.academic_year}")

@@ -8,15 +8,17 @@ from sendfund.lib.money import format_gbp, to_pennies
 from sendfund.lib.periods import Period, prorate
 
 
-def test_a_financial_year_budget_prorated_into_a_term_that_straddles_1_april():
+def test_the_summer_term_starts_on_1_april_so_a_financial_year_budget_splits_by_term():
     # Maintained FY 2026-27 runs 1/4/2026-31/3/2027: 365 days, so £36,500 is £100 a day.
     budget_year = periods.financial_year(2026, academy=False)
-    spring = periods.term(2025, "spring")  # 1/1/2026-30/4/2026: only April is in FY 2026-27
+    spring = periods.term(2025, "spring")  # 1/1/2026-31/3/2026: all in FY 2025-26
+    summer = periods.term(2025, "summer")  # 1/4/2026-31/8/2026: 153 days of FY 2026-27
     assert budget_year.days == 365
-    assert prorate(Decimal("36500.00"), budget_year, spring) == Decimal("3000")
+    assert prorate(Decimal("36500.00"), budget_year, spring) == Decimal("0")
+    assert prorate(Decimal("36500.00"), budget_year, summer) == Decimal("15300")
 
 
-def test_the_previous_financial_year_covers_the_rest_of_that_term():
+def test_the_previous_financial_year_covers_the_spring_term():
     previous = periods.financial_year(2025, academy=False)  # 1/4/2025-31/3/2026
     spring = periods.term(2025, "spring")
     assert prorate(Decimal("36500.00"), previous, spring) == Decimal("9000")  # 90 days
@@ -25,8 +27,37 @@ def test_the_previous_financial_year_covers_the_rest_of_that_term():
 def test_prorating_into_the_three_terms_adds_back_to_the_year_exactly():
     year = periods.academic_year(2026)  # 365 days
     parts = [prorate(Decimal("36500"), year, periods.term(2026, t)) for t in periods.TERMS]
-    assert parts == [Decimal("12200"), Decimal("12000"), Decimal("12300")]
+    # Autumn 122 days, spring (January-March 2027) 90, summer (April-August) 153.
+    assert parts == [Decimal("12200"), Decimal("9000"), Decimal("15300")]
     assert sum(parts) == Decimal("36500")
+
+
+def test_summer_autumn_and_spring_are_exactly_a_maintained_financial_year():
+    fy = periods.financial_year(2026, academy=False)
+    terms = [
+        periods.term(2025, "summer"),
+        periods.term(2026, "autumn"),
+        periods.term(2026, "spring"),
+    ]
+    assert (terms[0].start, terms[-1].end) == (fy.start, fy.end)
+    assert sum(t.days for t in terms) == fy.days
+    assert [t.start for t in terms[1:]] == [t.end + dt.timedelta(days=1) for t in terms[:-1]]
+
+
+def test_a_period_splits_at_each_1_september():
+    parts = periods.by_academic_year(periods.financial_year(2025, academy=False))
+    assert parts == [
+        (2024, Period(dt.date(2025, 4, 1), dt.date(2025, 8, 31))),
+        (2025, Period(dt.date(2025, 9, 1), dt.date(2026, 3, 31))),
+    ]
+    assert [
+        y for y, _ in periods.by_academic_year(Period(dt.date(2024, 8, 31), dt.date(2026, 9, 1)))
+    ] == [
+        2023,
+        2024,
+        2025,
+        2026,
+    ]
 
 
 def test_a_leap_year_is_divided_by_366_days():
@@ -66,7 +97,8 @@ def test_terms_back_lists_the_last_terms_oldest_first():
         (2025, "summer"),
         (2026, "autumn"),
     ]
-    assert periods.term_for_date(dt.date(2027, 5, 1)) == (2026, "summer")
+    assert periods.term_for_date(dt.date(2027, 4, 1)) == (2026, "summer")
+    assert periods.term_for_date(dt.date(2027, 3, 31)) == (2026, "spring")
 
 
 def test_a_period_cannot_end_before_it_starts():

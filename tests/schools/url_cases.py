@@ -155,3 +155,29 @@ CASES += [
         notes="a link from an email; an unknown token is a 404",
     ),
 ]
+
+
+def _term_block(school):
+    import datetime as dt
+
+    from sendfund.schools.models import TermBlock
+
+    block = TermBlock.objects.create(
+        school=school,
+        academic_year=2025,
+        start_date=dt.date(2025, 9, 3),
+        end_date=dt.date(2025, 10, 24),
+    )
+    return {"public_id": block.public_id}
+
+
+CASES += [
+    UrlCase("schools:term_dates", "school.manage"),
+    UrlCase(
+        "schools:term_block_remove",
+        "school.manage",
+        kwargs=_term_block,
+        method="post",
+        ok_status=(302,),
+    ),
+]
