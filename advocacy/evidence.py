@@ -101,6 +101,7 @@ class EvidencePack:
     timeliness: list[Row]
     advocacy: list[Row]
     advocacy_totals: list[Row]
+    calendar: str = ""  # which calendar the need was costed with
     key: str = KEY
 
     def sections(self) -> list[tuple[str, list[str], list[Row]]]:
@@ -268,6 +269,7 @@ def build(
         timeliness=_timeliness(assessment_timeliness(school=school, period=period, today=today)),
         advocacy=advocacy_rows,
         advocacy_totals=advocacy_totals,
+        calendar=gap.calendar,
     )
 
 
@@ -323,6 +325,7 @@ def csv_response(pack: EvidencePack) -> HttpResponse:
     writer.writerow(["school", pack.school.name, "URN", pack.school.urn])
     writer.writerow(["period", pack.period.label, pack.period.start, pack.period.end])
     writer.writerow(["key", pack.key])
+    writer.writerow(["calendar", pack.calendar])
     # Long format, one figure a line, so it sorts and filters cleanly in a spreadsheet.
     writer.writerow(["section", "item", "measure", "value"])
     for title, columns, rows in pack.sections():

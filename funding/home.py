@@ -6,6 +6,7 @@ from funding import dashboard as dash
 from funding.gap import headline_series
 from sendfund.lib.periods import term, term_for_date
 from sendfund.schools.access import can
+from sendfund.schools.calendar import calendar_note
 
 
 def home_context(request: HttpRequest) -> dict:
@@ -14,4 +15,4 @@ def home_context(request: HttpRequest) -> dict:
         return {}
     period = term(*term_for_date(dash.today()))
     (headline,) = headline_series(school=request.school, periods=[period])
-    return {"funding_headline": headline}
+    return {"funding_headline": headline, "funding_calendar": calendar_note(request.school, period)}

@@ -16,8 +16,9 @@ from pupils.models import (
     WEEK_20,
     AnnualReview,
     AssessmentRequest,
-    AssessmentStatus,
     Pupil,
+    assessment_overdue,
+    review_overdue,
 )
 from sendfund.lib.periods import Period
 from sendfund.schools.models import School
@@ -38,19 +39,11 @@ def assessment_timeliness(*, school: School, period: Period, today: dt.date | No
             filter=Q(final_plan_date__range=(start, end))
             & Q(final_plan_date__lte=F("received_date") + WEEK_20),
         ),
-        open_overdue=Count(
-            "pk",
-            filter=Q(
-                status=AssessmentStatus.OPEN,
-                exception="",
-                final_plan_date__isnull=True,
-                received_date__lt=today - WEEK_20,
-            ),
-        ),
+        open_overdue=Count("pk", filter=assessment_overdue(today)),
     )
     r = AnnualReview.objects.for_school(school).aggregate(
         reviews_due=Count("pk", filter=Q(due_date__range=(start, end))),
-        reviews_overdue=Count("pk", filter=Q(meeting_date__isnull=True, due_date__lt=today)),
+        reviews_overdue=Count("pk", filter=review_overdue(today)),
     )
     issued = a["final_plans_issued"]
     pct = Decimal(a["final_within_20_weeks"]) * Decimal(100) / Decimal(issued) if issued else None

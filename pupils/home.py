@@ -5,7 +5,7 @@ import datetime as dt
 from django.db.models import Count, Q
 from django.http import HttpRequest
 
-from pupils.models import WEEK_20, AnnualReview, AssessmentRequest, Pupil, SenStatus
+from pupils.models import AnnualReview, AssessmentRequest, Pupil
 from sendfund.schools.access import can
 
 
@@ -14,21 +14,17 @@ def home_context(request: HttpRequest) -> dict:
     if request.school is None or not can(request, "pupils.view"):
         return {}
     today = dt.date.today()
-    on_roll = Pupil.objects.for_school(request.school).on_roll(today)
     counts = (
-        SenStatus.objects.for_school(request.school)
-        .open_on(today)
-        .filter(pupil__in=on_roll)
+        Pupil.objects.for_school(request.school)
+        .on_roll(today)
+        .with_sen_status(today)
         .aggregate(
-            ehc=Count("pk", filter=Q(code="E")),
-            support=Count("pk", filter=Q(code="K")),
+            ehc=Count("pk", filter=Q(sen_status="E")),
+            support=Count("pk", filter=Q(sen_status="K")),
         )
     )
     overdue_assessments = (
-        AssessmentRequest.objects.for_school(request.school)
-        .open()
-        .filter(exception="", final_plan_date__isnull=True, received_date__lt=today - WEEK_20)
-        .count()
+        AssessmentRequest.objects.for_school(request.school).overdue(today).count()
     )
     overdue_reviews = AnnualReview.objects.for_school(request.school).overdue(today).count()
     return {

@@ -666,15 +666,29 @@ class AssessmentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+def assessment_overdue(today: dt.date) -> Q:
+    """The one answer to "is an EHC needs assessment overdue": open, no lawful exception, no
+    final plan and past week 20 (received + 140 days). A Q, so counts can filter on it too."""
+    return Q(
+        status=AssessmentStatus.OPEN,
+        exception="",
+        final_plan_date__isnull=True,
+        received_date__lt=today - WEEK_20,
+    )
+
+
+def review_overdue(today: dt.date) -> Q:
+    """The one answer to "is an annual review overdue": no meeting yet and past its due date."""
+    return Q(meeting_date__isnull=True, due_date__lt=today)
+
+
 class AssessmentRequestQuerySet(TenantQuerySet):
     def open(self):
         return self.filter(status=AssessmentStatus.OPEN)
 
     def overdue(self, today: dt.date):
-        """Open, no lawful exception, no final plan and past week 20 (received + 140 days)."""
-        return self.open().filter(
-            exception="", final_plan_date__isnull=True, received_date__lt=today - WEEK_20
-        )
+        """Open, no lawful exception, no final plan and past week 20 (assessment_overdue)."""
+        return self.filter(assessment_overdue(today))
 
     def with_deadlines(self):
         """Annotate `decision_deadline`, `draft_deadline` and `final_deadline` (weeks 6, 16, 20),
@@ -798,7 +812,7 @@ class AnnualReviewQuerySet(TenantQuerySet):
         return self.filter(meeting_date__isnull=True)
 
     def overdue(self, today: dt.date):
-        return self.outstanding().filter(due_date__lt=today)
+        return self.filter(review_overdue(today))
 
 
 class AnnualReview(models.Model):

@@ -25,6 +25,7 @@ from pupils.models import (
     StaffRole,
 )
 from sendfund.schools.access import can, require_capability
+from sendfund.schools.calendar import calendar_note
 
 PER_PAGE = 50
 DUE_HORIZON_DAYS = 90
@@ -71,6 +72,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "year": queries.cost_year(),
+            "calendar": calendar_note(request.school, queries.cost_year()),
             "threshold": queries.high_needs_threshold(request.school, dt.date.today()),
             "export_url": _url_or_none("pupil_imports:export_register"),
             "upload_url": _url_or_none("pupil_imports:upload"),
@@ -331,7 +333,12 @@ def provision_map(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pupils/provision_map.html",
-        {**context, "year": year, **_setup_state(request.school)},
+        {
+            **context,
+            "year": year,
+            "calendar": calendar_note(request.school, year),
+            **_setup_state(request.school),
+        },
     )
 
 

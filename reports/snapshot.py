@@ -296,6 +296,7 @@ def _funding_section(school: School, year: int, name: str) -> dict:
         "over_threshold_without_topup": sup.count_cell(
             current.over_threshold_without_topup
         ).as_json(),
+        "calendar": current.calendar,
     }
 
 

@@ -18,7 +18,8 @@ from funding.gap import MONEY
 from funding.models import FundingSource
 from pupils.models import AssessmentRequest, ProvisionAssignment, Pupil
 from sendfund.lib import suppression as sup
-from sendfund.lib.periods import Period, term, term_for_date
+from sendfund.lib.periods import Period, academic_year_start, term, term_for_date
+from sendfund.schools.models import CalendarYear
 
 ZERO = Decimal("0")
 SORTS = {
@@ -85,6 +86,15 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
         .annotate(n=Count("pk"))
     }
     rows, totals = _rows_and_totals(schools, roll, need, funding, overdue, sort)
+    # Which calendar each school's need was costed with (written by the costing query above).
+    sources = dict(
+        CalendarYear.objects.filter(
+            school__in=ids, academic_year=academic_year_start(period.start)
+        ).values_list("school", "source")
+    )
+    for row in rows:
+        source = sources.get(row["school"].pk, CalendarYear.Source.DEFAULT)
+        row["calendar"] = CalendarYear.Source(source).label
     return rows, totals, period
 
 

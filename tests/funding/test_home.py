@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from funding import dashboard as dash
+from sendfund.lib.money import to_pennies
 from tests.factories import FundingSourceFactory
 from tests.funding.factories import pupil_with_provision
 
@@ -20,7 +21,7 @@ def _today(monkeypatch):
 
 
 def test_the_head_sees_this_terms_gap_on_the_home_page(head_client, school):
-    pupil_with_provision(school, annual_cost=Decimal("7300"))  # 2,440 in autumn 2025
+    pupil_with_provision(school, annual_cost=Decimal("7300"))  # x 72/190 school days: 2,766.32
     FundingSourceFactory(
         school=school,
         amount=Decimal("3650.00"),
@@ -30,10 +31,12 @@ def test_the_head_sees_this_terms_gap_on_the_home_page(head_client, school):
 
     response = head_client.get("/")
 
-    assert response.context["funding_headline"].gap == Decimal("1220")
+    # 2,766.32 - 1,220 (3,650 x 122/365 calendar days) = 1,546.32.
+    assert to_pennies(response.context["funding_headline"].gap) == Decimal("1546.32")
     html = response.content.decode()
     assert "Funding gap, Autumn 2025/26" in html
-    assert "£1,220 shortfall" in html
+    assert "£1,546 shortfall" in html
+    assert "the default calendar" in html
 
 
 def test_governors_see_the_panel_and_admins_do_not(governor_client, school_admin_client, school):

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from funding import dashboard as dash
+from sendfund.lib.money import to_pennies
 from tests.factories import FundingSourceFactory, ProvisionAssignmentFactory
 from tests.funding.factories import TopUpFactory, pupil_with_provision
 
@@ -50,7 +51,9 @@ def _world(school, pupils: int, extra_rows: int = 0):
 
 
 def test_the_head_sees_the_headline_figures_for_this_term(head_client, school):
-    # 7,300 a year from before the term: 7,300 x 122/365 = 2,440 in autumn 2025.
+    # 7,300 a year from before the term, spread over the default calendar's 190 school days:
+    # autumn 2025 has 72 of them, 7,300 x 72/190 = 2,766.32. Funding by calendar day:
+    # 3,650 x 122/365 = 1,220.
     pupil_with_provision(school, annual_cost=Decimal("7300"))
     FundingSourceFactory(
         school=school,
@@ -64,11 +67,12 @@ def test_the_head_sees_the_headline_figures_for_this_term(head_client, school):
     assert response.status_code == 200
     gap = response.context["gap"]
     assert gap.period.label == "Autumn 2025/26"
-    assert gap.need == Decimal("2440")
-    assert gap.funding == Decimal("1220")  # 3,650 x 122/365
-    assert gap.gap == Decimal("1220")
+    assert to_pennies(gap.need) == Decimal("2766.32")
+    assert to_pennies(gap.funding) == Decimal("1220.00")
+    assert to_pennies(gap.gap) == Decimal("1546.32")
     html = response.content.decode()
-    assert "£2,440" in html and "£1,220" in html
+    assert "£2,766" in html and "£1,220" in html
+    assert "School days from 2025/26: the default calendar" in html
     assert "Autumn 2025/26" in html
     assert "<svg" in html and 'role="img"' in html
 
@@ -88,7 +92,7 @@ def test_choosing_last_academic_year_changes_the_period(head_client, school):
 
     gap = response.context["gap"]
     assert (gap.period.start, gap.period.end) == (dt.date(2024, 9, 1), dt.date(2025, 8, 31))
-    assert gap.need == Decimal("3650")
+    assert to_pennies(gap.need) == Decimal("3650.00")  # 3,650 / 190 x 190 school days
 
 
 def test_a_custom_period_ending_before_it_starts_is_refused_with_a_message(head_client, school):
@@ -196,11 +200,13 @@ def test_the_pupil_list_shows_each_pupil_against_the_threshold(senco_client, sch
     assert response.status_code == 200
     row = response.context["figures"][0]
     assert row.pupil == pupil.pk
-    assert (row.annual_cost, row.excess, row.shortfall) == (
-        Decimal("7300"),
-        Decimal("1300"),
-        Decimal("1300"),
-    )
+    # The whole year: cost 7,300, threshold 6,000, excess and shortfall 1,300.
+    assert [to_pennies(x) for x in (row.cost, row.line, row.excess, row.shortfall)] == [
+        Decimal("7300.00"),
+        Decimal("6000.00"),
+        Decimal("1300.00"),
+        Decimal("1300.00"),
+    ]
 
 
 def _count(client, url, params=None) -> int:
