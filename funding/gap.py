@@ -3,7 +3,7 @@
 Everything is summed in SQL (aggregate/annotate, one Subquery per relation so joins never
 multiply rows) and returned unrounded; templates and exports round once with `gbp`/to_pennies.
 
-Formulas (docs/domain.md, the gap):
+Formulas (docs/domain.md section 4):
 - need = Σ provision period cost: each provision row costed over the school days it is
   delivered in the period to a pupil on roll (ProvisionAssignment.objects.costed: rate x hours
   a week / 5 / group size per school day, at each academic year's rate; bought-in services and
@@ -443,7 +443,7 @@ def project_next_year(*, school: School, today: dt.date) -> Projection:
     growth = Decimal(counts["now"]) / Decimal(counts["before"]) if counts["before"] else Decimal(1)
     # A register imported recently has little history, and one year is a noisy trend: the
     # growth applied is held between GROWTH_FLOOR and GROWTH_CAP (national SEN prevalence grew
-    # by about 4-6% a year in 2020-2025; DOMAIN.md section 6).
+    # by about 4-6% a year in 2020-2025; docs/domain.md section 6).
     growth = min(max(growth, GROWTH_FLOOR), GROWTH_CAP)
     last_twelve_months = Period(year_ago + dt.timedelta(days=1), today)
     funding = (

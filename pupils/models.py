@@ -356,7 +356,7 @@ class AssignmentStatus(models.TextChoices):
 
 class ProvisionAssignmentQuerySet(TenantQuerySet):
     """Planned, in-place and ended provision all count as identified need for the school days
-    it runs (docs/domain.md, costed provision); an ended row always has an end date.
+    it runs (docs/domain.md section 3); an ended row always has an end date.
 
     `costed(period, school)` is the one answer to "what does provision cost in a period": the
     gap engine, pupil page, provision map, register, dashboard, reports, trust view and
@@ -427,7 +427,7 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
 
     def with_period_cost(self, period: Period, school):
         """Annotate `period_cost`: the cost of each row over the school days it is delivered
-        inside the period (docs/domain.md, costed provision). `school` is a School or a list
+        inside the period (docs/domain.md section 3). `school` is a School or a list
         of schools (the trust view); each row is costed on its own school's calendar and
         costing basis.
 
@@ -635,7 +635,7 @@ class ProvisionAssignment(models.Model):
         return f"{self.provision} for {self.pupil}"
 
 
-# --- Statutory clocks (DOMAIN.md section 5; SEND Regulations 2014, regs 4-13 and 18-22) ---
+# --- Statutory clocks (docs/domain.md section 5; SEND Regulations 2014, regs 4-13 and 18-22) ---
 
 WEEK_6 = dt.timedelta(weeks=6)
 WEEK_16 = dt.timedelta(weeks=16)

@@ -3,7 +3,7 @@ term blocks opens. Plain Python, no models (the per-school tables are in sendfun
 
 A school day is a weekday inside an open block of the school's term dates that is neither a
 bank holiday in England nor inside a closed block (INSET or closure days); see docs/domain.md
-(costed provision accrues per school day delivered).
+(costed provision accrues per school day delivered: section 3).
 
 Bank holidays come from the `holidays` package (England subdivision of GB), which follows the
 published dates, substitute days and one-off holidays (coronation, jubilee), rather than a list

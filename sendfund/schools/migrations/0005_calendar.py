@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schools', '0002_membership_public_id'),
+        ('schools', '0004_local_authorities'),
     ]
 
     operations = [
