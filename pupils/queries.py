@@ -14,6 +14,9 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    ExpressionWrapper,
+    F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -134,10 +137,32 @@ def provision_map(school: School, year: Period) -> dict:
         "total_cost": Sum("period_cost", default=ZERO),
     }
     rows = list(
-        base.values("provision__public_id", "provision__name", "provision__area", "provision__wave")
-        .annotate(assignment_count=Count("pk"), **sums)
+        base.values(
+            "provision__public_id",
+            "provision__name",
+            "provision__area",
+            "provision__wave",
+            "provision__staff_role_id",
+            "provision__service_annual_cost",
+            "provision__resource_cost_per_pupil",
+        )
+        .annotate(
+            assignment_count=Count("pk"),
+            hourly_rate=Max("hourly_rate"),
+            rate_year=Max("rate_year"),
+            year_days=Max("year_days"),
+            pupil_days=Sum("school_days"),
+            hour_days=Sum(
+                ExpressionWrapper(
+                    F("hours_per_week") * F("school_days") / F("group_size"), output_field=MONEY
+                )
+            ),
+            **sums,
+        )
         .order_by("provision__area", "provision__wave", "provision__name")
     )
+    for row in rows:
+        row["working"] = map_working(row)
     groups = list(
         base.values("provision__area", "provision__wave")
         .annotate(**sums)
@@ -182,6 +207,33 @@ def working(row) -> str:
             f" ÷ {row.year_days} × {days}"
         )
     return " + ".join(parts) + f" = {format_gbp(row.period_cost)}"
+
+
+def map_working(row: dict) -> str:
+    """The working of a provision map row (every pupil with that provision in the year):
+    rate × Σ(hours × school days ÷ group) ÷ 5, plus annual amounts ÷ school days in the year
+    × Σ pupils' school days. Display only: the figure itself comes from SQL."""
+    parts = []
+    if row["provision__staff_role_id"]:
+        if row["rate_year"] is None:
+            parts.append("no hourly rate entered yet")
+        else:
+            parts.append(
+                f"{format_gbp(row['hourly_rate'])} ({academic_year_label(row['rate_year'])} rate)"
+                " × Σ(hours × school days ÷ group) "
+                f"{row['hour_days'].quantize(Decimal('0.01')).normalize():f} ÷ 5"
+            )
+    elif row["provision__service_annual_cost"]:
+        parts.append(
+            f"{format_gbp(row['provision__service_annual_cost'])} a year ÷ {row['year_days']}"
+            f" school days × {row['pupil_days']} pupil school days"
+        )
+    if row["provision__resource_cost_per_pupil"]:
+        parts.append(
+            f"{format_gbp(row['provision__resource_cost_per_pupil'])} resources a year"
+            f" ÷ {row['year_days']} × {row['pupil_days']}"
+        )
+    return " + ".join(parts) + f" = {format_gbp(row['total_cost'])}"
 
 
 def pupil_page(school: School, pupil: Pupil, today: dt.date) -> dict:

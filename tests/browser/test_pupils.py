@@ -47,7 +47,8 @@ def test_the_senco_adds_a_pupil_a_need_and_provision_and_sees_the_annual_cost(
     page.get_by_label("Hours per week").fill("2")
     page.get_by_role("button", name="Save").click()
 
-    # Teaching assistant, actual rate £18.40 x 2 hours x 38 weeks, for the whole year.
+    # Teaching assistant, actual rate £18.40 x 2 hours / 5 = £7.36 a school day, x the 190
+    # school days of the default calendar: the whole year.
     assert page.get_by_test_id("annual-cost").inner_text() == "£1,398.40"
     assert page.get_by_text("Within threshold").is_visible()
     if screenshot_dir:

@@ -321,3 +321,31 @@ def test_an_empty_provision_map_has_zero_totals(school):
     assert result["groups"] == []
     assert result["totals"]["total_cost"] == Decimal("0")
     assert result["totals"]["pupil_count"] == 0
+
+
+def test_the_pupil_page_shows_the_working_of_each_row(school):
+    support = StaffRoleFactory(school=school, name="Support assistant")
+    StaffRateFactory(staff_role=support, academic_year=2025, actual_hourly_rate=Decimal("25.00"))
+    assignment = ProvisionAssignmentFactory(
+        pupil__school=school,
+        provision=ProvisionFactory(school=school, staff_role=support),
+        hours_per_week=Decimal("7"),
+        start_date=D(2025, 9, 3),
+    )
+    page = queries.pupil_page(school, assignment.pupil, D(2025, 11, 10))
+    (row,) = page["assignments"]
+    assert row.working == "£25.00 (2025/26 rate) × 7 h ÷ 5 × 190 school days ÷ 1 = £6,650.00"
+    assert page["calendar"].startswith("School days from 2025/26: the default calendar")
+
+
+def test_the_provision_map_shows_the_working_of_each_provision(school, ta):
+    group = ProvisionFactory(school=school, staff_role=ta, name="Phonics")
+    for _ in range(3):
+        ProvisionAssignmentFactory(
+            pupil__school=school, provision=group, group_size=3, start_date=D(2025, 9, 1)
+        )
+    (row,) = queries.provision_map(school, YEAR)["groups"][0]["rows"]
+    # Σ(1 h x 190 days / 3) over 3 pupils = 190; £18.50 x 190 / 5 = £703.00.
+    assert row["working"] == (
+        "£18.50 (2025/26 rate) × Σ(hours × school days ÷ group) 190 ÷ 5 = £703.00"
+    )
