@@ -449,12 +449,24 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
 
         Writes the school days of any year not yet costed first (sendfund.schools.calendar).
         """
-        from sendfund.schools.calendar import ensure_years
-        from sendfund.schools.models import CalendarYear, SchoolDay
+        from sendfund.schools.calendar import day_counts
+        from sendfund.schools.models import SchoolDay
 
         schools = [school] if isinstance(school, School) else list(school)
+        ids = sorted({s.pk for s in schools})
         parts = by_academic_year(period)
-        ensure_years([s.pk for s in schools], [y for y, _ in parts])
+        year_counts, part_counts = day_counts(ids, period)
+
+        def per_school(counts: dict, year: int):
+            """A constant per school: the value itself for one school, else a CASE on it."""
+            if len(ids) == 1:
+                return Value(counts.get((ids[0], year), 0), output_field=IntegerField())
+            return Case(
+                *[When(school_id=i, then=Value(counts.get((i, year), 0))) for i in ids],
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+
         qs = self._with_rates([y for y, _ in parts])
         la = Q(school__costing_basis=School.CostingBasis.LA_STANDARD)
 
@@ -489,17 +501,26 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
                 default=seq_before(year, "pupil__left_date", "lt"),
                 output_field=IntegerField(),
             )
-            d = Greatest(
-                Least(seq_before(year, hi, "lte"), until_left, output_field=IntegerField())
-                - seq_before(year, lo, "lt"),
-                Value(0),
+            # Most rows run through the whole part for a pupil on roll throughout: their school
+            # days are the school's days in the part, a constant; only the others look up the
+            # day numbers of their own first and last days (two or three index lookups).
+            whole = (
+                Q(start_date__lte=part.start)
+                & (Q(end_date__isnull=True) | Q(end_date__gte=part.end))
+                & (Q(pupil__on_roll_date__isnull=True) | Q(pupil__on_roll_date__lte=part.start))
+                & (Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gt=part.end))
+            )
+            d = Case(
+                When(whole, then=per_school(part_counts, year)),
+                default=Greatest(
+                    Least(seq_before(year, hi, "lte"), until_left, output_field=IntegerField())
+                    - seq_before(year, lo, "lt"),
+                    Value(0),
+                    output_field=IntegerField(),
+                ),
                 output_field=IntegerField(),
             )
-            year_days = Subquery(
-                CalendarYear.objects.filter(school=OuterRef("school"), academic_year=year).values(
-                    "school_days"
-                )[:1]
-            )
+            year_days = per_school(year_counts, year)
             rate_row = f"_rate_{year}"
             rate = Case(
                 When(

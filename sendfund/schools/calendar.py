@@ -55,20 +55,42 @@ def _write(school_id: int, year: int) -> None:
     )
 
 
-def ensure_years(school_ids: Iterable[int], years: Iterable[int]) -> None:
+def ensure_years(school_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[int, int], int]:
     """Write the school days of any (school, academic year) not yet written (one query when
-    all are there). Safe to race: a second writer's rows are ignored as duplicates."""
+    all are there) and return each one's school days in the year. Safe to race: a second
+    writer's rows are ignored as duplicates."""
     school_ids, years = list(set(school_ids)), list(set(years))
-    have = set(
-        CalendarYear.objects.filter(school_id__in=school_ids, academic_year__in=years).values_list(
-            "school_id", "academic_year"
-        )
-    )
+
+    def read():
+        rows = CalendarYear.objects.filter(school_id__in=school_ids, academic_year__in=years)
+        return {
+            (s, y): n for s, y, n in rows.values_list("school_id", "academic_year", "school_days")
+        }
+
+    have = read()
     missing = [(s, y) for s in school_ids for y in years if (s, y) not in have]
     if missing:
         with transaction.atomic():
             for school_id, year in missing:
                 _write(school_id, year)
+        have = read()
+    return have
+
+
+def day_counts(school_ids: Iterable[int], period: Period) -> tuple[dict, dict]:
+    """For each (school, academic year) the period touches: the school days in the whole year
+    and the school days inside the period (two queries once the years are written)."""
+    from django.db.models import Count
+
+    school_ids = list(set(school_ids))
+    year_days = ensure_years(school_ids, [y for y, _ in by_academic_year(period)])
+    rows = (
+        SchoolDay.objects.filter(school_id__in=school_ids, day__range=(period.start, period.end))
+        .order_by()
+        .values_list("school_id", "academic_year")
+        .annotate(n=Count("pk"))
+    )
+    return year_days, {(s, y): n for s, y, n in rows}
 
 
 @transaction.atomic
