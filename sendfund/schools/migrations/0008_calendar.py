@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schools', '0004_local_authorities'),
+        ('schools', '0007_school_sso_domains'),
     ]
 
     operations = [
