@@ -34,7 +34,7 @@ def _check_school(school: School, *objects) -> None:
 
 
 def _lock(pupil: Pupil) -> Pupil:
-    """Serialise writes to one pupil's history (PostgreSQL row lock; a no-op on SQLite)."""
+    """Serialise writes to one pupil's history (a PostgreSQL row lock)."""
     return Pupil.objects.select_for_update().get(pk=pupil.pk)
 
 

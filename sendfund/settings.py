@@ -109,10 +109,26 @@ TEMPLATES = [
     }
 ]
 
-# The trial run uses a SQLite file; production and the test suite use PostgreSQL.
+# PostgreSQL only, everywhere: scripts/run, scripts/test and scripts/bench export DATABASE_URL
+# (the server on 127.0.0.1:5432, else the embedded one in .pgdata/); a DEBUG run without it uses
+# the local server; production must name its database.
+DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
+if not DATABASE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be set when DEBUG is off, e.g. "
+            "postgres://sendfund:password@db.internal:5432/sendfund (see README)."
+        )
+    DATABASE_URL = "postgres://postgres@127.0.0.1:5432/sendfund"
+if DATABASE_URL.split("://", 1)[0].lower() not in {"postgres", "postgresql", "pgsql"}:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point at PostgreSQL (postgres://user:password@host:port/name), not "
+        f"{DATABASE_URL.split(':', 1)[0]!r}: sendfund runs on PostgreSQL only (scripts/run "
+        "starts an embedded one when it finds no server)."
+    )
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        DATABASE_URL,
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )

@@ -1,11 +1,11 @@
-"""Database expressions that behave the same on PostgreSQL and on SQLite (the trial run)."""
+"""Database expressions for PostgreSQL (the only database sendfund runs on)."""
 
 from django.db.models import DateField, F, Func, IntegerField, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 
 
 class DaysBetween(Func):
-    """Whole days from `start` to `end` (end - start). PostgreSQL subtracts dates natively."""
+    """Whole days from `start` to `end` (end - start): PostgreSQL subtracts dates natively."""
 
     output_field = IntegerField()
     arity = 2
@@ -14,15 +14,6 @@ class DaysBetween(Func):
 
     def __init__(self, end, start, **extra):
         super().__init__(end, start, **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
 
 
 def overlap_days(start_field: str, end_field: str, period_start, period_end):
@@ -36,9 +27,5 @@ def overlap_days(start_field: str, end_field: str, period_start, period_end):
 
 
 class DecimalValue(Value):
-    """A Decimal constant. SQLite receives Decimals as text and divides two whole numbers as
-    integers (732000 / 365 = 2005), so there it is cast to REAL; PostgreSQL keeps numeric."""
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = self.as_sql(compiler, connection, **extra)
-        return f"CAST({sql} AS REAL)", params
+    """A Decimal constant: a plain Value now. It guarded SQLite's integer division; PostgreSQL
+    divides numeric exactly. Kept only so existing callers import it; use Value in new code."""

@@ -1,7 +1,13 @@
-"""The trial path on SQLite: migrate, seed the demo twice, open every page as each demo user."""
+"""The trial path (scripts/run) on PostgreSQL: migrate an empty database, seed the demo twice,
+open every page as each demo user. The database is <name>_smoke on the server DATABASE_URL
+names (scripts/test: the local or the embedded server), made empty for the test and dropped
+after it."""
 
+import os
 import re
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+import psycopg2
 import pytest
 
 from tests.subprocess_env import child_env, run
@@ -9,8 +15,35 @@ from tests.subprocess_env import child_env, run
 pytestmark = pytest.mark.smoke
 
 
-def test_the_trial_runs_on_sqlite_with_the_demo_and_every_page_opens(tmp_path):
-    env = child_env(DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'trial.sqlite3'}")
+@pytest.fixture
+def trial_database_url():
+    url = urlsplit(os.environ["DATABASE_URL"])
+    name = f"{unquote(url.path.lstrip('/')) or 'sendfund'}_smoke"
+    admin = psycopg2.connect(
+        host=url.hostname,
+        port=url.port or 5432,
+        user=unquote(url.username or "") or None,
+        password=unquote(url.password or "") or None,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+
+    def drop():
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    drop()
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(url._replace(path=f"/{name}"))
+    finally:
+        drop()
+        admin.close()
+
+
+def test_the_trial_migrates_seeds_the_demo_and_every_page_opens(trial_database_url):
+    env = child_env(DEBUG="1", DATABASE_URL=trial_database_url)
     migrate = run(["manage.py", "migrate", "--no-input", "-v0"], env)
     assert migrate.returncode == 0, migrate.stderr
     first = run(["manage.py", "seed_demo"], env)
@@ -26,33 +59,3 @@ def test_the_trial_runs_on_sqlite_with_the_demo_and_every_page_opens(tmp_path):
     walk = run(["tests/smoke/walk_pages.py"], env, timeout=1200)
     assert walk.returncode == 0, walk.stdout[-4000:] + walk.stderr[-4000:]
     assert re.search(r"opened [1-9]\d* pages, 0 unexpected", walk.stdout)
-
-
-@pytest.mark.skip(
-    reason="School-day costing adds up exactly only in PostgreSQL numeric (SQLite sums floats); "
-    "the trial moves to PostgreSQL with the embedded-pg work, which removes this test."
-)
-def test_the_cost_and_gap_worked_examples_also_hold_on_sqlite(tmp_path):
-    """The trial computes money in SQLite: the same exact-Decimal examples must pass there
-    (SQLite divides whole numbers as integers unless told otherwise)."""
-    env = child_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'examples.sqlite3'}",
-        SECRET_KEY="test-only",
-        SECURE_SSL_REDIRECT="0",
-        SENDFUND_PLAIN_STATIC="1",
-    )
-    result = run(
-        [
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--no-header",
-            "tests/funding/test_gap.py",
-            "tests/pupils/test_costs.py",
-        ],
-        env,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert re.search(r"\d+ passed", result.stdout)

@@ -1,4 +1,4 @@
-"""Opens every page as each demo user on the trial database (run by test_sqlite_trial.py).
+"""Opens every page as each demo user on the trial database (run by test_trial.py).
 
 Prints one line per request and exits non-zero on any 500 or unexpected status.
 """
