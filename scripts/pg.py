@@ -180,6 +180,14 @@ def read_port(data: Path) -> int | None:
         return None
 
 
+def answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=3).close()
+    except OSError:
+        return False
+    return True
+
+
 def free_port() -> int:
     for port in (int(os.environ.get("SENDFUND_PGPORT", PREFERRED_PORT)), 0):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -228,6 +236,12 @@ def start(home: Path) -> int:
 
     status = runner.run([pg / "pg_ctl", "-D", data, "status"], capture_output=True)
     if status.returncode == 0 and (port := read_port(data)):
+        if not answers(port):
+            fail(
+                f"The embedded PostgreSQL in {home} is running but does not answer on "
+                f"127.0.0.1:{port} (started in another network namespace?): stop it with "
+                f"`.venv/bin/python scripts/pg.py stop {home}` and try again."
+            )
         print(f"{port} running")
         return 0
 
