@@ -1,5 +1,5 @@
 .PHONY: run test lint format bench
-run:  ## set up and serve the demo on http://127.0.0.1:8000 (SQLite)
+run:  ## set up and serve the demo on http://127.0.0.1:8000 (PostgreSQL: local or embedded)
 	scripts/run
 test:  ## install and run the whole suite on PostgreSQL
 	scripts/test
