@@ -31,6 +31,10 @@ CASES = [
     UrlCase("account_reset_password_from_key_done", None, public=True),
     UrlCase("account_confirm_email", None, public=True, kwargs=lambda school: {"key": "nope"}),
     UrlCase("account_confirm_login_code", None, public=True, ok_status=(200, 302)),
+    # Reauthentication by emailed code (allauth): not switched on here, so it sends the user
+    # back to the password reauthentication (302) or answers 404; never a 500.
+    UrlCase("account_request_reauthentication_code", None, ok_status=(200, 302, 404)),
+    UrlCase("account_confirm_reauthentication_code", None, ok_status=(200, 302, 404)),
     UrlCase("mfa_index", None),
     UrlCase("mfa_authenticate", None, public=True, ok_status=(200, 302)),
     UrlCase("mfa_reauthenticate", None, ok_status=(200, 302)),
