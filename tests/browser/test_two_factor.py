@@ -32,8 +32,9 @@ def _sign_out(page):
 
 
 def _fresh_code(totp: pyotp.TOTP, used: set) -> str:
-    """A code from a time window not used before (a code works once)."""
-    while (code := totp.now()) in used:
+    """A code from a time window not used before (a code works once), with at least 8 seconds
+    of its window left, so a slow machine still submits it before it expires."""
+    while (code := totp.now()) in used or totp.interval - time.time() % totp.interval < 8:
         time.sleep(1)
     used.add(code)
     return code
