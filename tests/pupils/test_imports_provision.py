@@ -9,6 +9,8 @@ from django.core.management import CommandError, call_command
 
 from pupils.imports.provision import import_provision
 from pupils.models import Provision, ProvisionAssignment, StaffRate, StaffRole
+from sendfund.lib.money import to_pennies
+from sendfund.lib.periods import Period
 from tests.factories import PupilFactory, StaffRateFactory, StaffRoleFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,17 +68,27 @@ def test_a_clean_map_creates_roles_rates_provisions_and_assignments(school, pupi
 def test_imported_provision_is_costed_by_the_formula_to_the_penny(school, pupils):
     import_provision(school=school, data=(FIXTURES / "provision_map.csv").read_bytes(), on=ON)
 
-    costs = dict(
-        ProvisionAssignment.objects.for_school(school)
+    # One ordinary school week of the default calendar (Monday 11 to Friday 15 January 2027:
+    # no bank holiday, inside the spring half-term), costed per school day delivered.
+    week = Period(dt.date(2027, 1, 11), dt.date(2027, 1, 15))
+    rows = {
+        row.provision.name: row
+        for row in ProvisionAssignment.objects.costed(week, school)
         .filter(pupil=pupils[1])
-        .with_annual_cost(2026, "actual")
-        .values_list("provision__name", "annual_cost")
-    )
-
-    # 18.50 x 1.5 h x 38 weeks / 4 pupils; 18.50 x 15 h x 38 weeks; the SLA's cost per pupil.
-    assert costs["Speech and language group"] == Decimal("263.625")
-    assert costs["1:1 teaching assistant support"] == Decimal("10545")
-    assert costs["Speech and language therapy (SLA)"] == Decimal("1450")
+        .select_related("provision")
+    }
+    assert {name: row.school_days for name, row in rows.items()} == {
+        "Speech and language group": 5,
+        "1:1 teaching assistant support": 5,
+        "Speech and language therapy (SLA)": 5,
+    }
+    # £18.50 x 1.5 h / 5 x 5 days / 4 pupils = £6.9375
+    assert rows["Speech and language group"].period_cost == Decimal("6.9375")
+    # £18.50 x 15 h / 5 x 5 days = £277.50
+    assert rows["1:1 teaching assistant support"].period_cost == Decimal("277.5")
+    # The SLA's £1,450 a year spread over the default calendar's 190 school days:
+    # £1,450 / 190 x 5 = £38.157... = £38.16 at display.
+    assert to_pennies(rows["Speech and language therapy (SLA)"].period_cost) == Decimal("38.16")
 
 
 def test_reimporting_the_same_map_changes_nothing(school, pupils):
