@@ -71,7 +71,7 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
             self.fields["pupils"].queryset = (
                 Pupil.objects.for_school(school)
                 .filter(Q(pk__in=on_roll) | Q(pk__in=named.values("pk")))
-                .order_by("surname", "forename")
+                .order_by("surname", "forename", "pk")
             )
             self.fields["pupils"].label_from_instance = lambda p: (
                 f"{p.surname}, {p.forename} ({p.get_year_group_display()})"

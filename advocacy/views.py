@@ -157,7 +157,9 @@ def action_detail(request: HttpRequest, public_id) -> HttpResponse:
     show_pupils = can(request, "pupils.view") and action.type in PUPIL_TYPES
     context = {
         "action": action,
-        "pupils": list(action.pupils.order_by("surname", "forename")) if show_pupils else None,
+        "pupils": list(action.pupils.order_by("surname", "forename", "pk"))
+        if show_pupils
+        else None,
         "show_pupils": show_pupils,
         "status_form": StatusForm(
             action=action,

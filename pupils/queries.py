@@ -80,15 +80,17 @@ def pupil_cost_subquery(school: School, period: Period) -> Coalesce:
     return Coalesce(Subquery(costs, output_field=MONEY), Value(ZERO), output_field=MONEY)
 
 
+# Every sort ends in the primary key: two pupils may share a name, and a page of the register
+# must list the same pupils in the same order on every visit (and after a restore from backup).
 SORTS = {
-    "name": ("surname", "forename"),
-    "-name": ("-surname", "-forename"),
-    "year": ("year_order", "surname", "forename"),
-    "-year": ("-year_order", "surname", "forename"),
-    "status": ("sen_status", "surname", "forename"),
-    "-status": ("-sen_status", "surname", "forename"),
-    "cost": ("annual_cost", "surname", "forename"),
-    "-cost": ("-annual_cost", "surname", "forename"),
+    "name": ("surname", "forename", "pk"),
+    "-name": ("-surname", "-forename", "-pk"),
+    "year": ("year_order", "surname", "forename", "pk"),
+    "-year": ("-year_order", "surname", "forename", "pk"),
+    "status": ("sen_status", "surname", "forename", "pk"),
+    "-status": ("-sen_status", "surname", "forename", "pk"),
+    "cost": ("annual_cost", "surname", "forename", "pk"),
+    "-cost": ("-annual_cost", "surname", "forename", "pk"),
 }
 
 

@@ -102,6 +102,25 @@ def test_the_register_paginates_50_a_page(senco_client, school):
     assert "Page 2 of 2" in response.content.decode()
 
 
+@pytest.mark.parametrize("sort", ["name", "-name", "year", "status", "cost", "-cost"])
+def test_pupils_who_share_a_name_keep_one_order_across_pages(senco_client, school, sort):
+    # 60 pupils all called "Sam Smith", in year 3, with no SEN status and no cost: every sort
+    # key ties, so only the final tiebreak decides the order. Two pages must hold 60 different
+    # pupils, whatever order PostgreSQL happens to read the rows in.
+    pupils = PupilFactory.create_batch(
+        60, school=school, forename="Sam", surname="Smith", year_group="3"
+    )
+    # Rewrite every other row: PostgreSQL stores the new versions after the rest, so the rows
+    # are no longer read in the order they were added.
+    Pupil.objects.filter(pk__in=[p.pk for p in pupils[::2]]).update(forename="Sam")
+    seen = []
+    for page in (1, 2):
+        response = senco_client.get(reverse("pupils:register"), {"sort": sort, "page": page})
+        seen += [p.pk for p in response.context["page"]]
+    assert sorted(seen) == sorted(p.pk for p in pupils)
+    assert seen == sorted(seen, reverse=sort.startswith("-") and sort.endswith("name"))
+
+
 def test_an_empty_register_tells_the_senco_what_to_do_first(senco_client):
     body = senco_client.get(reverse("pupils:register")).content.decode()
     assert "The register is empty" in body
