@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Cast, Greatest, Least
 
-from sendfund.lib.sql import DaysBetween, DecimalValue
+from sendfund.lib.sql import DaysBetween
 from sendfund.schools.models import School, TenantQuerySet
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -167,9 +167,7 @@ def amount_in(period):
         Value(0),
     )
     # Cast first so that PostgreSQL divides to 20 decimal places, not its default 16 digits.
-    daily = ExpressionWrapper(
-        DecimalValue(Decimal(1)) * Cast("amount", PER_DAY) / own_days, output_field=PER_DAY
-    )
+    daily = ExpressionWrapper(Cast("amount", PER_DAY) / own_days, output_field=PER_DAY)
     return ExpressionWrapper(daily * overlap, output_field=PER_DAY)
 
 

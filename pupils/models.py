@@ -28,7 +28,6 @@ from django.db.models.functions import Cast, Coalesce, Greatest, Least, NullIf
 
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
 from sendfund.lib.periods import Period, by_academic_year
-from sendfund.lib.sql import DecimalValue
 from sendfund.schools.models import School, TenantQuerySet
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -539,10 +538,7 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
                 output_field=RATE,
             )
             per_year = ExpressionWrapper(
-                # DecimalValue(1) keeps SQLite (the trial, until it is PostgreSQL-only) from
-                # dividing whole numbers as integers; on PostgreSQL it is 1 x numeric.
-                DecimalValue(Decimal(1))
-                * Cast(
+                Cast(
                     Coalesce(
                         F("provision__resource_cost_per_pupil")
                         + Case(
@@ -563,8 +559,7 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
             # Cast first so that PostgreSQL divides to 20 decimal places (its default is 16
             # significant digits).
             staffed = ExpressionWrapper(
-                DecimalValue(Decimal(1))
-                * Cast(rate, RATE)
+                Cast(rate, RATE)
                 * F("hours_per_week")
                 / ExpressionWrapper(Value(5) * F("group_size"), output_field=IntegerField()),
                 output_field=RATE,

@@ -33,18 +33,10 @@ COLUMNS += ("e_request",)
 
 
 class _UKDate(Func):
-    """A date as 28/11/2026, in SQL (SQLite only for the trial until it is retired)."""
+    """A date as 28/11/2026, in SQL."""
 
     template = "to_char(%(expressions)s, 'DD/MM/YYYY')"
     output_field = TextField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # No strftime: its % signs would clash with the driver's parameter markers.
-        template = (
-            "substr(%(expressions)s, 9, 2) || '/' || substr(%(expressions)s, 6, 2)"
-            " || '/' || substr(%(expressions)s, 1, 4)"
-        )
-        return self.as_sql(compiler, connection, template=template)
 
 
 def _uk_date(name: str) -> Func:

@@ -1,8 +1,8 @@
 """Rows done of total, written where every web node can read them while the work goes on.
 
 An import writes all or nothing inside one transaction, so progress written on the same
-connection would stay invisible until the end. On PostgreSQL the counter is written on a second
-connection of its own (autocommit); elsewhere (the SQLite trial) only outside a transaction.
+connection would stay invisible until the end: the counter is written on a second connection
+of its own (autocommit).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connections
 
 from sendfund.jobs.models import Job
 
@@ -54,27 +54,17 @@ class JobProgress:
         self._write(done, total, step)
 
     def _cursor(self):
-        if connection.vendor == "postgresql":
-            if self._own is None:
-                self._own = connections.create_connection("default")
-            return self._own.cursor()
-        if connection.in_atomic_block:
-            return None
-        return connection.cursor()
+        if self._own is None:
+            self._own = connections.create_connection("default")
+        return self._own.cursor()
 
     def _write(self, done: int, total: int, step: str) -> None:
         try:
             cursor = self._cursor()
-            if cursor is None:
-                return
             table = Job._meta.db_table
-            # On PostgreSQL a row the job's own transaction has locked (its last write marks the
+            # A row the job's own transaction has locked (its last write marks the
             # job done) is skipped, never waited for: waiting would deadlock with ourselves.
-            where = (
-                f"id = (SELECT id FROM {table} WHERE id = %s FOR UPDATE SKIP LOCKED)"  # noqa: S608
-                if self._own is not None
-                else "id = %s"
-            )
+            where = f"id = (SELECT id FROM {table} WHERE id = %s FOR UPDATE SKIP LOCKED)"  # noqa: S608
             with cursor:
                 cursor.execute(
                     f"UPDATE {table} SET rows_done = %s, rows_total = %s, step = %s WHERE {where}",  # noqa: S608

@@ -31,14 +31,8 @@ class WorkerLost(Exception):
     """Stands in a failed task's record for a worker that died while running it."""
 
 
-def _supported() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def hold_worker_lock(worker_id: str):
     """Take this worker's liveness lock on a connection of its own; returns that connection."""
-    if not _supported():
-        return None
     own = connections.create_connection("default")
     with own.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, worker_id])
@@ -46,8 +40,6 @@ def hold_worker_lock(worker_id: str):
 
 
 def worker_alive(worker_id: str) -> bool:
-    if not _supported():
-        return True  # no way to tell: never take work away from a worker
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, worker_id])
         (free,) = cursor.fetchone()

@@ -24,8 +24,3 @@ def overlap_days(start_field: str, end_field: str, period_start, period_end):
         Value(period_end, output_field=DateField()),
     )
     return Greatest(DaysBetween(end, start) + 1, Value(0))
-
-
-class DecimalValue(Value):
-    """A Decimal constant: a plain Value now. It guarded SQLite's integer division; PostgreSQL
-    divides numeric exactly. Kept only so existing callers import it; use Value in new code."""

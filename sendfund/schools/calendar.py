@@ -20,7 +20,6 @@ from django.db.models.functions import Cast
 
 from sendfund.lib import schooldays
 from sendfund.lib.periods import Period, academic_year, academic_year_label, by_academic_year
-from sendfund.lib.sql import DecimalValue
 from sendfund.schools.models import CalendarYear, School, SchoolDay, TermBlock
 
 PER_DAY = DecimalField(max_digits=30, decimal_places=20)
@@ -179,7 +178,7 @@ def prorate_by_school_days(amount: Decimal, school: School, period: Period) -> D
         if not part.year_days:
             continue
         daily = ExpressionWrapper(
-            DecimalValue(Decimal(1)) * Cast(Value(amount), PER_DAY) / Value(part.year_days),
+            Cast(Value(amount), PER_DAY) / Value(part.year_days),
             output_field=PER_DAY,
         )
         share = ExpressionWrapper(daily * Value(part.days), output_field=PER_DAY)

