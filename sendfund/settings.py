@@ -18,6 +18,21 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int, *, minimum: int, maximum: int) -> int:
+    """A whole number from the environment, refused with a message when it is not one or is
+    out of range (an unset or empty variable takes the default)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+    if not minimum <= value <= maximum:
+        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}, not {value}.")
+    return value
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -126,6 +141,13 @@ if DATABASE_URL.split("://", 1)[0].lower() not in {"postgres", "postgresql", "pg
         f"{DATABASE_URL.split(':', 1)[0]!r}: sendfund runs on PostgreSQL only (scripts/run "
         "starts an embedded one when it finds no server)."
     )
+# An outage is answered quickly, not by a hung worker: connecting gives up after
+# DB_CONNECT_TIMEOUT seconds (libpq's connect_timeout, which counts 1 as 2) and the server
+# cancels any statement running longer than DB_STATEMENT_TIMEOUT seconds (0: no limit, e.g.
+# for one long migration). A page that cannot reach the database is the 503 page
+# (sendfund.views.server_error); /healthz keeps its own, shorter limits (sendfund/health.py).
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5, minimum=1, maximum=600)
+DB_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 30, minimum=0, maximum=86_400)
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
@@ -133,6 +155,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+# Set in DATABASE_URL (?connect_timeout=, ?options=) as well: the URL's own values come first.
+_db_options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+_db_options["options"] = (
+    f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000} {_db_options.get('options', '')}".strip()
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background work (imports above SENDFUND_BACKGROUND_IMPORT_ROWS rows, PDFs) goes through Django's

@@ -19,3 +19,5 @@ urlpatterns = [
     path("audit/", include("sendfund.audit.urls")),
     path("", include("reports.urls")),
 ]
+
+handler500 = "sendfund.views.server_error"

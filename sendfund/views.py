@@ -3,18 +3,21 @@
 The home page composes panels from every app (each app's home.py), so it lives above the apps.
 """
 
+import sys
+
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.db.utils import DatabaseError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from advocacy import home as advocacy_home
 from funding import home as funding_home
 from pupils import home as pupils_home
 from reports import home as reports_home
-from sendfund.jobs.workers import queue_state
+from sendfund import health
 
 HOME_PANELS = (pupils_home, funding_home, advocacy_home, reports_home)
 
@@ -31,13 +34,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when the database answers, 503 when it does not (for load balancers)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        # The task queue: how long the oldest waiting task has waited (no worker, or too few).
-        tasks = queue_state()
-    except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up", "tasks": tasks})
+    """200 when the database answers, 503 when it does not (for load balancers), within 2 s."""
+    body, status = health.database_state()
+    return JsonResponse(body, status=status)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: an error that means the database is out of reach (refused, no answer,
+    a statement cancelled by DB_STATEMENT_TIMEOUT, a dropped connection) is the 503 page;
+    anything else is the 500 page. Neither page touches the database or shows a trace."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = HttpResponse(
+            loader.get_template("503.html").render(), status=503, content_type="text/html"
+        )
+        response["Retry-After"] = "60"
+        return response
+    return defaults.server_error(request)
