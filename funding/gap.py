@@ -12,10 +12,15 @@ Formulas (docs/domain.md section 4):
   (calendar days: funding is not tied to school days), for the statuses in COUNTED_STATUSES
   (confirmed, received). Expected money is `funding_expected`, shown but never counted.
 - gap = need − funding (positive = shortfall); covered_pct = funding / need × 100.
-- per pupil: cost = the pupil's need in the period; line = the per-pupil threshold for the
-  period (`threshold_line`: the annual threshold pro-rated by school days); school share =
-  min(cost, line); excess = max(cost − line, 0); top-up = the pupil's counted top-ups in the
-  period; top-up shortfall = max(excess − top-up, 0).
+- per pupil: cost = the pupil's need in the period; line = `pupil_line`: for a mainstream
+  pupil outside a unit the threshold for the period (`threshold_line`: the annual threshold
+  pro-rated by school days), for a pupil of a special school or AP, or a unit pupil of a
+  mainstream school with resourced provision or an SEN unit, the place value pro-rated the same
+  way (docs/domain.md section 4); share = min(cost, line) (the school share from the notional
+  SEN budget, or what place funding meets); excess = max(cost − line, 0); top-up = the pupil's
+  counted top-ups in the period; top-up shortfall = max(excess − top-up, 0), which for a place
+  pupil is cost − place − top-up. The school share and notional budget pressure count only
+  mainstream pupils outside a unit.
 Every day-accrued figure (need, funding, gap) over the three terms of an academic year adds up
 exactly to the year, and summer + autumn + spring to a maintained school's financial year.
 """
@@ -26,7 +31,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.postgres.aggregates import BoolOr
 from django.db.models import (
+    BooleanField,
+    Case,
     CharField,
     Count,
     DecimalField,
@@ -41,10 +49,18 @@ from django.db.models import (
     Sum,
     UUIDField,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
 
-from funding.models import COUNTED_STATUSES, FundingSource, FundingType, HighNeedsThreshold
+from funding.models import (
+    COUNTED_STATUSES,
+    FundingSource,
+    FundingType,
+    HighNeedsThreshold,
+    PlaceKind,
+    PlaceValue,
+)
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
 from pupils.models import ProvisionAssignment, Pupil, Wave, add_months
 from sendfund.lib.periods import Period, academic_year, academic_year_start, term
@@ -88,10 +104,14 @@ class Gap:
     topup_shortfall_pupils: int
     topup_funding: Decimal
     notional_budget: Decimal
-    school_share: Decimal
+    school_share: Decimal  # Σ min(cost, line) over mainstream pupils outside a unit only
     pupil_count: int
     sen_pupil_count: int
     calendar: str  # which calendar the need was costed with, in words
+    lines: Lines  # the per-pupil lines: threshold, and place value for place-funded pupils
+    place_pupils: int  # pupils with provision in the period funded by place + top-up
+    place_share: Decimal  # Σ min(cost, place line) over them: what place funding meets
+    place_funding: Decimal  # counted place funding in the period
 
     @property
     def notional_pressure(self) -> Decimal:
@@ -124,6 +144,54 @@ def threshold_line(school: School, period: Period, threshold: Decimal) -> Decima
     return prorate_by_school_days(threshold, school, period)
 
 
+@dataclass(frozen=True)
+class Lines:
+    """What each pupil's cost is measured against in a period (docs/domain.md section 4).
+
+    Mainstream pupils outside a unit: the high-needs threshold (the school share, met from the
+    notional SEN budget). Every pupil of a special school or AP (`everyone_placed`), and the
+    unit pupils of a mainstream school with resourced provision or an SEN unit: the value of
+    their place (met from place funding). Annual figures are those in force on the period's
+    first day; the lines are them pro-rated by the school's school days."""
+
+    threshold: Decimal
+    threshold_line: Decimal
+    place_kind: str | None  # PlaceKind of the school's place pupils; None: it has none
+    place_value: Decimal | None
+    place_line: Decimal | None
+    everyone_placed: bool
+
+    @property
+    def has_place_pupils(self) -> bool:
+        return self.place_kind is not None
+
+
+def school_place_kind(school: School) -> str | None:
+    """Which kind of place the school's place-funded pupils hold, if any."""
+    if school.type in School.SPECIAL_TYPES:
+        return PlaceKind.SPECIAL
+    if school.type in School.AP_TYPES:
+        return PlaceKind.AP
+    if school.has_unit:
+        return PlaceKind.UNIT
+    return None
+
+
+def lines_for(school: School, period: Period, threshold: Decimal | None = None) -> Lines:
+    """The threshold and place lines for a school and period (two or three queries)."""
+    threshold = threshold_on(period.start) if threshold is None else threshold
+    kind = school_place_kind(school)
+    value = PlaceValue.objects.amount_on(kind, period.start) if kind else None
+    return Lines(
+        threshold=threshold,
+        threshold_line=threshold_line(school, period, threshold),
+        place_kind=kind,
+        place_value=value,
+        place_line=prorate_by_school_days(value, school, period) if kind else None,
+        everyone_placed=school.place_funded,
+    )
+
+
 def _assignments(school: School, period: Period) -> QuerySet:
     """Provision rows running in the period, with `period_cost`."""
     return ProvisionAssignment.objects.costed(period, school)
@@ -150,23 +218,39 @@ class PupilThreshold:
     excess: Decimal
     topup: Decimal
     shortfall: Decimal
+    place: bool = False  # funded by place + top-up (special school, AP or unit pupil)
 
     @property
     def full_name(self) -> str:
         return f"{self.forename} {self.surname}"
 
 
-def pupil_line(line: Decimal):
-    """The line each pupil's cost is measured against, as a per-group expression. Today the
-    school's threshold for the period for every pupil; a per-pupil line (a place value for
-    special-school or unit pupils) replaces this expression and everything downstream
-    (over, share, excess, shortfall) follows it."""
-    return PerGroup(Value(line, output_field=MONEY), output_field=MONEY)
+def pupil_place(lines: Lines):
+    """Whether the pupil is funded by place + top-up, as a per-group expression: every pupil
+    of a special school or AP, a mainstream school's unit pupils, nobody elsewhere."""
+    if lines.everyone_placed or not lines.has_place_pupils:
+        value = Value(lines.everyone_placed, output_field=BooleanField())
+        return PerGroup(value, output_field=BooleanField())
+    return BoolOr("pupil__in_unit")
 
 
-def _pupil_groups(school: School, period: Period, line: Decimal):
+def pupil_line(lines: Lines):
+    """The line each pupil's cost is measured against, as a per-group expression: the place
+    line for place-funded pupils, the threshold line for everyone else (docs/domain.md
+    section 4). Over, share, excess and shortfall all follow it."""
+    threshold = Value(lines.threshold_line, output_field=MONEY)
+    if not lines.has_place_pupils:
+        return PerGroup(threshold, output_field=MONEY)
+    place = Value(lines.place_line, output_field=MONEY)
+    if lines.everyone_placed:
+        return PerGroup(place, output_field=MONEY)
+    return Case(When(BoolOr("pupil__in_unit"), then=place), default=threshold, output_field=MONEY)
+
+
+def _pupil_groups(school: School, period: Period, lines: Lines):
     """Provision grouped by pupil in one pass: pupil fields, `cost` (Σ period cost), `line`
-    (pupil_line), `topup` (counted top-ups in the period), `sen_status` at the period's end.
+    (pupil_line), `place` (pupil_place), `topup` (counted top-ups in the period), `sen_status`
+    at the period's end.
 
     Derived figures (share, excess, shortfall) are left to `threshold_figures` (per row) and
     to compute_gap's aggregate over these columns, so the costing runs once per row."""
@@ -195,7 +279,8 @@ def _pupil_groups(school: School, period: Period, line: Decimal):
             surname=Min("pupil__surname"),
             year_group=Min("pupil__year_group"),
             cost=Sum("period_cost", output_field=MONEY),
-            line=pupil_line(line),
+            line=pupil_line(lines),
+            place=pupil_place(lines),
             topup=PerGroup(Coalesce(Subquery(topup), zero), output_field=MONEY),
             sen_status=Min("sen_status"),
         )
@@ -204,9 +289,9 @@ def _pupil_groups(school: School, period: Period, line: Decimal):
 
 def pupil_threshold_queryset(*, school: School, period: Period, threshold: Decimal):
     """_pupil_groups plus `shortfall_key` (cost − top-up − line), largest shortfall first."""
-    line = threshold_line(school, period, threshold)
+    lines = lines_for(school, period, threshold)
     return (
-        _pupil_groups(school, period, line)
+        _pupil_groups(school, period, lines)
         .annotate(
             shortfall_key=ExpressionWrapper(F("cost") - F("topup") - F("line"), output_field=MONEY)
         )
@@ -241,6 +326,7 @@ def threshold_figures(rows) -> list[PupilThreshold]:
                 excess=excess,
                 topup=topup,
                 shortfall=max(excess - topup, ZERO),
+                place=row["place"],
             )
         )
     return out
@@ -323,6 +409,12 @@ def compute_gap(*, school: School, period: Period) -> Gap:
             default=ZERO,
             output_field=MONEY,
         ),
+        places=Sum(
+            "period_amount",
+            filter=counted & Q(type=FundingType.PLACE),
+            default=ZERO,
+            output_field=MONEY,
+        ),
     )
     type_rows = (
         funding_qs.filter(counted)
@@ -334,9 +426,10 @@ def compute_gap(*, school: School, period: Period) -> Gap:
     funding_by_type = _labelled(type_rows, "type", dict(FundingType.choices), "Other")
 
     zero = Value(ZERO, output_field=MONEY)
-    line = threshold_line(school, period, threshold)
-    groups = _pupil_groups(school, period, line)
+    lines = lines_for(school, period, threshold)
+    groups = _pupil_groups(school, period, lines)
     over = OVER_THRESHOLD
+    share = Least(F("cost"), F("line"), output_field=MONEY)
     uncovered = ExpressionWrapper(F("cost") - F("topup") - F("line"), output_field=MONEY)
     per_pupil = groups.order_by().aggregate(
         over=Count("pupil", filter=over),
@@ -346,9 +439,11 @@ def compute_gap(*, school: School, period: Period) -> Gap:
             Greatest(uncovered, zero, output_field=MONEY), default=ZERO, output_field=MONEY
         ),
         shortfall_pupils=Count("pupil", filter=Q(cost__gt=F("topup") + F("line"))),
-        share_total=Sum(
-            Least(F("cost"), F("line"), output_field=MONEY), default=ZERO, output_field=MONEY
-        ),
+        # The notional SEN budget meets the school share of mainstream pupils outside a unit
+        # only; place funding meets the rest's (docs/domain.md section 4).
+        share_total=Sum(share, filter=Q(place=False), default=ZERO, output_field=MONEY),
+        place_share=Sum(share, filter=Q(place=True), default=ZERO, output_field=MONEY),
+        place_pupils=Count("pupil", filter=Q(place=True, cost__gt=0)),
     )
     roll = (
         Pupil.objects.for_school(school)
@@ -374,7 +469,7 @@ def compute_gap(*, school: School, period: Period) -> Gap:
         by_wave=by_wave,
         funding_by_type=funding_by_type,
         threshold=threshold,
-        threshold_line=line,
+        threshold_line=lines.threshold_line,
         pupils_over_threshold=per_pupil["over"],
         over_threshold_without_topup=per_pupil["over_without"],
         support_over_threshold=per_pupil["support_over"],
@@ -386,6 +481,10 @@ def compute_gap(*, school: School, period: Period) -> Gap:
         pupil_count=roll["total"],
         sen_pupil_count=roll["sen"],
         calendar=calendar_note(school, period),
+        lines=lines,
+        place_pupils=per_pupil["place_pupils"],
+        place_share=per_pupil["place_share"],
+        place_funding=money["places"],
     )
 
 

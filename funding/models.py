@@ -81,6 +81,57 @@ class HighNeedsThreshold(models.Model):
         return f"£{self.amount:,} from {self.effective_from:%d/%m/%Y}"
 
 
+class PlaceKind(models.TextChoices):
+    SPECIAL = "special", "Special school place"
+    AP = "ap", "Alternative provision place"
+    UNIT = "unit", "Resourced provision or SEN unit place"
+
+
+# Used only when no place value row is in force (e.g. a day before the shipped rows).
+FALLBACK_PLACE_VALUES = {
+    PlaceKind.SPECIAL: Decimal("10000.00"),
+    PlaceKind.AP: Decimal("10000.00"),
+    PlaceKind.UNIT: Decimal("6000.00"),
+}
+
+
+class PlaceValueQuerySet(models.QuerySet):
+    def amount_on(self, kind: str, day) -> Decimal:
+        """The one answer to "what is a place worth on a day" for a kind of place (one query):
+        the latest row in force, else FALLBACK_PLACE_VALUES."""
+        amount = (
+            self.filter(kind=kind, effective_from__lte=day)
+            .order_by("-effective_from")
+            .values_list("amount", flat=True)
+            .first()
+        )
+        return amount if amount is not None else FALLBACK_PLACE_VALUES[PlaceKind(kind)]
+
+
+class PlaceValue(models.Model):
+    """What the high needs block pays a year for one commissioned place (elements 1 and 2 in
+    special schools and AP; element 2 in a mainstream resourced provision or SEN unit, whose
+    pupils' element 1 comes through the formula). docs/domain.md section 1. Reference data
+    with an effective date, never a constant in code."""
+
+    kind = models.CharField(max_length=8, choices=PlaceKind.choices)
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    effective_from = models.DateField()
+    source = models.CharField(max_length=300, blank=True)
+
+    objects = PlaceValueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "effective_from"], name="placevalue_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="placevalue_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: £{self.amount:,} from {self.effective_from:%d/%m/%Y}"
+
+
 class TopUpSchemeQuerySet(models.QuerySet):
     def for_school(self, school: School):
         """The school's own schemes plus the shared ones of its local authority."""

@@ -125,6 +125,14 @@ class Pupil(models.Model):
     )
     on_roll_date = models.DateField(null=True, blank=True)
     left_date = models.DateField(null=True, blank=True)
+    in_unit = models.BooleanField(
+        "Unit pupil",
+        default=False,
+        help_text=(
+            "In the school's resourced provision or SEN unit: funded by a place plus top-up, "
+            "not from the notional SEN budget (docs/domain.md section 1)."
+        ),
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

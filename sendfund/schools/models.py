@@ -7,6 +7,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -111,12 +112,25 @@ class School(models.Model):
         ACADEMY = "academy", "Academy or free school"
         SPECIAL = "special", "Maintained special school"
         SPECIAL_ACADEMY = "special_academy", "Special academy"
+        AP = "ap", "Pupil referral unit (LA-maintained alternative provision)"
+        AP_ACADEMY = "ap_academy", "Alternative provision academy or free school"
+
+    class Unit(models.TextChoices):
+        """A mainstream school's specialist provision (census school-level indicators)."""
+
+        NONE = "", "None"
+        RESOURCED = "resourced", "Resourced provision"
+        SEN_UNIT = "sen_unit", "SEN unit"
 
     class CostingBasis(models.TextChoices):
         ACTUAL = "actual", "The school's actual staff costs"
         LA_STANDARD = "la_standard", "The LA's standard rates"
 
-    ACADEMY_TYPES = {Type.ACADEMY, Type.SPECIAL_ACADEMY}
+    ACADEMY_TYPES = {Type.ACADEMY, Type.SPECIAL_ACADEMY, Type.AP_ACADEMY}
+    # Funded per place for every pupil (docs/domain.md section 1): special schools and AP.
+    SPECIAL_TYPES = {Type.SPECIAL, Type.SPECIAL_ACADEMY}
+    AP_TYPES = {Type.AP, Type.AP_ACADEMY}
+    MAINSTREAM_TYPES = {Type.MAINTAINED, Type.ACADEMY}
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     urn = models.CharField("URN", max_length=6, unique=True, validators=[urn_validator])
@@ -131,6 +145,17 @@ class School(models.Model):
     type = models.CharField(max_length=16, choices=Type.choices)
     # The LA's or school's own figure; 38 weeks is the common default (docs/domain.md section 1).
     delivery_weeks = models.PositiveSmallIntegerField(default=38)
+    unit = models.CharField(
+        "Resourced provision or SEN unit",
+        max_length=9,
+        choices=Unit.choices,
+        blank=True,
+        default=Unit.NONE,
+        help_text=(
+            "A mainstream school's resourced provision or SEN unit: its pupils are funded by "
+            "a place plus top-up, not from the notional SEN budget."
+        ),
+    )
     costing_basis = models.CharField(
         max_length=12, choices=CostingBasis.choices, default=CostingBasis.ACTUAL
     )
@@ -157,7 +182,11 @@ class School(models.Model):
             models.CheckConstraint(
                 condition=Q(delivery_weeks__gte=1) & Q(delivery_weeks__lte=52),
                 name="school_delivery_weeks_1_52",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(unit="") | Q(type__in=["maintained", "academy"]),
+                name="school_unit_only_in_mainstream",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -166,6 +195,27 @@ class School(models.Model):
     @property
     def is_academy(self) -> bool:
         return self.type in self.ACADEMY_TYPES
+
+    @property
+    def place_funded(self) -> bool:
+        """A special school or AP: every pupil is funded by a place plus top-up."""
+        return self.type in self.SPECIAL_TYPES | self.AP_TYPES
+
+    @property
+    def has_unit(self) -> bool:
+        """A mainstream school with a resourced provision or SEN unit (unit pupils are
+        funded by a place plus top-up)."""
+        return bool(self.unit) and self.type in self.MAINSTREAM_TYPES
+
+    def clean(self):
+        super().clean()
+        if self.unit and self.type not in self.MAINSTREAM_TYPES:
+            raise ValidationError(
+                {
+                    "unit": "Resourced provision or SEN unit: only a mainstream school (maintained "
+                    "or academy) has one; a special school or AP funds every pupil by place."
+                }
+            )
 
     def trusted_domains(self) -> set[str]:
         return {d.strip().lower().lstrip("@") for d in self.sso_domains.split(",") if d.strip()}
