@@ -39,6 +39,13 @@ class _UKDate(Func):
     output_field = TextField()
 
 
+class _Pounds(Func):
+    """An amount as £12,345.67 (the app's money format), in SQL."""
+
+    template = "('£' || to_char(%(expressions)s, 'FM999,999,999,990.00'))"
+    output_field = TextField()
+
+
 def _uk_date(name: str) -> Func:
     return _UKDate(F(name))
 
@@ -104,7 +111,7 @@ SOURCES = [
         "Funding sources",
         audit.FundingSourceEvent,
         "pupil",
-        lambda: _text("description", Value(": £"), "amount", Value(", "), "status"),
+        lambda: _text("description", Value(": "), _Pounds(F("amount")), Value(", "), "status"),
     ),
     Source(
         "advocacy",

@@ -324,3 +324,11 @@ def test_a_membership_change_is_recorded(school, head):
         Membership.objects.filter(pk=membership.pk).update(role=Role.HEAD)
     events = _events(audit.MembershipEvent, pgh_obj=membership)
     assert [(e.pgh_label, e.role) for e in events] == [("insert", "senco"), ("update", "head")]
+
+
+def test_funding_amounts_in_the_log_read_as_money(head_client, head, school):
+    with pghistory.context(user=head.pk):
+        FundingSourceFactory(school=school, description="LA top-up", amount=Decimal("12345.6"))
+    body = head_client.get(LOG, {"kind": "funding"}).content.decode()
+    assert "LA top-up: £12,345.60" in body
+    assert "£12345" not in body
