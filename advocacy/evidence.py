@@ -1,10 +1,10 @@
 """The evidence pack: one page of live, suppressed aggregates for a period (HTML, PDF, CSV).
 
-No pupil-level data. Every count of 1-4 is shown as "c" (sendfund.lib.suppression), with
-secondary suppression wherever a hidden count could be worked out from a total or from the
-other part of a split; money describing fewer than 5 pupils is withheld, and money in a table
-row follows its count (a hidden count hides the row's money, so a withheld amount is never the
-only unknown in a published total).
+No pupil-level data. Every figure comes from sendfund.lib.disclosure, the rule the governor's
+dashboard and the termly report use: counts of 1-4 are "c", money describing fewer than 5
+pupils is withheld, money in a table row follows its count, and further figures are hidden
+until none can be worked out from a total, another shown figure or another page for the same
+period.
 """
 
 from __future__ import annotations
@@ -24,16 +24,14 @@ from funding.gap import compute_gap, trend
 from pupils.clocks import assessment_timeliness
 from sendfund.lib import csv as safe_csv
 from sendfund.lib import periods
-from sendfund.lib.suppression import (
-    HIDDEN,
-    KEY,
-    Cell,
-    count_cell,
-    is_small,
-    percentage,
-    suppress_counts,
-    suppress_money,
+from sendfund.lib.disclosure import (
+    Published,
+    pounds,
+    publish_advocacy,
+    publish_gap,
+    publish_timeliness,
 )
+from sendfund.lib.suppression import KEY, Cell
 from sendfund.schools.models import School
 
 TREND_TERMS = 6
@@ -118,135 +116,83 @@ class EvidencePack:
         ]
 
 
-def _money(amount, pupils: int) -> Cell:
-    return suppress_money(amount, pupils, pence=False)
+def _pounds(pub: Published, key: str) -> Cell:
+    return pounds(pub[key])
 
 
-def _split(total_label: str, parts: dict[str, int]) -> dict[str, Cell]:
-    """A total and its parts as one suppressed row, so a hidden part cannot be subtracted out."""
-    table = suppress_counts({total_label: parts})
-    out = {name: table.cells[total_label][name] for name in parts}
-    out["__total__"] = table.row_totals.get(total_label) or table.grand_total or HIDDEN
-    return out
-
-
-def _headline(gap) -> list[Row]:
-    pupils = gap.sen_pupil_count
-    hidden = is_small(pupils)
-    need = HIDDEN if hidden else _money(gap.need, pupils)
-    gap_cell = HIDDEN if hidden else _money(gap.gap, pupils)
-    covered = (
-        percentage(gap.funding, gap.need, hidden=hidden) if gap.need else Cell(None, False, "–")
-    )
+def _headline(pub: Published) -> list[Row]:
     return [
-        Row("Pupils with SEN (EHC plan or SEN support)", [count_cell(pupils)]),
-        Row("Identified need", [need]),
-        Row("Allocated funding", [_money(gap.funding, 0)]),
-        Row("Gap (need minus funding; positive is a shortfall)", [gap_cell]),
-        Row("Share of need covered", [covered]),
+        Row("Pupils with SEN (EHC plan or SEN support)", [pub["sen_pupils"]]),
+        Row("Identified need", [_pounds(pub, "need")]),
+        Row("Allocated funding", [_pounds(pub, "funding")]),
+        Row("Gap (need minus funding; positive is a shortfall)", [_pounds(pub, "gap")]),
+        Row("Share of need covered", [pub["covered"]]),
     ]
 
 
 def _trend(gaps) -> list[Row]:
     rows = []
     for gap in gaps:
-        hidden = is_small(gap.sen_pupil_count)
-        rows.append(
-            Row(
-                gap.period.label,
-                [
-                    HIDDEN if hidden else _money(gap.need, gap.sen_pupil_count),
-                    _money(gap.funding, 0),
-                    HIDDEN if hidden else _money(gap.gap, gap.sen_pupil_count),
-                ],
-            )
-        )
+        pub = publish_gap(gap)
+        rows.append(Row(gap.period.label, [_pounds(pub, k) for k in ("need", "funding", "gap")]))
     return rows
 
 
-def _areas(gap) -> list[Row]:
-    counts = {row.label: {"pupils": row.pupils} for row in gap.by_area}
-    table = suppress_counts(counts, with_totals=False)
-    rows = []
-    for row in gap.by_area:
-        cell = table.cells[row.label]["pupils"]
-        money = HIDDEN if cell.suppressed else _money(row.need, row.pupils)
-        rows.append(Row(row.label, [cell, money]))
-    return rows
+def _areas(gap, pub: Published) -> list[Row]:
+    return [
+        Row(r.label, [pub[f"by_area:{r.key}:pupils"], _pounds(pub, f"by_area:{r.key}")])
+        for r in gap.by_area
+    ]
 
 
-def _threshold(gap) -> list[Row]:
-    over = gap.pupils_over_threshold
-    without = gap.over_threshold_without_topup
-    split = _split("over", {"with": over - without, "without": without})
-    shortfall_pupils = count_cell(gap.topup_shortfall_pupils)
-    shortfall = (
-        HIDDEN
-        if shortfall_pupils.suppressed
-        else _money(gap.topup_shortfall, gap.topup_shortfall_pupils)
-    )
+def _threshold(gap, pub: Published) -> list[Row]:
     threshold = f"£{gap.threshold:,.0f}"
     return [
-        Row(f"Pupils whose provision costs more than {threshold} a year", [split["__total__"]]),
-        Row("… of whom receive no top-up (candidates for a request)", [split["without"]]),
-        Row("Pupils whose top-up falls short of the cost above the threshold", [shortfall_pupils]),
-        Row("Top-up shortfall (total for the period)", [shortfall]),
+        Row(
+            f"Pupils whose provision costs more than {threshold} a year",
+            [pub["pupils_over_threshold"]],
+        ),
+        Row(
+            "… of whom receive no top-up (candidates for a request)",
+            [pub["over_threshold_without_topup"]],
+        ),
+        Row(
+            "Pupils whose top-up falls short of the cost above the threshold",
+            [pub["topup_shortfall_pupils"]],
+        ),
+        Row("Top-up shortfall (total for the period)", [_pounds(pub, "topup_shortfall")]),
     ]
 
 
 def _timeliness(figures: dict) -> list[Row]:
-    issued = figures["final_plans_issued"]
-    within = figures["final_within_20_weeks"]
-    split = _split("issued", {"within": within, "late": issued - within})
-    pct = percentage(
-        within, issued, hidden=split["within"].suppressed or split["__total__"].suppressed
-    )
+    c = publish_timeliness(figures)
     return [
-        Row("EHC needs assessment requests received", [count_cell(figures["requests_received"])]),
-        Row("Final EHC plans issued", [split["__total__"]]),
-        Row("… issued within 20 weeks", [split["within"]]),
-        Row("… share issued within 20 weeks (England 2024: 46.4%)", [pct]),
-        Row("Open requests past week 20 today", [count_cell(figures["open_overdue"])]),
-        Row("Annual reviews due in the period", [count_cell(figures["reviews_due"])]),
-        Row("Annual reviews overdue today", [count_cell(figures["reviews_overdue"])]),
+        Row("EHC needs assessment requests received", [c["requests_received"]]),
+        Row("Final EHC plans issued", [c["final_plans_issued"]]),
+        Row("… issued within 20 weeks", [c["final_within_20_weeks"]]),
+        Row("… share issued within 20 weeks (England 2024: 46.4%)", [c["within_20_weeks_pct"]]),
+        Row("Open requests past week 20 today", [c["open_overdue"]]),
+        Row("Annual reviews due in the period", [c["reviews_due"]]),
+        Row("Annual reviews overdue today", [c["reviews_overdue"]]),
     ]
 
 
 def _advocacy(summary: dict) -> tuple[list[Row], list[Row]]:
     # Top-up and EHC assessment requests are about individual children, so action counts are
-    # suppressed like pupil counts and money follows them.
-    by_type = summary["by_type"]
-    table = suppress_counts(
-        {r["label"]: {"actions": r["count"]} for r in by_type}, with_totals=False
-    )
-    rows = []
-    for r in by_type:
-        cell = table.cells[r["label"]]["actions"]
-        rows.append(
-            Row(
-                r["label"],
-                [
-                    cell,
-                    HIDDEN if cell.suppressed else _money(r["requested"], 0),
-                    HIDDEN if cell.suppressed else _money(r["secured"], 0),
-                ],
-            )
-        )
-    decided, won = summary["decided"], summary["successful"]
-    split = _split("decided", {"won": won, "lost": decided - won})
-    rate = percentage(won, decided, hidden=split["won"].suppressed or split["__total__"].suppressed)
-    actions = count_cell(summary["actions_total"])
-    # The money totals describe the actions: with fewer than 5 of them they are withheld too.
-    requested = HIDDEN if actions.suppressed else _money(summary["requested_total"], 0)
-    secured = HIDDEN if actions.suppressed else _money(summary["secured_total"], 0)
+    # suppressed like pupil counts and money follows them (sendfund.lib.disclosure).
+    a = publish_advocacy(summary)
+    rows = [
+        Row(r["label"], [r["count"], pounds(r["requested"]), pounds(r["secured"])])
+        for r in a["by_type"]
+    ]
     totals = [
-        Row("Actions in the period", [actions]),
-        Row("Still open", [count_cell(summary["actions_open"])]),
-        Row("Decided", [split["__total__"]]),
-        Row("Successful or partly successful", [split["won"]]),
-        Row("Success rate", [rate]),
-        Row("Money requested", [requested]),
-        Row("Money secured", [secured]),
+        Row("Actions in the period", [a["actions_total"]]),
+        Row("Still open", [a["actions_open"]]),
+        Row("Decided", [a["decided"]]),
+        Row("Successful or partly successful", [a["successful"]]),
+        Row("Success rate", [a["success_rate"]]),
+        Row("Money requested", [pounds(a["requested_total"])]),
+        Row("Money secured", [pounds(a["secured_total"])]),
     ]
     return rows, totals
 
@@ -255,6 +201,7 @@ def build(
     *, school: School, period: periods.Period, period_key: str, today: dt.date
 ) -> EvidencePack:
     gap = compute_gap(school=school, period=period)
+    pub = publish_gap(gap)
     gaps = trend(school=school, terms=periods.terms_back(min(period.end, today), TREND_TERMS))
     advocacy_rows, advocacy_totals = _advocacy(advocacy_summary(school=school, period=period))
     return EvidencePack(
@@ -262,10 +209,10 @@ def build(
         period=period,
         period_key=period_key,
         generated=today,
-        headline=_headline(gap),
+        headline=_headline(pub),
         trend=_trend(gaps),
-        areas=_areas(gap),
-        threshold=_threshold(gap),
+        areas=_areas(gap, pub),
+        threshold=_threshold(gap, pub),
         timeliness=_timeliness(assessment_timeliness(school=school, period=period, today=today)),
         advocacy=advocacy_rows,
         advocacy_totals=advocacy_totals,

@@ -21,9 +21,10 @@ from funding.gap import (
     threshold_figures,
 )
 from sendfund.lib import csv as safe_csv
+from sendfund.lib.disclosure import Published, publish_gap
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import term, terms_back
-from sendfund.lib.suppression import KEY, SUPPRESSED, count_cell, suppress_counts
+from sendfund.lib.suppression import HIDDEN, KEY, SUPPRESSED, Cell, count_cell, is_small
 
 BREAKDOWNS = [
     ("by_area", "Need by broad area of need"),
@@ -72,45 +73,133 @@ def _csv(cell, money: bool):
     return to_pennies(cell) if money and isinstance(cell, Decimal) else cell
 
 
-def _breakdown_table(name: str, title: str, gap: Gap, *, suppress: bool) -> Table:
-    """A breakdown; for roles without pupil-level access, pupil counts of 1-4 and enough other
-    rows to protect them (secondary suppression) show "c", and so does their money, so a
-    hidden row's need cannot be worked out from the total."""
+def _shown(cell: Cell):
+    """A published cell as a table cell: its value (a number, for the CSV), or "c"."""
+    return SUPPRESSED if cell.suppressed else cell.value
+
+
+def _breakdown_table(name: str, title: str, gap: Gap, pub: Published | None) -> Table:
+    """A breakdown; for roles without pupil-level access (`pub`, sendfund.lib.disclosure),
+    pupil counts of 1-4 and enough other rows to protect them show "c", so does their money,
+    and so does the total when it would give a hidden row away."""
     rows, bars = getattr(gap, name), []
-    hidden: set[str] = set()
-    if suppress and rows:
-        table = suppress_counts({r.label: {"pupils": r.pupils} for r in rows})
-        hidden = {r.label for r in rows if table.cells[r.label]["pupils"].suppressed}
     out = []
     for row in rows:
-        if row.label in hidden:
-            out.append([row.label, SUPPRESSED, SUPPRESSED])
-            continue
-        out.append([row.label, row.pupils, row.need])
+        if pub is None:
+            out.append([row.label, row.pupils, row.need])
+        else:
+            money = pub[f"{name}:{row.key}"]
+            out.append([row.label, _shown(pub[f"{name}:{row.key}:pupils"]), _shown(money)])
+            if money.suppressed or pub["need"].suppressed:
+                continue
         if gap.need:
             bars.append((row.label, row.need / gap.need * 100))
-    out.append(["Total", "", gap.need])
-    note = KEY if suppress else ""
+    out.append(["Total", "", gap.need if pub is None else _shown(pub["need"])])
+    note = KEY if pub is not None else ""
     return Table(name, title, ["Group", "Pupils", "Need"], out, {2}, bars, note)
 
 
+@dataclass
+class TrendPoint:
+    """One term of the trend as shown: need and funding are None when withheld."""
+
+    period: object
+    need: Decimal | None
+    funding: Decimal | None
+    gap: Decimal | None
+
+
+def trend_points(series: list[Headline], published: list[Published] | None) -> list[TrendPoint]:
+    if published is None:
+        return [TrendPoint(h.period, h.need, h.funding, h.gap) for h in series]
+    return [
+        TrendPoint(
+            h.period,
+            *(None if p[k].suppressed else p[k].value for k in ("need", "funding", "gap")),
+        )
+        for h, p in zip(series, published, strict=True)
+    ]
+
+
+def _or_c(value):
+    return SUPPRESSED if value is None else value
+
+
+def public_projection(projection: Projection, pub: Published) -> dict:
+    """The projection as governors see it. It describes the SEN register now and a year ago
+    and the provision and funding behind this period's need and funding: withheld when either
+    register count is 1-4 or this period's need (for the need) or funding (for the funding)
+    is withheld; the gap and the growth go with them."""
+    small = is_small(projection.sen_now) or is_small(projection.sen_year_ago)
+    need_hidden = small or pub["need"].suppressed
+    funding_hidden = small or pub["funding"].suppressed
+    return {
+        "period": projection.period,
+        "base_need": HIDDEN if need_hidden else projection.base_need,
+        "need": HIDDEN if need_hidden else projection.need,
+        "funding": HIDDEN if funding_hidden else projection.funding,
+        "gap": HIDDEN if need_hidden or funding_hidden else projection.gap,
+        "growth": HIDDEN if small else projection.growth,
+        "sen_now": count_cell(projection.sen_now),
+        "sen_year_ago": count_cell(projection.sen_year_ago),
+    }
+
+
 def build_tables(
-    gap: Gap, series: list[Headline], projection: Projection, *, suppress: bool
+    gap: Gap,
+    series: list[Headline],
+    projection: Projection,
+    *,
+    pub: Published | None = None,
+    trend: list[Published] | None = None,
 ) -> dict[str, Table]:
+    """The dashboard's tables. With `pub` (roles without pupil-level access) every figure is
+    the published one (sendfund.lib.disclosure.publish_gap): "c" where withheld."""
+
+    def figure(key: str, raw):
+        return raw if pub is None else _shown(pub[key])
+
+    points = trend_points(series, trend)
+    shown_projection = vars(projection) if pub is None else public_projection(projection, pub)
+
+    def proj(key: str):
+        value = shown_projection[key]
+        return _shown(value) if isinstance(value, Cell) else value
+
+    funding_rows = []
+    funding_bars = []
+    for r in gap.funding_by_type:
+        cell = r.need if pub is None else _shown(pub[f"funding_by_type:{r.key}"])
+        funding_rows.append([r.label, cell])
+        if (
+            gap.funding
+            and isinstance(cell, Decimal)
+            and figure("funding", gap.funding) != SUPPRESSED
+        ):
+            funding_bars.append((r.label, r.need / gap.funding * 100))
     tables = {
         "headline": Table(
             "headline",
             f"Headline figures, {gap.period}",
             ["Figure", "Amount"],
             [
-                ["Identified need", gap.need],
-                ["Allocated funding (confirmed and received)", gap.funding],
-                ["Gap (need minus funding)", gap.gap],
-                ["Expected funding (not counted)", gap.funding_expected],
-                ["Notional SEN budget in the period", gap.notional_budget],
-                ["School share: Σ min(cost, threshold for the period)", gap.school_share],
-                ["Element 3 top-ups in the period", gap.topup_funding],
-                ["Top-up shortfall", gap.topup_shortfall],
+                ["Identified need", figure("need", gap.need)],
+                ["Allocated funding (confirmed and received)", figure("funding", gap.funding)],
+                ["Gap (need minus funding)", figure("gap", gap.gap)],
+                [
+                    "Expected funding (not counted)",
+                    figure("funding_expected", gap.funding_expected),
+                ],
+                [
+                    "Notional SEN budget in the period",
+                    figure("notional_budget", gap.notional_budget),
+                ],
+                [
+                    "School share: Σ min(cost, threshold for the period)",
+                    figure("school_share", gap.school_share),
+                ],
+                ["Element 3 top-ups in the period", figure("topup_funding", gap.topup_funding)],
+                ["Top-up shortfall", figure("topup_shortfall", gap.topup_shortfall)],
             ],
             {1},
         ),
@@ -118,29 +207,38 @@ def build_tables(
             "trend",
             "Trend: the last six terms and this one",
             ["Term", "Need", "Funding", "Gap"],
-            [[h.period.label, h.need, h.funding, h.gap] for h in series],
+            [[p.period.label, _or_c(p.need), _or_c(p.funding), _or_c(p.gap)] for p in points],
             {1, 2, 3},
         ),
         "funding_by_type": Table(
             "funding_by_type",
             "Funding by type",
             ["Type", "Amount"],
-            [[r.label, r.need] for r in gap.funding_by_type] + [["Total", gap.funding]],
+            funding_rows + [["Total", figure("funding", gap.funding)]],
             {1},
-            [(r.label, r.need / gap.funding * 100) for r in gap.funding_by_type if gap.funding],
+            funding_bars,
         ),
         "threshold": Table(
             "threshold",
             f"The £{gap.threshold:,.0f} threshold",
             ["Measure", "Pupils"],
             [
-                ["Pupils whose provision costs more than the threshold", gap.pupils_over_threshold],
-                ["… of whom have no top-up in the period", gap.over_threshold_without_topup],
+                [
+                    "Pupils whose provision costs more than the threshold",
+                    figure("pupils_over_threshold", gap.pupils_over_threshold),
+                ],
+                [
+                    "… of whom have no top-up in the period",
+                    figure("over_threshold_without_topup", gap.over_threshold_without_topup),
+                ],
                 [
                     "… of whom are on SEN support (EHC needs assessment candidates)",
-                    gap.support_over_threshold,
+                    figure("support_over_threshold", gap.support_over_threshold),
                 ],
-                ["Pupils whose top-up does not cover their excess", gap.topup_shortfall_pupils],
+                [
+                    "Pupils whose top-up does not cover their excess",
+                    figure("topup_shortfall_pupils", gap.topup_shortfall_pupils),
+                ],
             ],
         ),
         "projection": Table(
@@ -148,20 +246,19 @@ def build_tables(
             f"Projection for {projection.period}",
             ["Figure", "Amount"],
             [
-                ["Current provision costed for a full year", projection.base_need],
-                ["Projected need", projection.need],
-                ["Funding held at the last twelve months' level", projection.funding],
-                ["Projected gap", projection.gap],
+                ["Current provision costed for a full year", proj("base_need")],
+                ["Projected need", proj("need")],
+                ["Funding held at the last twelve months' level", proj("funding")],
+                ["Projected gap", proj("gap")],
             ],
             {1},
         ),
     }
-    if suppress:
-        for row in tables["threshold"].rows:
-            row[1] = count_cell(row[1]).display
-        tables["threshold"].note = KEY
+    if pub is not None:
+        for name in ("headline", "trend", "funding_by_type", "threshold", "projection"):
+            tables[name].note = KEY
     for name, title in BREAKDOWNS:
-        tables[name] = _breakdown_table(name, title, gap, suppress=suppress)
+        tables[name] = _breakdown_table(name, title, gap, pub)
     return tables
 
 
@@ -203,8 +300,8 @@ class Bar:
     need_h: float
     funding_y: float
     funding_h: float
-    need: Decimal
-    funding: Decimal
+    need: Decimal | Cell  # the Cell "c" when withheld
+    funding: Decimal | Cell
     centre: float = 0.0
 
     @property
@@ -216,15 +313,18 @@ class Bar:
 CHART_W, CHART_H, TOP, BOTTOM = 700, 260, 20, 40
 
 
-def trend_chart(series: list[Headline]) -> dict:
-    """Geometry for an inline SVG bar chart of need and funding per term."""
-    peak = max([max(h.need, h.funding) for h in series] + [Decimal("1")])
+def trend_chart(series: list[Headline] | list[TrendPoint]) -> dict:
+    """Geometry for an inline SVG bar chart of need and funding per term; a withheld figure
+    (None) draws no bar and is labelled "c"."""
+    series = [TrendPoint(h.period, h.need, h.funding, None) for h in series]
+    shown = [v for h in series for v in (h.need, h.funding) if v is not None]
+    peak = max(shown + [Decimal("1")])
     plot_h = CHART_H - TOP - BOTTOM
     slot = CHART_W / max(len(series), 1)
     bars = []
     for i, h in enumerate(series):
-        need_h = float(h.need / peak) * plot_h
-        funding_h = float(h.funding / peak) * plot_h
+        need_h = float((h.need or 0) / peak) * plot_h
+        funding_h = float((h.funding or 0) / peak) * plot_h
         bars.append(
             Bar(
                 label=h.period.label,
@@ -233,8 +333,8 @@ def trend_chart(series: list[Headline]) -> dict:
                 need_h=round(need_h, 1),
                 funding_y=round(TOP + plot_h - funding_h, 1),
                 funding_h=round(funding_h, 1),
-                need=h.need,
-                funding=h.funding,
+                need=HIDDEN if h.need is None else h.need,
+                funding=HIDDEN if h.funding is None else h.funding,
                 centre=round(i * slot + slot * 0.15 + slot * 0.33, 1),
             )
         )
@@ -252,20 +352,68 @@ def trend_chart(series: list[Headline]) -> dict:
 TREND_TERMS = 7  # the last six terms and the current one
 
 
+class PublicView:
+    """An object whose listed attributes are replaced (the published figures); the template
+    reads it like the original (a withheld figure is the Cell "c", which `gbp` prints)."""
+
+    def __init__(self, original, **overrides):
+        self._original = original
+        self._overrides = overrides
+
+    def __getattr__(self, name):
+        if name in self._overrides:
+            return self._overrides[name]
+        return getattr(self._original, name)
+
+
+GAP_FIGURES = {
+    "need": "need",
+    "funding": "funding",
+    "gap": "gap",
+    "funding_expected": "funding_expected",
+    "notional_budget": "notional_budget",
+    "school_share": "school_share",
+    "topup_funding": "topup_funding",
+    "topup_shortfall": "topup_shortfall",
+    "covered_pct": "covered",
+}
+
+
+def public_gap(gap: Gap, pub: Published) -> PublicView:
+    return PublicView(
+        gap,
+        **{
+            attr: HIDDEN if pub[key].suppressed else getattr(gap, attr)
+            for attr, key in GAP_FIGURES.items()
+        },
+    )
+
+
 def dashboard_context(school, period, *, names: bool, today: dt.date) -> dict:
-    """Everything the dashboard shows for a period; pupil names only when `names`."""
+    """Everything the dashboard shows for a period; pupil names only when `names`. Without
+    them (governors, trust leads) every figure is the published one: the same rule, and for
+    the same period the same figures withheld, as the termly report and the evidence pack."""
     gap = compute_gap(school=school, period=period)
     terms = [term(*t) for t in terms_back(today, TREND_TERMS)]
     series = headline_series(school=school, periods=terms)
     projection = project_next_year(school=school, today=today)
-    tables = build_tables(gap, series, projection, suppress=not names)
     if names:
+        tables = build_tables(gap, series, projection)
         tables |= pupil_tables(school, period, gap.threshold)
+        chart = trend_chart(series)
+        shown_gap, shown_projection = gap, projection
+    else:
+        pub = publish_gap(gap)
+        trend = [publish_gap(compute_gap(school=school, period=p)) for p in terms]
+        tables = build_tables(gap, series, projection, pub=pub, trend=trend)
+        chart = trend_chart(trend_points(series, trend))
+        shown_gap = public_gap(gap, pub)
+        shown_projection = PublicView(projection, **public_projection(projection, pub))
     return {
-        "gap": gap,
+        "gap": shown_gap,
         "tables": tables,
-        "chart": trend_chart(series),
-        "projection": projection,
+        "chart": chart,
+        "projection": shown_projection,
         "names": names,
         "breakdowns": [tables[n] for n, _ in BREAKDOWNS],
     }

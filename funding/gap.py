@@ -40,7 +40,6 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -73,12 +72,16 @@ MONEY = DecimalField(max_digits=30, decimal_places=20)
 
 @dataclass(frozen=True)
 class BreakdownRow:
-    """One row of a breakdown. For funding_by_type, `need` holds the amount and pupils is 0."""
+    """One row of a breakdown. For funding_by_type, `need` holds the amount and `pupils` the
+    distinct pupils the money is tied to."""
 
     key: str
     label: str
     need: Decimal
     pupils: int
+    # Funding rows: whether some of the money is not tied to a pupil (a school-level budget);
+    # money tied only to 1-4 pupils is withheld from governors (sendfund.lib.disclosure).
+    school_level: bool = True
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,14 @@ class Gap:
     place_pupils: int  # pupils with provision in the period funded by place + top-up
     place_share: Decimal  # Σ min(cost, place line) over them: what place funding meets
     place_funding: Decimal  # counted place funding in the period
+    # Who the money figures describe (for small-number suppression, sendfund.lib.disclosure).
+    need_pupils: int = 0  # distinct pupils with provision costed in the period
+    funded_pupils: int = 0  # distinct pupils named on counted funding
+    funding_school_level: bool = True  # some counted funding is not tied to a pupil
+    topup_pupils: int = 0  # distinct pupils with a counted top-up
+    topup_school_level: bool = False  # some counted top-up is not tied to a pupil
+    expected_pupils: int = 0
+    expected_school_level: bool = True
 
     @property
     def notional_pressure(self) -> Decimal:
@@ -349,6 +360,7 @@ def _labelled(rows, key: str, labels: dict, none_label: str) -> list[BreakdownRo
             label=labels.get(str(row[key]), str(row[key])) if row[key] is not None else none_label,
             need=row["need"],
             pupils=row["pupils"],
+            school_level=bool(row.get("school_sources", 1)),
         )
         for row in rows
     ]
@@ -371,9 +383,11 @@ def compute_gap(*, school: School, period: Period) -> Gap:
     """The gap for one school and period: a constant number of queries whatever the data."""
     threshold = threshold_on(period.start)
     assignments = _assignments(school, period)
-    need = assignments.aggregate(total=Sum("period_cost", default=ZERO, output_field=MONEY))[
-        "total"
-    ]
+    totals = assignments.aggregate(
+        total=Sum("period_cost", default=ZERO, output_field=MONEY),
+        pupils=Count("pupil", distinct=True),
+    )
+    need = totals["total"]
     keyed = assignments.annotate(
         year_group=F("pupil__year_group"), area=F("provision__area"), wave=F("provision__wave")
     )
@@ -415,12 +429,23 @@ def compute_gap(*, school: School, period: Period) -> Gap:
             default=ZERO,
             output_field=MONEY,
         ),
+        funded_pupils=Count("pupil", filter=counted, distinct=True),
+        funded_school=Count("pk", filter=counted & Q(pupil__isnull=True)),
+        topup_pupils=Count("pupil", filter=counted & Q(type=FundingType.TOP_UP), distinct=True),
+        topup_school=Count(
+            "pk", filter=counted & Q(type=FundingType.TOP_UP) & Q(pupil__isnull=True)
+        ),
+        expected_pupils=Count("pupil", filter=~counted, distinct=True),
+        expected_school=Count("pk", filter=~counted & Q(pupil__isnull=True)),
     )
     type_rows = (
         funding_qs.filter(counted)
         .values("type")
         .annotate(need=Sum("period_amount", default=ZERO, output_field=MONEY))
-        .annotate(pupils=Value(0, output_field=IntegerField()))
+        .annotate(
+            pupils=Count("pupil", distinct=True),
+            school_sources=Count("pk", filter=Q(pupil__isnull=True)),
+        )
         .order_by("type")
     )
     funding_by_type = _labelled(type_rows, "type", dict(FundingType.choices), "Other")
@@ -485,6 +510,13 @@ def compute_gap(*, school: School, period: Period) -> Gap:
         place_pupils=per_pupil["place_pupils"],
         place_share=per_pupil["place_share"],
         place_funding=money["places"],
+        need_pupils=totals["pupils"],
+        funded_pupils=money["funded_pupils"],
+        funding_school_level=bool(money["funded_school"]),
+        topup_pupils=money["topup_pupils"],
+        topup_school_level=bool(money["topup_school"]),
+        expected_pupils=money["expected_pupils"],
+        expected_school_level=bool(money["expected_school"]),
     )
 
 

@@ -10,7 +10,6 @@ for this term and the three before, the statutory clocks, training and advocacy 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.db.models import Count
 
@@ -20,6 +19,7 @@ from pupils.clocks import assessment_timeliness
 from pupils.codes import NEED_AREA, BroadArea, NeedCode, YearGroup
 from pupils.models import Pupil, Wave
 from reports.models import NationalFigure
+from sendfund.lib import disclosure
 from sendfund.lib import suppression as sup
 from sendfund.lib.periods import census_day, previous_term, term, terms_back
 from sendfund.schools.models import School
@@ -247,100 +247,79 @@ def _register_section(school: School, year: int, name: str) -> dict:
     return section
 
 
-def _money_rows(rows) -> list[dict]:
-    table = {r.key or "": {"pupils": r.pupils} for r in rows}
-    counts = sup.suppress_counts(table, with_totals=False, cols=["pupils"])
-    out = []
-    for r in rows:
-        cell = counts.cells[r.key or ""]["pupils"]
-        money = sup.HIDDEN if cell.suppressed else sup.suppress_money(r.need, r.pupils)
-        out.append({"label": r.label, "pupils": cell.as_json(), "cost": money.as_json()})
-    return out
+def _money_rows(pub: disclosure.Published, name: str, rows) -> list[dict]:
+    return [
+        {
+            "label": r.label,
+            "pupils": pub[f"{name}:{r.key}:pupils"].as_json(),
+            "cost": disclosure.pounds(pub[f"{name}:{r.key}"]).as_json(),
+        }
+        for r in rows
+    ]
 
 
-def _money(amount: Decimal, pupils: int) -> dict:
-    return sup.suppress_money(amount, pupils).as_json()
+def _pounds(pub: disclosure.Published, key: str) -> dict:
+    return disclosure.pounds(pub[key]).as_json()
 
 
 def _funding_section(school: School, year: int, name: str) -> dict:
+    """The funding figures, published by the same rule (and so with the same figures withheld)
+    as the governor's dashboard and the evidence pack for the same terms."""
     gaps = [
         compute_gap(school=school, period=term(y, n))
         for y, n in terms_back(term(year, name).start, 4)
     ]
-    current = gaps[-1]
-    pupils = current.sen_pupil_count
-    covered = sup.HIDDEN if sup.is_small(pupils) else sup.percentage(current.funding, current.need)
+    published = [disclosure.publish_gap(g) for g in gaps]
+    current, pub = gaps[-1], published[-1]
     wave_labels = {str(k): v for k, v in Wave.choices}
     return {
-        "sen_pupils": sup.count_cell(pupils).as_json(),
-        "need": _money(current.need, pupils),
-        "funding": _money(current.funding, pupils),
-        "gap": _money(current.gap, pupils),
-        "covered": covered.as_json(),
-        "by_area": _money_rows(current.by_area),
+        "sen_pupils": pub["sen_pupils"].as_json(),
+        "need": _pounds(pub, "need"),
+        "funding": _pounds(pub, "funding"),
+        "gap": _pounds(pub, "gap"),
+        "covered": pub["covered"].as_json(),
+        "by_area": _money_rows(pub, "by_area", current.by_area),
         "by_wave": [
             {**row, "label": wave_labels.get(str(r.key), row["label"])}
-            for row, r in zip(_money_rows(current.by_wave), current.by_wave, strict=True)
+            for row, r in zip(
+                _money_rows(pub, "by_wave", current.by_wave), current.by_wave, strict=True
+            )
         ],
         "trend": [
             {
                 "label": g.period.label,
-                "need": _money(g.need, g.sen_pupil_count),
-                "funding": _money(g.funding, g.sen_pupil_count),
-                "gap": _money(g.gap, g.sen_pupil_count),
+                "need": _pounds(p, "need"),
+                "funding": _pounds(p, "funding"),
+                "gap": _pounds(p, "gap"),
             }
-            for g in gaps
+            for g, p in zip(gaps, published, strict=True)
         ],
-        "topup_shortfall": _money(current.topup_shortfall, current.topup_shortfall_pupils),
-        "topup_shortfall_pupils": sup.count_cell(current.topup_shortfall_pupils).as_json(),
-        "over_threshold_without_topup": sup.count_cell(
-            current.over_threshold_without_topup
-        ).as_json(),
+        "topup_shortfall": _pounds(pub, "topup_shortfall"),
+        "topup_shortfall_pupils": pub["topup_shortfall_pupils"].as_json(),
+        "over_threshold_without_topup": pub["over_threshold_without_topup"].as_json(),
         "calendar": current.calendar,
     }
 
 
 def _clocks_section(school: School, year: int, name: str, today: dt.date) -> dict:
     t = assessment_timeliness(school=school, period=term(year, name), today=today)
-    issued = t["final_plans_issued"]
-    keys = [
-        "requests_received",
-        "decisions_made",
-        "final_plans_issued",
-        "final_within_20_weeks",
-        "open_overdue",
-        "reviews_due",
-        "reviews_overdue",
-    ]
-    out = {k: sup.count_cell(t[k]).as_json() for k in keys}
-    # The within-20-weeks count hides with its denominator, so it cannot be subtracted out.
-    if out["final_plans_issued"]["suppressed"]:
-        out["final_within_20_weeks"] = sup.HIDDEN.as_json()
-    out["within_20_weeks_pct"] = sup.percentage(
-        t["final_within_20_weeks"], issued, hidden=sup.is_small(issued)
-    ).as_json()
-    return out
+    return {k: cell.as_json() for k, cell in disclosure.publish_timeliness(t).items()}
 
 
 def _advocacy_section(school: School, year: int, name: str, today: dt.date) -> dict:
-    a = advocacy_summary(school=school, period=term(year, name))
+    a = disclosure.publish_advocacy(advocacy_summary(school=school, period=term(year, name)))
     training = training_status(school=school, today=today)
     deadline = training["senco_deadline"]
+    keys = ["actions_total", "actions_open", "decided", "successful", "success_rate"]
     return {
-        "actions_total": sup.count_cell(a["actions_total"]).as_json(),
-        "actions_open": sup.count_cell(a["actions_open"]).as_json(),
-        "decided": sup.count_cell(a["decided"]).as_json(),
-        "successful": sup.count_cell(a["successful"]).as_json(),
-        "success_rate": sup.percentage(a["successful"], a["decided"]).as_json()
-        if a["decided"] >= sup.THRESHOLD
-        else sup.HIDDEN.as_json(),
-        "secured": _money(a["secured_total"], a["actions_total"]),
-        "requested": _money(a["requested_total"], a["actions_total"]),
+        **{k: a[k].as_json() for k in keys},
+        "secured": disclosure.pounds(a["secured_total"]).as_json(),
+        "requested": disclosure.pounds(a["requested_total"]).as_json(),
         "by_type": [
             {
                 "label": row["label"],
-                "count": row["count"],
-                "secured": _money(row["secured"], row["count"]),
+                "count": row["count"].as_json(),
+                "secured": disclosure.pounds(row["secured"]).as_json(),
             }
             for row in a["by_type"]
         ],
