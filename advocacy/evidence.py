@@ -10,12 +10,9 @@ period.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -32,6 +29,7 @@ from sendfund.lib.disclosure import (
     publish_timeliness,
 )
 from sendfund.lib.suppression import KEY, Cell
+from sendfund.pdf import html_to_pdf
 from sendfund.schools.models import School
 
 TREND_TERMS = 6
@@ -248,15 +246,9 @@ def pdf_name(pack: EvidencePack) -> str:
 
 
 def pdf_bytes(pack: EvidencePack) -> bytes:
-    import weasyprint  # imported here: WeasyPrint is slow to import and only PDFs need it
-
-    # WeasyPrint announces every rendering step at INFO; keep the server log for real events.
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-
-    # The CSS is inline and base_url is a local directory, so WeasyPrint never needs a network.
-    base_url = Path(settings.BASE_DIR).as_uri() + "/"
+    # The CSS is inline; WeasyPrint may read only sendfund's static files (sendfund/pdf.py).
     html = render_to_string("advocacy/evidence_pdf.html", {"pack": pack})
-    return weasyprint.HTML(string=html, base_url=base_url).write_pdf()
+    return html_to_pdf(html)
 
 
 def pdf_response(request: HttpRequest, pack: EvidencePack) -> HttpResponse:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.template.loader import render_to_string
 
 from reports.models import TermlyReport
 from reports.snapshot import build_figures
+from sendfund.pdf import html_to_pdf
 
 
 def figures_for(report: TermlyReport) -> dict:
@@ -22,9 +21,6 @@ def report_pdf_name(report: TermlyReport) -> str:
 
 
 def report_pdf_bytes(report: TermlyReport) -> bytes:
-    """The report as PDF: inline CSS only, so nothing is fetched from the network."""
-    import weasyprint  # imported here: it is slow to import and only PDFs need it
-
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    """The report as PDF: inline CSS; WeasyPrint may read only sendfund's static files."""
     html = render_to_string("reports/pdf.html", {"report": report, "figures": figures_for(report)})
-    return weasyprint.HTML(string=html).write_pdf()
+    return html_to_pdf(html)
