@@ -18,6 +18,7 @@ from funding.gap import MONEY
 from funding.models import FundingSource
 from pupils.models import AssessmentRequest, ProvisionAssignment, Pupil
 from sendfund.lib import suppression as sup
+from sendfund.lib.disclosure import protect
 from sendfund.lib.periods import Period, academic_year_start, term, term_for_date
 from sendfund.schools.models import CalendarYear
 
@@ -44,9 +45,12 @@ def _need_by_school(schools, period: Period) -> dict:
         .with_period_cost(period, schools)
         .order_by()
         .values("school")
-        .annotate(total=Sum("period_cost", default=ZERO, output_field=MONEY))
+        .annotate(
+            total=Sum("period_cost", default=ZERO, output_field=MONEY),
+            pupils=Count("pupil", distinct=True),
+        )
     )
-    return {row["school"]: row["total"] for row in rows}
+    return {row["school"]: row for row in rows}
 
 
 def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dict], dict, Period]:
@@ -69,13 +73,28 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
     }
     need = _need_by_school(schools, period)
     funding = {
-        row["school"]: row["total"]
+        row["school"]: row
         for row in FundingSource.objects.filter(school__in=ids)
         .counted()
         .in_period(period)
         .order_by()
         .values("school")
-        .annotate(total=Sum("period_amount", default=ZERO, output_field=MONEY))
+        .annotate(
+            total=Sum("period_amount", default=ZERO, output_field=MONEY),
+            pupils=Count("pupil", distinct=True),
+            school_level=Count("pk", filter=Q(pupil__isnull=True)),
+        )
+    }
+    # The SEN register at the end of the term, as the gap engine counts it for the school's
+    # own dashboard: the money rule must withhold the same figures on both pages.
+    register = {
+        row["school"]: row["sen"]
+        for row in Pupil.objects.filter(school__in=ids)
+        .on_roll(period.end)
+        .with_sen_status(period.end)
+        .order_by()
+        .values("school")
+        .annotate(sen=Count("pk", filter=Q(sen_status__in=("E", "K"))))
     }
     overdue = {
         row["school"]: row["n"]
@@ -85,7 +104,7 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
         .values("school")
         .annotate(n=Count("pk"))
     }
-    rows, totals = _rows_and_totals(schools, roll, need, funding, overdue, sort)
+    rows, totals = _rows_and_totals(schools, roll, need, funding, register, overdue, sort)
     # Which calendar each school's need was costed with (written by the costing query above).
     sources = dict(
         CalendarYear.objects.filter(
@@ -98,7 +117,9 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
     return rows, totals, period
 
 
-def _rows_and_totals(schools, roll, need, funding, overdue, sort) -> tuple[list[dict], dict]:
+def _rows_and_totals(
+    schools, roll, need, funding, register, overdue, sort
+) -> tuple[list[dict], dict]:
     """Suppress across schools as one table, so a hidden school cannot be worked out from the
     trust total minus the other schools."""
     status = sup.suppress_counts(
@@ -118,11 +139,78 @@ def _rows_and_totals(schools, roll, need, funding, overdue, sort) -> tuple[list[
     rows = [
         _row(s, roll.get(s.pk, {}), need, funding, status, late.cells[s.pk]["n"]) for s in schools
     ]
-    # Money about fewer than 5 pupils is withheld; if only one school's is, the trust total
-    # minus the others would give it away, so the totals are withheld too.
-    withheld = sum(1 for r in rows if r["need_cell"].suppressed)
-    totals = _totals(rows, status, late, hide_money=withheld == 1)
+    hidden = _money_hidden(schools, need, funding, register)
+    for row in rows:
+        pk = row["school"].pk
+        for key in ("need", "funding", "gap"):
+            if (pk, key) in hidden:
+                row[f"{key}_cell"] = sup.HIDDEN
+        if (pk, "need") in hidden or (pk, "funding") in hidden:
+            row["covered"], row["covered_raw"] = sup.HIDDEN, None
+        for key in ("need", "funding", "gap"):
+            row[key] = None if row[f"{key}_cell"].suppressed else row[key]
+    totals = _totals(rows, status, late, need, funding, hidden)
     return _sorted(rows, sort), totals
+
+
+def _money_hidden(schools, need: dict, funding: dict, register: dict) -> set:
+    """(school pk or TOTAL, "need"|"funding"|"gap") withheld: each school by the rule its own
+    dashboard uses for the term (sendfund.lib.disclosure: need and gap when the pupils with
+    provision or the SEN register number 1-4, funding when all of it is tied to 1-4 pupils),
+    then more until no school's figure follows from the trust totals and the others."""
+    values: dict = {}
+    primary: set = set()
+    equations: list = []
+    rank: dict = {}
+    totals = {"need": ZERO, "funding": ZERO}
+    pupils = {"need": 0, "sen": 0}
+    for s in schools:
+        n = need.get(s.pk, {})
+        f = funding.get(s.pk, {})
+        need_value, funding_value = n.get("total", ZERO), f.get("total", ZERO)
+        need_small = sup.is_small(n.get("pupils", 0)) or sup.is_small(register.get(s.pk, 0))
+        funding_small = not f.get("school_level", 0) and sup.is_small(f.get("pupils", 0))
+        values |= {
+            (s.pk, "need"): need_value,
+            (s.pk, "funding"): funding_value,
+            (s.pk, "gap"): need_value - funding_value,
+        }
+        rank |= {(s.pk, "need"): 1, (s.pk, "funding"): 1}
+        if need_small:
+            primary |= {(s.pk, "need"), (s.pk, "gap")}
+        if funding_small:
+            primary.add((s.pk, "funding"))
+        equations.append({(s.pk, "need"): 1, (s.pk, "funding"): -1, (s.pk, "gap"): -1})
+        totals["need"] += need_value
+        totals["funding"] += funding_value
+        pupils["need"] += n.get("pupils", 0)
+        pupils["sen"] += register.get(s.pk, 0)
+    total = sup.TOTAL
+    values |= {
+        (total, "need"): totals["need"],
+        (total, "funding"): totals["funding"],
+        (total, "gap"): totals["need"] - totals["funding"],
+    }
+    rank |= {(total, "need"): 3, (total, "funding"): 3, (total, "gap"): 2}
+    if sup.is_small(pupils["need"]) or sup.is_small(pupils["sen"]):
+        primary |= {(total, "need"), (total, "gap")}
+    if all((s.pk, "funding") in primary for s in schools) and schools:
+        funded = sum(funding.get(s.pk, {}).get("pupils", 0) for s in schools)
+        if sup.is_small(funded):
+            primary.add((total, "funding"))
+    equations.append({(total, "need"): 1, (total, "funding"): -1, (total, "gap"): -1})
+    for key in ("need", "funding", "gap"):
+        equations.append({(total, key): -1, **{(s.pk, key): 1 for s in schools}})
+    # Keys must sort: name them by strings.
+    names = {k: f"{k[0]}:{k[1]}" for k in values}
+    back = {v: k for k, v in names.items()}
+    chosen = protect(
+        {names[k]: v for k, v in values.items()},
+        {names[k] for k in primary},
+        [{names[k]: c for k, c in eq.items()} for eq in equations],
+        {names[k]: r for k, r in rank.items()},
+    )
+    return {back[k] for k in chosen}
 
 
 def _sorted(rows: list[dict], sort: str) -> list[dict]:
@@ -136,10 +224,10 @@ def _sorted(rows: list[dict], sort: str) -> list[dict]:
 
 def _row(school, roll: dict, need: dict, funding: dict, status, overdue: sup.Cell) -> dict:
     total, ehc, support = roll.get("total", 0), roll.get("ehc", 0), roll.get("support", 0)
-    n, f = need.get(school.pk, ZERO), funding.get(school.pk, ZERO)
+    n = need.get(school.pk, {}).get("total", ZERO)
+    f = funding.get(school.pk, {}).get("total", ZERO)
     hidden_ehc = status.cells[school.pk]["E"].suppressed
     hidden_support = status.cells[school.pk]["K"].suppressed
-    sen = ehc + support
     return {
         "school": school,
         "name": school.name,
@@ -154,11 +242,12 @@ def _row(school, roll: dict, need: dict, funding: dict, status, overdue: sup.Cel
         "need": n,
         "funding": f,
         "gap": n - f,
-        "need_cell": sup.suppress_money(n, sen),
-        "funding_cell": sup.suppress_money(f, sen),
-        "gap_cell": sup.suppress_money(n - f, sen),
-        "covered": sup.HIDDEN if sup.is_small(sen) else sup.percentage(f, n),
-        "covered_raw": None if sup.is_small(sen) or not n else f / n * 100,
+        # Withheld by _money_hidden, the rule every governor page uses.
+        "need_cell": sup.suppress_money(n, 0),
+        "funding_cell": sup.suppress_money(f, 0),
+        "gap_cell": sup.suppress_money(n - f, 0),
+        "covered": sup.percentage(f, n) if n else sup.Cell(None, False, "–"),
+        "covered_raw": f / n * 100 if n else None,
         "overdue": None if overdue.suppressed else overdue.value,
         "overdue_cell": overdue,
     }
@@ -171,27 +260,31 @@ def _column_hidden(status: sup.SuppressedTable, col: str) -> bool:
     return any(status.cells[r][col].suppressed for r in status.rows)
 
 
-def _totals(rows: list[dict], status, late, *, hide_money: bool) -> dict:
+def _totals(rows: list[dict], status, late, need: dict, funding: dict, hidden: set) -> dict:
     total = sum(r["pupils"] for r in rows)
     ehc = sum(r["ehc"] for r in rows)
     support = sum(r["support"] for r in rows)
-    need = sum((r["need"] for r in rows), ZERO)
-    funding = sum((r["funding"] for r in rows), ZERO)
-    sen = ehc + support
+    need_total = sum((v["total"] for v in need.values()), ZERO)
+    funding_total = sum((v["total"] for v in funding.values()), ZERO)
     hidden_ehc, hidden_support = (_column_hidden(status, col) for col in ("E", "K"))
 
-    def money(amount):
-        return sup.HIDDEN if hide_money else sup.suppress_money(amount, sen)
+    def money(key, amount):
+        return sup.HIDDEN if (sup.TOTAL, key) in hidden else sup.suppress_money(amount, 0)
 
+    need_cell, funding_cell = money("need", need_total), money("funding", funding_total)
+    if need_cell.suppressed or funding_cell.suppressed:
+        covered = sup.HIDDEN
+    else:
+        covered = (
+            sup.percentage(funding_total, need_total) if need_total else sup.Cell(None, False, "–")
+        )
     return {
         "pupils_cell": status.grand_total or sup.count_cell(total),
         "ehc_pct": sup.percentage(ehc, total, hidden=hidden_ehc),
         "support_pct": sup.percentage(support, total, hidden=hidden_support),
-        "need_cell": money(need),
-        "funding_cell": money(funding),
-        "gap_cell": money(need - funding),
-        "covered": sup.HIDDEN
-        if hide_money
-        else (sup.percentage(funding, need) if need else sup.Cell(None, False, "–")),
+        "need_cell": need_cell,
+        "funding_cell": funding_cell,
+        "gap_cell": money("gap", need_total - funding_total),
+        "covered": covered,
         "overdue_cell": late.grand_total or sup.HIDDEN,
     }
