@@ -338,5 +338,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # axes logs every sign-in; pgtrigger every trigger it installs after each migrate.
+    "loggers": {"axes": {"level": "WARNING"}, "pgtrigger": {"level": "WARNING"}},
 }
