@@ -6,35 +6,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from sendfund.lib.env import env_bool, env_int, env_list
 from sendfund.schools.sso_config import providers_from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int, *, minimum: int, maximum: int) -> int:
-    """A whole number from the environment, refused with a message when it is not one or is
-    out of range (an unset or empty variable takes the default)."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
-    if not minimum <= value <= maximum:
-        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}, not {value}.")
-    return value
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -151,7 +126,7 @@ DB_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 30, minimum=0, maximum=86
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0, maximum=3_600),
         conn_health_checks=True,
     )
 }
@@ -167,11 +142,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Tasks API (the django-tasks backport) with its database backend, on the same database: a web
 # node keeps nothing that a worker or another node needs. Workers: `manage.py run_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-SENDFUND_BACKGROUND_IMPORT_ROWS = int(os.environ.get("SENDFUND_BACKGROUND_IMPORT_ROWS", "500"))
+SENDFUND_BACKGROUND_IMPORT_ROWS = env_int(
+    "SENDFUND_BACKGROUND_IMPORT_ROWS", 500, minimum=1, maximum=1_000_000
+)
 # Uploads awaiting confirmation, finished imports and built PDFs are deleted after this long.
-SENDFUND_JOB_EXPIRY_MINUTES = int(os.environ.get("SENDFUND_JOB_EXPIRY_MINUTES", "60"))
+SENDFUND_JOB_EXPIRY_MINUTES = env_int("SENDFUND_JOB_EXPIRY_MINUTES", 60, minimum=1, maximum=10_080)
 # A task whose worker died is queued again until it has been tried this often, then failed.
-SENDFUND_TASK_ATTEMPTS = int(os.environ.get("SENDFUND_TASK_ATTEMPTS", "2"))
+SENDFUND_TASK_ATTEMPTS = env_int("SENDFUND_TASK_ATTEMPTS", 2, minimum=1, maximum=10)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -213,7 +190,9 @@ ACCOUNT_FORMS = {"login": "sendfund.schools.accounts.LoginForm"}
 # allauth's own throttles: generous, so that django-axes (below) decides lockouts. The
 # per-username ("key") limit on failed sign-ins is the username-wide one, far above axes'
 # per-username-and-address limit.
-SENDFUND_USERNAME_FAILURE_LIMIT = int(os.environ.get("SENDFUND_USERNAME_FAILURE_LIMIT", "50"))
+SENDFUND_USERNAME_FAILURE_LIMIT = env_int(
+    "SENDFUND_USERNAME_FAILURE_LIMIT", 50, minimum=1, maximum=10_000
+)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": f"30/m/ip,{SENDFUND_USERNAME_FAILURE_LIMIT}/h/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -221,7 +200,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 # The number of reverse proxies in front of sendfund that append to X-Forwarded-For (README
 # "Deployment"); 0 means the client connects directly and REMOTE_ADDR is the client.
-SENDFUND_TRUSTED_PROXIES = int(os.environ.get("SENDFUND_TRUSTED_PROXIES", "0"))
+SENDFUND_TRUSTED_PROXIES = env_int("SENDFUND_TRUSTED_PROXIES", 0, minimum=0, maximum=10)
 ALLAUTH_TRUSTED_PROXY_COUNT = SENDFUND_TRUSTED_PROXIES
 
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes, or
@@ -235,7 +214,7 @@ MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # SENCOs, heads, administrators, trust leads and superusers must use a second factor: the first
 # sign-in that needs it starts this grace period, after which sign-in opens only the set-up.
-SENDFUND_MFA_GRACE_DAYS = int(os.environ.get("SENDFUND_MFA_GRACE_DAYS", "7"))
+SENDFUND_MFA_GRACE_DAYS = env_int("SENDFUND_MFA_GRACE_DAYS", 7, minimum=0, maximum=90)
 # Single sign-on (sendfund/schools/sso.py): only existing members, matched by verified email
 # in a domain their school trusts; never creates an account or grants a role.
 SOCIALACCOUNT_ADAPTER = "sendfund.schools.sso.SocialAccountAdapter"
@@ -246,7 +225,7 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
 
 # SENCOs, heads and administrators (pupil-level data) are signed out after this long idle.
-SENDFUND_IDLE_MINUTES = int(os.environ.get("SENDFUND_IDLE_MINUTES", "30"))
+SENDFUND_IDLE_MINUTES = env_int("SENDFUND_IDLE_MINUTES", 30, minimum=1, maximum=1_440)
 # The list of one's own signed-in browsers, and "sign out everywhere".
 USERSESSIONS_TRACK_ACTIVITY = False
 
@@ -254,7 +233,7 @@ USERSESSIONS_TRACK_ACTIVITY = False
 # lock that pair for an hour, so a stranger cannot lock the head out from elsewhere. A
 # username-wide lockout applies only at SENDFUND_USERNAME_FAILURE_LIMIT failures from any
 # address. A locked-out user unlocks themselves by resetting their password by email.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1, maximum=1_000)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -291,7 +270,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Uploads (CSV/XML imports) above this size are refused with a message, not read.
-SENDFUND_MAX_UPLOAD_BYTES = int(os.environ.get("SENDFUND_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+SENDFUND_MAX_UPLOAD_BYTES = env_int(
+    "SENDFUND_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024, maximum=1024 * 1024 * 1024
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # The audit trail's triggers (pghistory on tracked models, append-only protection on the log)
@@ -301,7 +282,9 @@ PGTRIGGER_MIGRATIONS = False
 # Audit trail entries older than this are removed by `manage.py prune_audit` (run it daily).
 # Six years by default: the Limitation Act 1980's period for most claims, after which a
 # school rarely needs to show who saw or changed a record.
-SENDFUND_AUDIT_RETENTION_DAYS = int(os.environ.get("SENDFUND_AUDIT_RETENTION_DAYS", "2190"))
+SENDFUND_AUDIT_RETENTION_DAYS = env_int(
+    "SENDFUND_AUDIT_RETENTION_DAYS", 2190, minimum=30, maximum=36_500
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 SESSION_COOKIE_AGE = 8 * 60 * 60  # a school day, then sign in again
@@ -316,7 +299,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0, maximum=63_072_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
@@ -327,7 +310,7 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65_535)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
