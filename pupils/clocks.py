@@ -20,6 +20,7 @@ from pupils.models import (
     assessment_overdue,
     review_overdue,
 )
+from pupils.plan_models import SupportPlan
 from sendfund.lib.periods import Period
 from sendfund.schools.models import School
 
@@ -54,13 +55,13 @@ def assessment_timeliness(*, school: School, period: Period, today: dt.date | No
 class DueItem:
     """One thing the SENCO must chase: what, for whom, by when."""
 
-    kind: str  # "assessment" or "review"
+    kind: str  # "assessment", "review" or "plan" (an SEN support plan review)
     pupil: Pupil
     step: str
     due: dt.date
     overdue: bool
     days_left: int
-    record: AssessmentRequest | AnnualReview
+    record: AssessmentRequest | AnnualReview | SupportPlan
 
     @property
     def days_late(self) -> int:
@@ -80,9 +81,10 @@ def _assessment_step(req: AssessmentRequest) -> tuple[str, dt.date] | None:
 def due_list(
     *, school: School, today: dt.date | None = None, horizon_days: int | None = None
 ) -> list[DueItem]:
-    """Open assessment requests and annual reviews with their next deadline, soonest first.
+    """Open assessment requests, annual reviews and SEN support plan reviews with their next
+    deadline, soonest first.
 
-    Two queries. With `horizon_days`, only items overdue or due within that many days.
+    Three queries. With `horizon_days`, only items overdue or due within that many days.
     """
     today = today or dt.date.today()
     items: list[DueItem] = []
@@ -115,6 +117,15 @@ def due_list(
         step = review.next_step()
         if step is not None:
             items.append(_item("review", review, step[0], step[1], today))
+    plans = (
+        SupportPlan.objects.for_school(school)
+        .awaiting_review()
+        .filter(pupil__left_date__isnull=True)
+        .select_related("pupil")
+    )
+    for plan in plans:
+        label = f"Review the SEN support plan (cycle from {plan.start_date:%d/%m/%Y})"
+        items.append(_item("plan", plan, label, plan.review_date, today))
     if horizon_days is not None:
         limit = today + dt.timedelta(days=horizon_days)
         items = [i for i in items if i.due <= limit]

@@ -6,11 +6,12 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 
 from pupils.models import AnnualReview, AssessmentRequest, Pupil
+from pupils.plan_models import SupportPlan
 from sendfund.schools.access import can
 
 
 def home_context(request: HttpRequest) -> dict:
-    """Register counts and overdue clocks for roles that may see pupils (three queries)."""
+    """Register counts and overdue clocks for roles that may see pupils (four queries)."""
     if request.school is None or not can(request, "pupils.view"):
         return {}
     today = dt.date.today()
@@ -27,10 +28,13 @@ def home_context(request: HttpRequest) -> dict:
         AssessmentRequest.objects.for_school(request.school).overdue(today).count()
     )
     overdue_reviews = AnnualReview.objects.for_school(request.school).overdue(today).count()
+    plans = SupportPlan.objects.for_school(request.school).filter(pupil__left_date__isnull=True)
+    overdue_plans = plans.overdue(today).count()
     return {
         "pupils_panel": {
             **counts,
             "overdue_assessments": overdue_assessments,
             "overdue_reviews": overdue_reviews,
+            "overdue_plan_reviews": overdue_plans,
         }
     }

@@ -923,3 +923,8 @@ class AnnualReview(models.Model):
         if self.amended_plan_due and self.amended_plan_date is None:
             return "Amended plan (8 weeks after the LA decision)", self.amended_plan_due
         return None
+
+
+# SEN support plans (APDR cycles), professionals involved and intervention measures live in
+# their own module; imported here so that Django registers them in the pupils app.
+from pupils.plan_models import *  # noqa: E402,F403

@@ -35,6 +35,7 @@ from pupils.models import (
     Pupil,
     SenStatus,
 )
+from pupils.plan_models import ProfessionalInvolvement, SupportPlan
 from sendfund.lib.money import format_gbp
 from sendfund.lib.periods import Period, academic_year, academic_year_label, academic_year_start
 from sendfund.schools.calendar import calendar_note, prorate_by_school_days
@@ -268,4 +269,15 @@ def pupil_page(school: School, pupil: Pupil, today: dt.date) -> dict:
         "needs": Need.objects.for_school(school).filter(pupil=pupil),
         "assessments": AssessmentRequest.objects.for_school(school).filter(pupil=pupil),
         "reviews": AnnualReview.objects.for_school(school).filter(pupil=pupil),
+        "plans": support_plans(school, pupil),
+        "professionals": ProfessionalInvolvement.objects.for_school(school).filter(pupil=pupil),
     }
+
+
+def support_plans(school: School, pupil: Pupil) -> QuerySet:
+    """The pupil's APDR cycles, newest first, with outcomes and linked provision (3 queries)."""
+    return (
+        SupportPlan.objects.for_school(school)
+        .filter(pupil=pupil)
+        .prefetch_related("outcomes", "provision__provision")
+    )

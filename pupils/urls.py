@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pupils import views
+from pupils import plan_views, views
 
 app_name = "pupils"
 urlpatterns = [
@@ -34,6 +34,18 @@ urlpatterns = [
         {"kind": "review"},
         name="review_delete",
     ),
+    path("plans/<uuid:public_id>/edit/", plan_views.plan_edit, name="plan_edit"),
+    path("plans/<uuid:public_id>/review/", plan_views.plan_review, name="plan_review"),
+    path(
+        "professionals/<uuid:public_id>/edit/",
+        plan_views.professional_edit,
+        name="professional_edit",
+    ),
+    path(
+        "professionals/<uuid:public_id>/delete/",
+        plan_views.professional_delete,
+        name="professional_delete",
+    ),
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/edit/", views.pupil_edit, name="edit"),
     path("<uuid:public_id>/status/", views.status_change, name="status"),
@@ -42,4 +54,10 @@ urlpatterns = [
     path("<uuid:public_id>/provision/add/", views.assignment_add, name="assignment_add"),
     path("<uuid:public_id>/assessments/add/", views.assessment_add, name="assessment_add"),
     path("<uuid:public_id>/reviews/add/", views.review_add, name="review_add"),
+    path("<uuid:public_id>/plans/add/", plan_views.plan_add, name="plan_add"),
+    path(
+        "<uuid:public_id>/professionals/add/",
+        plan_views.professional_add,
+        name="professional_add",
+    ),
 ]

@@ -314,6 +314,7 @@ def due(request: HttpRequest) -> HttpResponse:
         {
             "items": items,
             "overdue_count": sum(1 for i in items if i.overdue),
+            "plan_reviews_overdue": sum(1 for i in items if i.kind == "plan" and i.overdue),
             "timeliness": timeliness,
             "year": year,
             "today": today,

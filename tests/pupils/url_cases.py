@@ -10,7 +10,13 @@ from tests.factories import (
     StaffRateFactory,
     StaffRoleFactory,
 )
-from tests.pupils.factories import AnnualReviewFactory, AssessmentRequestFactory
+from tests.pupils.factories import (
+    AnnualReviewFactory,
+    AssessmentRequestFactory,
+    PlanOutcomeFactory,
+    ProfessionalFactory,
+    SupportPlanFactory,
+)
 from tests.url_matrix import UrlCase
 
 
@@ -52,6 +58,16 @@ def _assessment(school):
 
 def _review(school):
     return {"public_id": AnnualReviewFactory(pupil__school=school).public_id}
+
+
+def _professional(school):
+    return {"public_id": ProfessionalFactory(pupil__school=school).public_id}
+
+
+def _plan(school):
+    plan = SupportPlanFactory(pupil__school=school)
+    PlanOutcomeFactory(plan=plan)
+    return {"public_id": plan.public_id}
 
 
 CASES = [
@@ -104,5 +120,17 @@ CASES = [
     UrlCase("pupils:review_edit", "provision.edit", kwargs=_review),
     UrlCase(
         "pupils:review_delete", "provision.edit", kwargs=_review, method="post", ok_status=(302,)
+    ),
+    UrlCase("pupils:plan_add", "provision.edit", kwargs=_pupil),
+    UrlCase("pupils:plan_edit", "provision.edit", kwargs=_plan),
+    UrlCase("pupils:plan_review", "provision.edit", kwargs=_plan),
+    UrlCase("pupils:professional_add", "provision.edit", kwargs=_pupil),
+    UrlCase("pupils:professional_edit", "provision.edit", kwargs=_professional),
+    UrlCase(
+        "pupils:professional_delete",
+        "provision.edit",
+        kwargs=_professional,
+        method="post",
+        ok_status=(302,),
     ),
 ]

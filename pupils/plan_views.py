@@ -1,0 +1,127 @@
+"""SEN support plans (APDR cycles) on a pupil's page: start, edit and review a cycle."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pupils import plan_forms
+from pupils.models import Pupil
+from pupils.plan_models import ProfessionalInvolvement, SupportPlan
+from sendfund.schools.access import require_capability
+
+
+def _pupil(request: HttpRequest, public_id) -> Pupil:
+    return get_object_or_404(Pupil.objects.for_school(request.school), public_id=public_id)
+
+
+def _plan(request: HttpRequest, public_id) -> SupportPlan:
+    return get_object_or_404(
+        SupportPlan.objects.for_school(request.school).select_related("pupil"),
+        public_id=public_id,
+    )
+
+
+def _plan_form(request: HttpRequest, pupil: Pupil, plan: SupportPlan | None) -> HttpResponse:
+    form = plan_forms.PlanForm(
+        request.POST or None, instance=plan, school=request.school, pupil=pupil
+    )
+    if request.method == "POST" and form.is_valid() and form.save_plan(user=request.user):
+        messages.success(request, "SEN support plan saved.")
+        return redirect("pupils:detail", public_id=pupil.public_id)
+    title = f"SEN support plan: {pupil}" if plan is None else f"Edit {plan}: {pupil}"
+    return render(
+        request,
+        "pupils/form.html",
+        {"form": form, "title": title, "pupil": pupil},
+    )
+
+
+@require_capability("provision.edit")
+def plan_add(request: HttpRequest, public_id) -> HttpResponse:
+    return _plan_form(request, _pupil(request, public_id), None)
+
+
+@require_capability("provision.edit")
+def plan_edit(request: HttpRequest, public_id) -> HttpResponse:
+    plan = _plan(request, public_id)
+    if plan.is_reviewed:
+        messages.info(
+            request,
+            f"{plan} was reviewed on {plan.reviewed_on:%d/%m/%Y} and is kept as it was; "
+            "correct the review here, or start the next cycle.",
+        )
+        return redirect("pupils:plan_review", public_id=plan.public_id)
+    return _plan_form(request, plan.pupil, plan)
+
+
+@require_capability("provision.edit")
+def plan_review(request: HttpRequest, public_id) -> HttpResponse:
+    plan = _plan(request, public_id)
+    form = plan_forms.PlanReviewForm(request.POST or None, plan=plan)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Review of {plan} recorded.")
+        return redirect("pupils:detail", public_id=plan.pupil.public_id)
+    return render(
+        request,
+        "pupils/form.html",
+        {"form": form, "title": f"Review {plan}: {plan.pupil}", "pupil": plan.pupil},
+    )
+
+
+# --- Professionals involved ----------------------------------------------------------------
+
+
+def _professional_form(request, pupil: Pupil, record) -> HttpResponse:
+    form = plan_forms.ProfessionalForm(
+        request.POST or None, instance=record, school=request.school, pupil=pupil
+    )
+    if request.method == "POST" and form.is_valid() and form.save_versioned():
+        messages.success(request, f"{form.instance} recorded.")
+        return redirect("pupils:detail", public_id=pupil.public_id)
+    delete_url = (
+        reverse("pupils:professional_delete", kwargs={"public_id": record.public_id})
+        if record is not None
+        else None
+    )
+    return render(
+        request,
+        "pupils/form.html",
+        {
+            "form": form,
+            "title": f"Professional involved: {pupil}",
+            "pupil": pupil,
+            "delete_url": delete_url,
+        },
+    )
+
+
+@require_capability("provision.edit")
+def professional_add(request: HttpRequest, public_id) -> HttpResponse:
+    return _professional_form(request, _pupil(request, public_id), None)
+
+
+def _professional(request: HttpRequest, public_id) -> ProfessionalInvolvement:
+    return get_object_or_404(
+        ProfessionalInvolvement.objects.for_school(request.school).select_related("pupil"),
+        public_id=public_id,
+    )
+
+
+@require_capability("provision.edit")
+def professional_edit(request: HttpRequest, public_id) -> HttpResponse:
+    record = _professional(request, public_id)
+    return _professional_form(request, record.pupil, record)
+
+
+@require_POST
+@require_capability("provision.edit")
+def professional_delete(request: HttpRequest, public_id) -> HttpResponse:
+    record = _professional(request, public_id)
+    record.delete()
+    messages.success(request, f"{record} removed from {record.pupil}'s page.")
+    return redirect("pupils:detail", public_id=record.pupil.public_id)
