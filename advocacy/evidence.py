@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from django.template.loader import render_to_string
 from advocacy.summary import advocacy_summary
 from funding.gap import compute_gap, trend
 from pupils.clocks import assessment_timeliness
+from pupils.queries import what_works
 from sendfund.lib import csv as safe_csv
 from sendfund.lib import periods
 from sendfund.lib.disclosure import (
@@ -28,7 +30,7 @@ from sendfund.lib.disclosure import (
     publish_gap,
     publish_timeliness,
 )
-from sendfund.lib.suppression import KEY, Cell
+from sendfund.lib.suppression import HIDDEN, KEY, Cell, count_cell, suppress_money
 from sendfund.pdf import html_to_pdf
 from sendfund.schools.models import School
 
@@ -99,6 +101,7 @@ class EvidencePack:
     advocacy_totals: list[Row]
     calendar: str = ""  # which calendar the need was costed with
     key: str = KEY
+    what_works: list[Row] = field(default_factory=list)
 
     def sections(self) -> list[tuple[str, list[str], list[Row]]]:
         """(title, column names, rows) in page order."""
@@ -111,6 +114,11 @@ class EvidencePack:
             ("EHC needs assessments and reviews", figure, self.timeliness),
             ("Advocacy by type", ["actions", "requested", "secured"], self.advocacy),
             ("Advocacy totals", figure, self.advocacy_totals),
+            (
+                "What works for the money",
+                ["pupils with entry and exit measures", "average change", "cost per pupil"],
+                self.what_works,
+            ),
         ]
 
 
@@ -195,6 +203,33 @@ def _advocacy(summary: dict) -> tuple[list[Row], list[Row]]:
     return rows, totals
 
 
+def _what_works(rows: list[dict]) -> list[Row]:
+    """Per intervention and measure: a count of 1-4 measured pupils is "c" and hides the average
+    change with it; the cost per pupil describes every pupil on the intervention, so it is
+    withheld when they are fewer than 5 (sendfund.lib.suppression). No totals and no pupil
+    counts beside the cost, so nothing hidden can be worked out from the other rows."""
+    out = []
+    for row in rows:
+        measured = count_cell(row["measured"])
+        if measured.suppressed:
+            change = HIDDEN
+        else:
+            value = row["average_change"]
+            change = Cell(value, False, f"{value.quantize(Decimal('0.1'), ROUND_HALF_UP):+}")
+        kind = " (standardised)" if row["standardised"] else ""
+        out.append(
+            Row(
+                f"{row['provision']}: {row['measure']}{kind}",
+                [
+                    measured,
+                    change,
+                    suppress_money(row["cost_per_pupil"], row["pupils"], pence=False),
+                ],
+            )
+        )
+    return out
+
+
 def build(
     *, school: School, period: periods.Period, period_key: str, today: dt.date
 ) -> EvidencePack:
@@ -215,6 +250,7 @@ def build(
         advocacy=advocacy_rows,
         advocacy_totals=advocacy_totals,
         calendar=gap.calendar,
+        what_works=_what_works(what_works(school, period)),
     )
 
 

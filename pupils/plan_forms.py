@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from pupils.forms import _choice_errors, _date_widgets
 from pupils.models import ProvisionAssignment, Pupil
 from pupils.plan_models import (
+    InterventionMeasure,
     PlanOutcome,
     ProfessionalInvolvement,
     ProfessionalKind,
@@ -255,4 +256,55 @@ class ProfessionalForm(VersionedFormMixin, forms.ModelForm):
 
     def _post_clean(self):
         self.instance.school, self.instance.pupil = self.school, self.pupil
+        super()._post_clean()
+
+
+class MeasureForm(VersionedFormMixin, forms.ModelForm):
+    class Meta:
+        model = InterventionMeasure
+        fields = [
+            "measure_name",
+            "standardised",
+            "entry_score",
+            "entry_date",
+            "exit_score",
+            "exit_date",
+        ]
+
+    def __init__(self, *args, assignment: ProvisionAssignment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+        _date_widgets(self)
+        for name, label in (("entry_score", "Entry score"), ("exit_score", "Exit score")):
+            self.fields[name].error_messages.update(
+                {
+                    "invalid": f"{label}: enter a number, for example 86 or 12.5.",
+                    "required": f"{label}: enter the score.",
+                    "max_digits": f"{label}: at most 99,999.99.",
+                    "max_decimal_places": f"{label}: at most 2 decimal places.",
+                }
+            )
+        self.fields["measure_name"].error_messages["required"] = (
+            "Measure: name the assessment, for example “Salford reading test”."
+        )
+
+    def clean(self):
+        data = super().clean()
+        entry, exit_date, exit_score = (
+            data.get("entry_date"),
+            data.get("exit_date"),
+            data.get("exit_score"),
+        )
+        if (exit_date is None) != (exit_score is None) and not self.errors.get("exit_score"):
+            self.add_error(
+                "exit_date" if exit_date is None else "exit_score",
+                "Exit: record both the exit score and the date it was measured, or neither.",
+            )
+        if entry and exit_date and exit_date < entry:
+            self.add_error("exit_date", "Exit measured on: cannot be before the entry measure.")
+        return data
+
+    def _post_clean(self):
+        self.instance.school = self.assignment.school
+        self.instance.assignment = self.assignment
         super()._post_clean()

@@ -159,3 +159,60 @@ class ProfessionalInvolvement(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class InterventionMeasure(models.Model):
+    """Entry and exit measures on one row of the provision map: the same measure twice (its
+    name, a raw or standardised score, the dates), so the change can be set against the cost."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assignment = models.OneToOneField(
+        "pupils.ProvisionAssignment", on_delete=models.CASCADE, related_name="measure"
+    )
+    measure_name = models.CharField(
+        "Measure", max_length=100, help_text="For example “York Assessment of Reading”."
+    )
+    standardised = models.BooleanField(
+        "Standardised score", default=False, help_text="Tick for a standardised score (100 = mean)."
+    )
+    entry_score = models.DecimalField("Entry score", max_digits=7, decimal_places=2)
+    entry_date = models.DateField("Entry measured on")
+    exit_score = models.DecimalField(
+        "Exit score", max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    exit_date = models.DateField("Exit measured on", null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(exit_score__isnull=True) & Q(exit_date__isnull=True))
+                | (Q(exit_score__isnull=False) & Q(exit_date__gte=F("entry_date"))),
+                name="measure_exit_complete_and_after_entry",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "measure_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.measure_name} for {self.assignment}"
+
+    @staticmethod
+    def _score(value) -> str:
+        return "" if value is None else f"{value.normalize():f}"
+
+    @property
+    def entry_shown(self) -> str:
+        return self._score(self.entry_score)
+
+    @property
+    def exit_shown(self) -> str:
+        return self._score(self.exit_score)
+
+    @property
+    def change(self):
+        if self.exit_score is None:
+            return None
+        return self.exit_score - self.entry_score

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pupils import plan_forms
-from pupils.models import Pupil
-from pupils.plan_models import ProfessionalInvolvement, SupportPlan
+from pupils.models import ProvisionAssignment, Pupil
+from pupils.plan_models import InterventionMeasure, ProfessionalInvolvement, SupportPlan
 from sendfund.schools.access import require_capability
 
 
@@ -125,3 +125,28 @@ def professional_delete(request: HttpRequest, public_id) -> HttpResponse:
     record.delete()
     messages.success(request, f"{record} removed from {record.pupil}'s page.")
     return redirect("pupils:detail", public_id=record.pupil.public_id)
+
+
+# --- Entry and exit measures on a provision row ---------------------------------------------
+
+
+@require_capability("provision.edit")
+def measure_edit(request: HttpRequest, public_id) -> HttpResponse:
+    assignment = get_object_or_404(
+        ProvisionAssignment.objects.for_school(request.school).select_related("pupil", "provision"),
+        public_id=public_id,
+    )
+    measure = InterventionMeasure.objects.filter(assignment=assignment).first()
+    form = plan_forms.MeasureForm(request.POST or None, instance=measure, assignment=assignment)
+    if request.method == "POST" and form.is_valid() and form.save_versioned():
+        messages.success(request, f"Measures for {assignment.provision} saved.")
+        return redirect("pupils:detail", public_id=assignment.pupil.public_id)
+    return render(
+        request,
+        "pupils/form.html",
+        {
+            "form": form,
+            "title": f"Entry and exit measures: {assignment}",
+            "pupil": assignment.pupil,
+        },
+    )

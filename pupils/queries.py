@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.db.models import (
+    Avg,
     Count,
     DecimalField,
     Exists,
@@ -183,6 +184,50 @@ def provision_map(school: School, year: Period) -> dict:
     return {"groups": groups, "totals": totals}
 
 
+def what_works(school: School, period: Period) -> list[dict]:
+    """Per intervention across pupils, "what works for the money" (two queries): the pupils
+    with provision in the period and its cost (the money model's period_cost, so the cost per
+    pupil is Σ period_cost ÷ pupils), and per measure used on it the number of rows with both
+    an entry and an exit measure and the average change (exit − entry; standardised and raw
+    scores are kept apart, since they cannot be averaged together). Unrounded."""
+    base = assignments_in(school, period).order_by()
+    costs = {
+        row["provision_id"]: row
+        for row in base.values("provision_id", "provision__name").annotate(
+            pupils=Count("pupil", distinct=True), total_cost=Sum("period_cost", default=ZERO)
+        )
+    }
+    measured = (
+        ProvisionAssignment.objects.for_school(school)
+        .running_in(period)
+        .filter(measure__exit_score__isnull=False)
+        .order_by()
+        .values("provision_id", "measure__measure_name", "measure__standardised")
+        .annotate(
+            measured=Count("pk"),
+            average_change=Avg(
+                F("measure__exit_score") - F("measure__entry_score"), output_field=MONEY
+            ),
+        )
+    )
+    out = []
+    for row in measured:
+        cost = costs[row["provision_id"]]
+        out.append(
+            {
+                "provision": cost["provision__name"],
+                "measure": row["measure__measure_name"],
+                "standardised": row["measure__standardised"],
+                "measured": row["measured"],
+                "average_change": row["average_change"],
+                "pupils": cost["pupils"],
+                "total_cost": cost["total_cost"],
+                "cost_per_pupil": cost["total_cost"] / cost["pupils"],
+            }
+        )
+    return sorted(out, key=lambda r: (r["provision"], r["measure"], r["standardised"]))
+
+
 def working(row) -> str:
     """How a costed row's period_cost was reached, in words and figures, for a period inside
     one academic year: rate × hours ÷ 5 × school days ÷ group (+ annual amounts ÷ school days
@@ -244,7 +289,9 @@ def pupil_page(school: School, pupil: Pupil, today: dt.date) -> dict:
     year = cost_year(today)
     in_year = assignments_in(school, year).filter(pupil=pupil)
     rows = list(
-        in_year.select_related("provision", "provision__staff_role").order_by("-start_date")
+        in_year.select_related("provision", "provision__staff_role", "measure").order_by(
+            "-start_date"
+        )
     )
     for row in rows:
         row.working = working(row)

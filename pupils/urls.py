@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/<uuid:public_id>/rates/<int:year>/", views.staff_rate_edit, name="staff_rate_edit"),
     path("provision/<uuid:public_id>/edit/", views.assignment_edit, name="assignment_edit"),
     path("provision/<uuid:public_id>/end/", views.assignment_end, name="assignment_end"),
+    path("provision/<uuid:public_id>/measures/", plan_views.measure_edit, name="measure_edit"),
     path("assessments/<uuid:public_id>/", views.assessment_edit, name="assessment_edit"),
     path("reviews/<uuid:public_id>/", views.review_edit, name="review_edit"),
     path(

@@ -336,6 +336,7 @@ def provision_map(request: HttpRequest) -> HttpResponse:
         "pupils/provision_map.html",
         {
             **context,
+            "what_works": queries.what_works(request.school, year),
             "year": year,
             "calendar": calendar_note(request.school, year),
             **_setup_state(request.school),

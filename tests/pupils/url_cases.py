@@ -133,4 +133,5 @@ CASES = [
         method="post",
         ok_status=(302,),
     ),
+    UrlCase("pupils:measure_edit", "provision.edit", kwargs=_assignment),
 ]
