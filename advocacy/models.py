@@ -423,3 +423,55 @@ class ReformItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RequestPack(models.Model):
+    """A top-up or EHC needs assessment request pack built for one pupil: what was asked for
+    and over which span. The figures are built live from the money model each time it is
+    shown (advocacy/request_pack.py); creating one creates or updates the advocacy action."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    pupil = models.ForeignKey(
+        "pupils.Pupil", on_delete=models.CASCADE, related_name="request_packs"
+    )
+    kind = models.CharField(
+        "Request",
+        max_length=16,
+        choices=[(t.value, t.label) for t in (ActionType.TOP_UP, ActionType.EHC_ASSESSMENT)],
+    )
+    span_start = models.DateField("Costed provision from")
+    span_end = models.DateField("Costed provision to")
+    more_needed = models.TextField(
+        "What more is needed", blank=True, help_text="The further provision the pupil needs."
+    )
+    more_needed_cost = models.DecimalField(
+        "Its cost a year", **MONEY, default=Decimal("0"), validators=NON_NEGATIVE
+    )
+    action = models.ForeignKey(
+        AdvocacyAction,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="request_packs",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(span_end__gte=F("span_start")), name="request_pack_span_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(more_needed_cost__gte=0), name="request_pack_cost_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} pack, {self.created:%d/%m/%Y}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from advocacy import views
+from advocacy import pack_views, views
 
 app_name = "advocacy"
 urlpatterns = [
@@ -32,6 +32,13 @@ urlpatterns = [
     path("reforms/new/", views.reform_create, name="reform_create"),
     path("reforms/<uuid:public_id>/edit/", views.reform_edit, name="reform_edit"),
     path("reforms/<uuid:public_id>/delete/", views.reform_delete, name="reform_delete"),
+    path("pupils/<uuid:public_id>/request-pack/", pack_views.pack_new, name="request_pack_new"),
+    path("request-packs/<uuid:public_id>/", pack_views.pack_detail, name="request_pack"),
+    path(
+        "request-packs/<uuid:public_id>/pdf/",
+        pack_views.pack_pdf_build,
+        name="request_pack_pdf",
+    ),
     path("evidence/", views.evidence, name="evidence"),
     path("evidence/pack.pdf", views.evidence_pdf, name="evidence_pdf"),
     path("evidence/pack.pdf/build", views.evidence_pdf_build, name="evidence_pdf_build"),

@@ -14,6 +14,7 @@ import pghistory
 from django.db import connection
 from django.db.models import Subquery
 
+from advocacy.models import RequestPack
 from pupils.models import Pupil
 from sendfund.audit.models import AccessKind, AccessLog
 
@@ -24,6 +25,17 @@ LOGGED = {
     "pupil_imports:export_register": (AccessKind.REGISTER_EXPORT, {"GET"}, {200}),
     "pupil_imports:confirm": (AccessKind.IMPORT, {"POST"}, {200, 302, 400}),
     "audit:export": (AccessKind.AUDIT_EXPORT, {"GET"}, {200}),
+    # A pupil's request pack: built (the form's POST), opened as HTML, sent to be a PDF.
+    "advocacy:request_pack_new": (AccessKind.REQUEST_PACK, {"POST"}, {302}),
+    "advocacy:request_pack": (AccessKind.REQUEST_PACK, {"GET"}, {200}),
+    "advocacy:request_pack_pdf": (AccessKind.REQUEST_PACK, {"POST"}, {302}),
+}
+# URL name -> how its `public_id` names the pupil: the pupil's own id, or a request pack's.
+PUPIL_BY = {
+    "pupils:detail": "pupil",
+    "advocacy:request_pack_new": "pupil",
+    "advocacy:request_pack": "pack",
+    "advocacy:request_pack_pdf": "pack",
 }
 HEADER = "X-Request-ID"
 
@@ -72,11 +84,18 @@ class AuditMiddleware:
         if kind is None or request.method not in methods or response.status_code not in statuses:
             return
         pupil = None
-        if "public_id" in match.kwargs and match.view_name == "pupils:detail":
+        by = PUPIL_BY.get(match.view_name)
+        if "public_id" in match.kwargs and by == "pupil":
             pupil = Subquery(
                 Pupil.objects.for_school(school)
                 .filter(public_id=match.kwargs["public_id"])
                 .values("pk")[:1]
+            )
+        elif "public_id" in match.kwargs and by == "pack":
+            pupil = Subquery(
+                RequestPack.objects.for_school(school)
+                .filter(public_id=match.kwargs["public_id"])
+                .values("pupil_id")[:1]
             )
         AccessLog.objects.create(
             school=school,

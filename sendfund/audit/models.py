@@ -74,6 +74,7 @@ class AccessKind(models.TextChoices):
     TABLE_EXPORT = "table_export", "Downloaded a dashboard table"
     IMPORT = "import", "Confirmed an import"
     AUDIT_EXPORT = "audit_export", "Exported the audit log"
+    REQUEST_PACK = "request_pack", "Built or opened a pupil's request pack"
 
 
 class AccessLog(models.Model):

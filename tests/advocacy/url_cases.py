@@ -7,6 +7,7 @@ from tests.advocacy.factories import (
     ReformItemFactory,
     TrainingRecordFactory,
 )
+from tests.factories import PupilFactory
 from tests.url_matrix import UrlCase
 
 
@@ -23,6 +24,23 @@ def _won_action(school):
         amount_secured=Decimal("1500.00"),
     )
     return {"public_id": action.public_id}
+
+
+def _pupil(school):
+    return {"public_id": PupilFactory(school=school).public_id}
+
+
+def _request_pack(school):
+    from advocacy.models import RequestPack
+
+    pack = RequestPack.objects.create(
+        school=school,
+        pupil=PupilFactory(school=school),
+        kind="top_up",
+        span_start=dt.date(2025, 9, 1),
+        span_end=dt.date(2026, 8, 31),
+    )
+    return {"public_id": pack.public_id}
 
 
 CASES = [
@@ -104,4 +122,14 @@ CASES = [
         notes="an unknown period shows the form again; a good one queues the PDF (302)",
     ),
     UrlCase("advocacy:evidence_csv", "advocacy.view"),
+    UrlCase("advocacy:request_pack_new", "advocacy.edit", kwargs=_pupil),
+    UrlCase("advocacy:request_pack", "advocacy.edit", kwargs=_request_pack),
+    UrlCase(
+        "advocacy:request_pack_pdf",
+        "advocacy.edit",
+        kwargs=_request_pack,
+        method="post",
+        ok_status=(302,),
+        notes="queues the PDF on a worker",
+    ),
 ]
