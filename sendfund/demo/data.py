@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from advocacy import demo as advocacy_demo
 from funding import demo as funding_demo
 from pupils import demo as pupils_demo
+from pupils import plan_demo
 from reports import demo as reports_demo
 from sendfund.schools.models import LocalAuthority, Membership, School, Trust, TrustMembership
 from sendfund.schools.roles import Role
@@ -116,7 +117,15 @@ def _refresh_planner_statistics() -> None:
 
 def _app_steps():
     """Each app's demo data, in dependency order."""
-    return [pupils_demo.seed_provision, funding_demo.seed, advocacy_demo.seed, reports_demo.seed]
+    # Plans come last: their request pack opens an advocacy action, and the advocacy demo seeds
+    # its actions only into a school that has none.
+    return [
+        pupils_demo.seed_provision,
+        funding_demo.seed,
+        advocacy_demo.seed,
+        reports_demo.seed,
+        plan_demo.seed,
+    ]
 
 
 def _seed_users(trust: Trust, schools: dict[str, School]) -> None:
