@@ -21,15 +21,19 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 
-from advocacy.models import AdvocacyAction
+from advocacy.models import AdvocacyAction, RequestPack
 from funding.models import FundingSource
 from pupils.models import (
     AnnualReview,
     AssessmentRequest,
+    InterventionMeasure,
     Need,
+    PlanOutcome,
+    ProfessionalInvolvement,
     ProvisionAssignment,
     Pupil,
     SenStatus,
+    SupportPlan,
 )
 from reports.models import TermlyReport
 from sendfund.schools.models import Membership, School
@@ -66,6 +70,11 @@ FundingSourceEvent = _event_model(FundingSource, "FundingSourceEvent")
 MembershipEvent = _event_model(Membership, "MembershipEvent")
 TermlyReportEvent = _event_model(TermlyReport, "TermlyReportEvent")
 AdvocacyActionEvent = _event_model(AdvocacyAction, "AdvocacyActionEvent")
+SupportPlanEvent = _event_model(SupportPlan, "SupportPlanEvent")
+PlanOutcomeEvent = _event_model(PlanOutcome, "PlanOutcomeEvent")
+ProfessionalInvolvementEvent = _event_model(ProfessionalInvolvement, "ProfessionalEvent")
+InterventionMeasureEvent = _event_model(InterventionMeasure, "InterventionMeasureEvent")
+RequestPackEvent = _event_model(RequestPack, "RequestPackEvent")
 
 
 class AccessKind(models.TextChoices):

@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from pupils.models import Pupil
+from advocacy.models import RequestPack
+from pupils.models import InterventionMeasure, Pupil
 from reports.models import TermlyReport
 from sendfund.audit import models as audit
 from sendfund.audit.queries import SOURCES, audit_log
@@ -34,7 +35,13 @@ from tests.factories import (
     UserFactory,
 )
 from tests.funding.factories import TopUpFactory
-from tests.pupils.factories import AnnualReviewFactory, AssessmentRequestFactory
+from tests.pupils.factories import (
+    AnnualReviewFactory,
+    AssessmentRequestFactory,
+    PlanOutcomeFactory,
+    ProfessionalFactory,
+    SupportPlanFactory,
+)
 
 pytestmark = pytest.mark.django_db
 LOG = "/audit/"
@@ -82,6 +89,23 @@ def _one_of_each(school):
     MembershipFactory(user=UserFactory(), school=school, role=Role.GOVERNOR)
     TermlyReport.objects.create(school=school, academic_year=2025, term="autumn")
     AdvocacyActionFactory(school=school)
+    plan = SupportPlanFactory(pupil=pupil)
+    PlanOutcomeFactory(plan=plan)
+    ProfessionalFactory(pupil=pupil)
+    InterventionMeasure.objects.create(
+        school=school,
+        assignment=assignment,
+        measure_name="Salford reading",
+        entry_score=Decimal("80"),
+        entry_date=dt.date(2025, 9, 10),
+    )
+    RequestPack.objects.create(
+        school=school,
+        pupil=pupil,
+        kind="top_up",
+        span_start=dt.date(2025, 9, 1),
+        span_end=dt.date(2026, 8, 31),
+    )
     return source, assignment
 
 

@@ -221,3 +221,16 @@ def test_professional_bad_input_is_named_and_nothing_written(senco_client, schoo
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not ProfessionalInvolvement.objects.exists()
+
+
+def test_plan_changes_are_in_the_pupils_audit_trail_with_the_user(senco_client, senco, school):
+    from sendfund.audit.queries import Filters, audit_log
+
+    pupil = PupilFactory(school=school)
+    assert _post(senco_client, pupil).status_code == 302
+    entries = list(audit_log(school, Filters(pupil_id=pupil.pk)))
+    plan = [e for e in entries if e["e_source"] == "plan"]
+    outcomes = [e for e in entries if e["e_source"] == "plan_outcome"]
+    assert [(e["e_action"], e["e_user"]) for e in plan] == [("insert", senco.pk)]
+    assert plan[0]["e_what"] == "SEN support plan from 05/01/2026, review 27/03/2026"
+    assert len(outcomes) == 2 and {e["e_user"] for e in outcomes} == {senco.pk}
