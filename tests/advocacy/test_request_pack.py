@@ -321,3 +321,21 @@ def test_a_place_funded_pupil_is_told_the_threshold_is_for_reference(school):
     warnings = request_pack.build(pack, today=TODAY).warnings
     assert any("funded by a place plus top-up" in w for w in warnings)
     assert not any("likely to expect the school to fund it" in w for w in warnings)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pdf_is_built_by_a_worker_for_the_senco_only(senco_client, governor_client, school):
+    from tests.jobs.helpers import run_worker_batch
+
+    pupil = PupilFactory(school=school, surname="Quennell-Ashdown")
+    pack = _pack(school, pupil, start=D(2025, 9, 1), end=D(2026, 8, 31))
+    response = senco_client.post(reverse("advocacy:request_pack_pdf", args=[pack.public_id]))
+    run_worker_batch()
+    job = Job.objects.get()
+    assert response.url == reverse("jobs:detail", args=[job.public_id])
+    download = senco_client.get(reverse("jobs:download", args=[job.public_id]))
+    assert download["Content-Type"] == "application/pdf"
+    assert "Quennell-Ashdown" not in download["Content-Disposition"]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(download.content)).pages)
+    assert "Top-up request" in text and "Quennell-Ashdown" in text  # the request names the pupil
+    assert governor_client.get(reverse("jobs:download", args=[job.public_id])).status_code == 403
