@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pupils.imports import provision, pupils, staff_rates
+from pupils.imports import outcomes, provision, pupils, staff_rates
 from pupils.imports.ctf import import_ctf
 from pupils.imports.report import Report
 from sendfund.schools.roles import role_can
@@ -77,6 +77,19 @@ KINDS = {
         run=staff_rates.import_staff_rates,
         columns=_columns(staff_rates.ALIASES),
         required=staff_rates.REQUIRED,
+        has_date=False,
+        edit_capability="provision.edit",
+    ),
+    "outcomes": ImportKind(
+        key="outcomes",
+        title="Intervention entry and exit measures",
+        summary="One row per measured provision row: the pupil's UPN, the provision, the "
+        "measure and its entry (and exit) score and date. A measure is added or updated.",
+        file_label="Intervention outcomes CSV",
+        extension=".csv",
+        run=outcomes.import_outcomes,
+        columns=_columns(outcomes.ALIASES),
+        required=outcomes.REQUIRED,
         has_date=False,
         edit_capability="provision.edit",
     ),

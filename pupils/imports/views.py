@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
-from pupils.imports import provision, pupils, staff_rates
+from pupils.imports import outcomes, provision, pupils, staff_rates
 from pupils.imports.export import register_csv
 from pupils.imports.forms import ImportForm
 from pupils.imports.jobs import StoredReport, import_confirm, kind_of, upload_create
@@ -76,6 +76,7 @@ upload_pupils = _upload_view(KINDS["pupils"])
 upload_provision = _upload_view(KINDS["provision"])
 upload_ctf = _upload_view(KINDS["ctf"])
 upload_staff_rates = _upload_view(KINDS["staff_rates"])
+upload_outcomes = _upload_view(KINDS["outcomes"])
 
 
 @require_capability("pupils.import")
@@ -171,6 +172,11 @@ def template_staff_rates(request: HttpRequest) -> HttpResponse:
     return _template_csv(
         staff_rates.TEMPLATE_HEADER, staff_rates.TEMPLATE_ROWS, "staff-rates-template.csv"
     )
+
+
+@require_capability("pupils.import")
+def template_outcomes(request: HttpRequest) -> HttpResponse:
+    return _template_csv(outcomes.TEMPLATE_HEADER, outcomes.TEMPLATE_ROWS, "outcomes-template.csv")
 
 
 @require_capability("pupils.import")

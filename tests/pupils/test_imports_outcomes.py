@@ -124,3 +124,22 @@ def test_the_command_dry_run_writes_nothing_then_imports(school, rows, tmp_path)
     path.write_bytes(csv_bytes("A100000000002,Reading recovery,,Salford,no,x,2025-09-10,,"))
     with pytest.raises(CommandError, match="1 error: nothing was imported"):
         call_command("import_outcomes", str(path), "--school", school.urn, stdout=out)
+
+
+def test_the_web_import_previews_then_confirms(senco_client, school, rows):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    data = csv_bytes("A100000000002,Reading recovery,,Salford,no,82,2025-09-10,88,2026-03-20")
+    page = senco_client.get(reverse("pupil_imports:upload")).content.decode()
+    assert reverse("pupil_imports:outcomes") in page
+    preview = senco_client.post(
+        reverse("pupil_imports:outcomes"), {"file": SimpleUploadedFile("outcomes.csv", data)}
+    )
+    assert preview.status_code == 200
+    assert preview.context["report"].summary() == "1 created, 0 updated, 0 unchanged"
+    assert not InterventionMeasure.objects.exists()
+    senco_client.post(reverse("pupil_imports:confirm"), {"token": preview.context["token"]})
+    assert InterventionMeasure.objects.get().exit_score == Decimal("88")
+    template = senco_client.get(reverse("pupil_imports:template_outcomes"))
+    assert template.content.decode("utf-8-sig").startswith("upn,provision,provision_start,measure")

@@ -28,6 +28,7 @@ CASES = [
         "provision.edit",
         notes="Rates change costs: also needs the right to edit rates (not the administrator).",
     ),
+    UrlCase("pupil_imports:outcomes", "provision.edit", notes="Measures sit on provision rows."),
     UrlCase(
         "pupil_imports:confirm",
         "pupils.import",
@@ -48,5 +49,6 @@ CASES = [
     UrlCase("pupil_imports:template_provision", "pupils.import"),
     UrlCase("pupil_imports:template_ctf", "pupils.import"),
     UrlCase("pupil_imports:template_staff_rates", "pupils.import"),
+    UrlCase("pupil_imports:template_outcomes", "pupils.import"),
     UrlCase("pupil_imports:export_register", "pupils.import"),
 ]
