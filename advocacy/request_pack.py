@@ -26,12 +26,13 @@ from django.template.loader import render_to_string
 
 from advocacy import services
 from advocacy.models import OPEN, ActionStatus, AdvocacyAction, RequestPack
+from funding.gap import lines_for, pupil_threshold_queryset, threshold_figures
 from pupils.forms import DATE_FORMATS
 from pupils.models import InterventionMeasure, Need, ProvisionAssignment, Pupil
 from pupils.queries import cost_year, high_needs_threshold, support_plans, working
 from sendfund.lib import periods
 from sendfund.pdf import html_to_pdf
-from sendfund.schools.calendar import calendar_note, prorate_by_school_days
+from sendfund.schools.calendar import calendar_note
 from sendfund.schools.models import School
 
 ZERO = Decimal("0")
@@ -140,8 +141,11 @@ class Pack:
     year: periods.Period
     year_total: Decimal
     threshold: Decimal
-    threshold_line: Decimal
+    threshold_line: Decimal  # the pupil's line: the threshold, or the place value if placed
+    place: bool
+    topup: Decimal
     excess: Decimal
+    shortfall: Decimal
     with_more: Decimal
     requested: Decimal
     measures: list
@@ -175,7 +179,22 @@ def build(pack: RequestPack, *, today: dt.date) -> Pack:
     year = cost_year(today)
     year_total = _pupil_total(costed(year, school).filter(pupil=pupil))
     threshold = high_needs_threshold(school, today)
-    line = prorate_by_school_days(threshold, school, year)  # as the pupil page measures it
+    # The pupil against their line for the year as the gap engine measures every pupil
+    # (docs/domain.md section 4): the threshold pro-rated by school days for a mainstream
+    # pupil, the place value for a special-school, AP or unit pupil; counted top-ups.
+    lines = lines_for(school, year, threshold)
+    figures = threshold_figures(
+        pupil_threshold_queryset(school=school, period=year, threshold=threshold).filter(
+            pupil=pupil.pk
+        )
+    )
+    row = figures[0] if figures else None
+    if row is not None:
+        line, topup, place = row.line, row.topup, row.place
+    else:  # no provision this year: nothing costed, nothing to measure
+        place = lines.everyone_placed or (lines.place_kind is not None and pupil.in_unit)
+        line = lines.place_line if place else lines.threshold_line
+        topup = ZERO
     with_more = year_total + pack.more_needed_cost
     plans = list(support_plans(school, pupil))
     reviewed = sum(1 for p in plans if p.reviewed_on)
@@ -185,17 +204,16 @@ def build(pack: RequestPack, *, today: dt.date) -> Pack:
             f"Only {reviewed} reviewed assess-plan-do-review cycle{'s' if reviewed != 1 else ''}: "
             "LAs usually look for at least two."
         )
-    place_funded = school.place_funded or (school.has_unit and pupil.in_unit)
-    if place_funded:
+    if place:
         warnings.append(
             "This pupil is funded by a place plus top-up, not from the notional SEN budget "
-            "(docs/domain.md section 4): the threshold below is for reference only; the LA "
-            "weighs the cost against place funding and top-up."
+            "(docs/domain.md section 4): the cost is measured against the value of the place."
         )
-    elif with_more <= line:
+    if with_more <= line + topup:
         warnings.append(
-            "This year's provision, with what more is needed, does not reach the high-needs "
-            "threshold: the LA is likely to expect the school to fund it."
+            "This year's provision, with what more is needed, is covered by the "
+            f"{'place' if place else 'high-needs threshold'} and any top-up: the LA is likely "
+            "to expect the school to fund it."
         )
     return Pack(
         pack=pack,
@@ -210,9 +228,12 @@ def build(pack: RequestPack, *, today: dt.date) -> Pack:
         year_total=year_total,
         threshold=threshold,
         threshold_line=line,
+        place=place,
+        topup=topup,
         excess=max(year_total - line, ZERO),
+        shortfall=max(year_total - line - topup, ZERO),
         with_more=with_more,
-        requested=max(with_more - line, ZERO),
+        requested=max(with_more - line - topup, ZERO),
         measures=list(
             InterventionMeasure.objects.for_school(school)
             .filter(assignment__pupil=pupil)
@@ -237,7 +258,7 @@ def create(pack: RequestPack, *, user, today: dt.date) -> RequestPack:
     """Save a new pack (validated, e.g. by PackForm) and create or update the matching advocacy
     action: the open action of the same type linked to this pupil alone, else a new one in
     progress. The amount requested is this year's cost with what more is needed, above the
-    threshold."""
+    pupil's line (threshold or place) and the top-up already counted."""
     pack.created_by = user
     pack.save()
     figures = build(pack, today=today)

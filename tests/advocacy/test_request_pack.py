@@ -180,7 +180,7 @@ def test_the_worked_example_matches_the_money_model_to_the_penny(worked, school)
     # Threshold £6,000 over the whole year: the line is £6,000.00, nothing above it yet;
     # with £3,200 more: 4,208.40 + 3,200.00 = £7,408.40, so £1,408.40 above the threshold.
     assert (p.threshold, p.threshold_line.quantize(P("0.01"))) == (P("6000.00"), P("6000.00"))
-    assert p.excess == 0
+    assert p.excess == 0 and p.topup == 0 and p.shortfall == 0 and not p.place
     assert p.with_more.quantize(P("0.01")) == P("7408.40")
     assert p.requested.quantize(P("0.01")) == P("1408.40")
 
@@ -318,9 +318,31 @@ def test_a_place_funded_pupil_is_told_the_threshold_is_for_reference(school):
     school.save(update_fields=["type"])
     pupil = PupilFactory(school=school)
     pack = _pack(school, pupil, start=D(2025, 9, 1), end=D(2026, 8, 31))
-    warnings = request_pack.build(pack, today=TODAY).warnings
-    assert any("funded by a place plus top-up" in w for w in warnings)
-    assert not any("likely to expect the school to fund it" in w for w in warnings)
+    p = request_pack.build(pack, today=TODAY)
+    assert p.place and any("funded by a place plus top-up" in w for w in p.warnings)
+    # Measured against the place, as the gap engine measures special-school pupils: a whole
+    # year of a £10,000 special place is £10,000.00.
+    assert p.threshold_line.quantize(P("0.01")) == P("10000.00")
+
+
+def test_a_top_up_already_confirmed_reduces_what_is_requested(worked, school):
+    from tests.funding.factories import TopUpFactory
+
+    TopUpFactory(
+        school=school,
+        pupil=worked,
+        amount=P("1000.00"),
+        period_start=D(2025, 9, 1),
+        period_end=D(2026, 8, 31),
+    )
+    pack = _pack(
+        school, worked, start=D(2025, 4, 1), end=D(2026, 8, 31), more="More", more_cost="3200.00"
+    )
+    p = request_pack.build(pack, today=TODAY)
+    # This year £4,208.40 + £3,200.00 more = £7,408.40; less the £6,000 threshold and the
+    # £1,000 top-up confirmed for the whole year: £408.40 requested.
+    assert p.topup.quantize(P("0.01")) == P("1000.00")  # unrounded: the gap engine's figure
+    assert p.requested.quantize(P("0.01")) == P("408.40")
 
 
 @pytest.mark.django_db(transaction=True)
