@@ -32,6 +32,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, f"home/{request.role}.html", context)
 
 
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Search engines keep out: nothing here is for the public. (No database: the benchmark
+    also uses it as its no-database page.)"""
+    return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
+
+
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 when the database answers, 503 when it does not (for load balancers), within 2 s."""

@@ -3,6 +3,7 @@ from tests.url_matrix import UrlCase
 CASES = [
     UrlCase("home", None),
     UrlCase("healthz", None, public=True),
+    UrlCase("robots_txt", None, public=True),
     # Accounts (django-allauth). Signed-in pages that ask for a recent password first answer
     # 302 to the re-authentication page.
     UrlCase("account_login", None, public=True, ok_status=(200, 302)),
