@@ -20,6 +20,7 @@ from advocacy.models import (
     TrainingStatus,
 )
 from pupils.models import Pupil
+from sendfund.lib.dates import bound_dates
 from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.models import School
 
@@ -79,6 +80,7 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
             self.fields["pupils"].widget.attrs["size"] = 8
         else:
             del self.fields["pupils"]
+        bound_dates(self)
 
     def clean(self):
         data = super().clean()
@@ -111,6 +113,7 @@ class StatusForm(forms.Form):
             # Keep the decision but correct its date or the amount secured.
             choices.insert(0, (action.status, f"{action.get_status_display()} (no change)"))
         self.fields["status"].choices = choices
+        bound_dates(self)
 
 
 class OpportunityForm(forms.ModelForm):
@@ -125,6 +128,7 @@ class OpportunityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["action"].queryset = AdvocacyAction.objects.for_school(school)
         self.fields["action"].required = False
+        bound_dates(self)
 
 
 class TrainingForm(forms.ModelForm):
@@ -160,6 +164,7 @@ class TrainingForm(forms.ModelForm):
             "Set it yourself for other courses. NASENCO counts only if started before "
             "1 September 2024."
         )
+        bound_dates(self)
 
     def clean(self):
         data = super().clean()
@@ -191,3 +196,4 @@ class ReformItemForm(forms.ModelForm):
         if self.instance.reform_id:
             # A national reform keeps its name; the school records its own position.
             self.fields["title"].disabled = True
+        bound_dates(self)

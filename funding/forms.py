@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
 from pupils.models import Pupil
+from sendfund.lib.dates import bound_dates
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import (
     Period,
@@ -72,6 +73,7 @@ class PeriodForm(forms.Form):
         self.school = school
         self.fields["period"].choices = period_choices(school, today)
         self.default = self.fields["period"].choices[0][0]
+        bound_dates(self)
 
     def clean(self):
         data = super().clean()
@@ -150,6 +152,7 @@ class FundingSourceForm(VersionedFormMixin, PeriodFieldsMixin, forms.ModelForm):
         self.fields["type"].choices = [c for c in FundingType.choices if c[0] != FundingType.TOP_UP]
         self.fields["period_start"].required = False
         self.fields["period_end"].required = False
+        bound_dates(self)
 
     def clean(self):
         data = super().clean()
@@ -193,6 +196,7 @@ class TopUpForm(VersionedFormMixin, PeriodFieldsMixin, forms.ModelForm):
         self.fields["description"].required = False
         self.fields["period_start"].required = False
         self.fields["period_end"].required = False
+        bound_dates(self)
 
     def clean(self):
         data = super().clean()

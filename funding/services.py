@@ -15,6 +15,8 @@ from django.db.models import Q
 from funding.forms import band_amount_for
 from funding.models import FundingSource, FundingStatus, FundingType, TopUpBand, TopUpScheme
 from pupils.models import Pupil
+from sendfund.lib.dates import check_date
+from sendfund.lib.money import parse_amount
 from sendfund.lib.periods import Period, academic_year_start
 from sendfund.schools.models import School
 
@@ -41,9 +43,10 @@ class ImportResult:
 def _date(value: str) -> dt.date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return dt.datetime.strptime(value, fmt).date()
+            day = dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
+        return check_date(day)
     raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
@@ -159,7 +162,7 @@ def parse_funding_csv(text: str, *, school: School) -> list[dict]:
         check("status", lambda v: _choice(v, FundingStatus.choices, STATUS_WORDS))
         check("period_start", _date)
         check("period_end", _date)
-        check("amount", lambda v: Decimal(v.replace("£", "").replace(",", "")) if v else None)
+        check("amount", lambda v: parse_amount(v) if v else None)
         row["description"] = data["description"][:200]
         row["reference"] = data.get("reference", "")[:100]
         if not problems:

@@ -10,6 +10,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from pupils import services
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
@@ -26,6 +27,7 @@ from pupils.models import (
     StaffRole,
     upn_validator,
 )
+from sendfund.lib.dates import PlausibleDateValidator, bound_dates
 from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.models import School
 
@@ -43,6 +45,7 @@ def date_field(label: str, *, required: bool = True, **kwargs) -> forms.DateFiel
             "invalid": f"{label}: enter a real date, for example 31/01/2026.",
             "required": f"{label}: enter a date.",
         },
+        validators=[PlausibleDateValidator(label)],
         **kwargs,
     )
 
@@ -63,6 +66,7 @@ def _date_widgets(form: forms.Form) -> None:
             field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             field.error_messages["invalid"] = f"{label}: enter a real date, for example 31/01/2026."
             field.error_messages["required"] = f"{label}: enter a date."
+    bound_dates(form)
 
 
 class PupilForm(VersionedFormMixin, forms.ModelForm):
@@ -161,24 +165,33 @@ class PupilAddForm(PupilForm):
     def save(self, commit=True) -> Pupil:
         d = self.cleaned_data
         try:
-            return services.pupil_register(
-                school=self.school,
-                forename=d["forename"],
-                surname=d["surname"],
-                date_of_birth=d["date_of_birth"],
-                year_group=d["year_group"],
-                upn=d["upn"],
-                pupil_premium=d["pupil_premium"],
-                looked_after=d["looked_after"],
-                on_roll_date=d["on_roll_date"],
-                sen_code=d["sen_code"],
-                primary_need=d["primary_need"] or None,
-                secondary_need=d["secondary_need"] or None,
-                start_date=d["start_date"] or dt.date.today(),
-            )
+            with transaction.atomic():
+                return self._register(d)
+        except IntegrityError:
+            # Another session added the same UPN between our check and our insert: the
+            # database's unique constraint refused the second one.
+            self.add_error("upn", "UPN: another pupil in this school already has this UPN.")
+            return None
         except ValidationError as exc:
             _attach(self, exc)
             return None
+
+    def _register(self, d: dict) -> Pupil:
+        return services.pupil_register(
+            school=self.school,
+            forename=d["forename"],
+            surname=d["surname"],
+            date_of_birth=d["date_of_birth"],
+            year_group=d["year_group"],
+            upn=d["upn"],
+            pupil_premium=d["pupil_premium"],
+            looked_after=d["looked_after"],
+            on_roll_date=d["on_roll_date"],
+            sen_code=d["sen_code"],
+            primary_need=d["primary_need"] or None,
+            secondary_need=d["secondary_need"] or None,
+            start_date=d["start_date"] or dt.date.today(),
+        )
 
 
 def _attach(form: forms.Form, exc: ValidationError) -> None:

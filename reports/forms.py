@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 
 from reports.sen_information import ITEMS
+from sendfund.lib.dates import bound_dates
 from sendfund.lib.periods import term, terms_back
 
 
@@ -58,6 +59,7 @@ class InformationItemsForm(forms.Form):
                 initial=row.get("next_review"),
                 widget=forms.DateInput(attrs={"type": "date"}),
             )
+        bound_dates(self)
 
     def clean(self):
         data = super().clean()

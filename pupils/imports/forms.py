@@ -7,6 +7,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from pupils.imports.kinds import ImportKind
+from sendfund.lib.dates import bound_dates
 
 ZIP_MAGIC = b"PK\x03\x04"  # .xlsx and .ods files are zip archives
 
@@ -39,6 +40,7 @@ class ImportForm(forms.Form):
             del self.fields["on"]
         if not kind.can_create_pupils:
             del self.fields["create_pupils"]
+        bound_dates(self)
 
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]

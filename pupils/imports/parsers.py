@@ -11,9 +11,11 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from pupils.codes import NeedCode, SenProvision, YearGroup
+from sendfund.lib.dates import out_of_range, range_message
+from sendfund.lib.money import parse_amount
 
 
 class FileError(Exception):
@@ -162,9 +164,12 @@ def parse_date(value: str) -> dt.date:
             a, b, c = (int(g) for g in match.groups())
             year, month, day = (a, b, c) if order == "ymd" else (c, b, a)
             try:
-                return dt.date(year, month, day)
+                day = dt.date(year, month, day)
             except ValueError:
                 break
+            if out_of_range(day):
+                raise CellError(f"{value!r}: {range_message()}")
+            return day
     raise CellError(f"{value!r} is not a date: use YYYY-MM-DD or DD/MM/YYYY.")
 
 
@@ -231,18 +236,12 @@ def parse_need(value: str) -> str:
 
 
 def parse_decimal(value: str, *, minimum: Decimal = Decimal("0"), places: int = 2) -> Decimal:
-    text = value.strip().replace("£", "").replace(",", "")
+    """A money, hours or rate cell: sendfund.lib.money.parse_amount's bounds (finite, below
+    £100 million, `places` decimal places), checked before any arithmetic on the number."""
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise CellError(f"{value!r} is not a number.") from None
-    if not number.is_finite() or number < minimum:
-        raise CellError(f"{value!r} must be {minimum} or more.")
-    if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise CellError(f"{value!r} has more than {places} decimal places.")
-    if number >= Decimal(10) ** 8:
-        raise CellError(f"{value!r} is too large.")
-    return number
+        return parse_amount(value, minimum=minimum, places=places)
+    except ValueError as exc:
+        raise CellError(str(exc)) from None
 
 
 def parse_int(value: str, *, low: int, high: int) -> int:

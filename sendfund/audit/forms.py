@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from pupils.models import Pupil
 from sendfund.audit.queries import KIND_CHOICES, Filters
+from sendfund.lib.dates import bound_dates
 from sendfund.schools.models import School
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -31,6 +32,7 @@ class AuditFilterForm(forms.Form):
             .order_by("first_name", "last_name", "username")
         )
         self.fields["person"].label_from_instance = lambda u: u.get_full_name() or u.username
+        bound_dates(self)
 
     def clean(self):
         data = super().clean()

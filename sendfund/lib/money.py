@@ -27,3 +27,37 @@ def format_gbp(value: Decimal | int | str | None, *, pence: bool = True) -> str:
     sign = "-" if amount < 0 else ""
     body = f"{abs(amount):,.2f}" if pence else f"{abs(amount):,.0f}"
     return f"{sign}£{body}"
+
+
+# Bounds on amounts typed or imported (pounds, hours, rates): far above any real figure, far
+# below what Decimal arithmetic or a NUMERIC column cannot hold (1e30 made quantize fail).
+MAX_AMOUNT = Decimal("100000000")  # £100 million: no SEN budget line comes near it
+MAX_TEXT = 40  # characters: a longer "number" is refused before Decimal sees it
+
+
+def parse_amount(
+    text: str,
+    *,
+    minimum: Decimal = Decimal("0"),
+    maximum: Decimal = MAX_AMOUNT,
+    places: int = 2,
+) -> Decimal:
+    """A number typed or imported ("£1,234.50"), checked before any arithmetic on it: finite,
+    from `minimum` up to (not including) `maximum`, at most `places` decimal places.
+    ValueError with a message otherwise."""
+    cleaned = str(text).strip().replace("£", "").replace(",", "")
+    if len(cleaned) > MAX_TEXT:
+        raise ValueError(f"{text!r} is too long to be a number.")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number.") from None
+    if not number.is_finite():
+        raise ValueError(f"{text!r} is not a number.")
+    if number < minimum:
+        raise ValueError(f"{text!r} must be {minimum} or more.")
+    if number >= maximum:
+        raise ValueError(f"{text!r} is too large (it must be less than {maximum:,}).")
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(f"{text!r} has more than {places} decimal places.")
+    return number

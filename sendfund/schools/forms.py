@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 
+from sendfund.lib.dates import bound_dates
 from sendfund.schools.models import School, TermBlock
 from sendfund.schools.roles import Role
 from sendfund.schools.services import grantable_roles
@@ -123,6 +124,11 @@ def role_choices(actor_role: str | None) -> list[tuple[str, str]]:
 class TermBlockForm(forms.Form):
     start_date = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_dates(self)
+
     kind = forms.ChoiceField(choices=TermBlock.Kind.choices, initial=TermBlock.Kind.OPEN)
 
     def clean(self):
