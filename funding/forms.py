@@ -243,6 +243,18 @@ class TopUpSchemeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.school = school
 
+    def clean(self):
+        data = super().clean()
+        clash = TopUpScheme.objects.filter(
+            school=self.school,
+            local_authority_id=self.school.local_authority_id,
+            year=data.get("year"),
+            name=data.get("name"),
+        ).exclude(pk=self.instance.pk)
+        if data.get("year") is not None and data.get("name") and clash.exists():
+            raise ValidationError("Your school already has a scheme with this name and year.")
+        return data
+
     def _post_clean(self):
         self.instance.school = self.school
         self.instance.local_authority_id = self.school.local_authority_id

@@ -135,7 +135,15 @@ def _band(school: School, name: str, start: dt.date) -> TopUpBand:
 
 def parse_funding_csv(text: str, *, school: School) -> list[dict]:
     """Validate every row; raise FundingImportError listing every problem (row and column)."""
-    reader = csv.DictReader(io.StringIO(text))
+    if "\x00" in text:
+        raise FundingImportError(["The file contains NUL characters: save it as CSV (UTF-8)."])
+    try:
+        return _parse_funding_rows(csv.DictReader(io.StringIO(text, newline="")), school)
+    except csv.Error as exc:
+        raise FundingImportError([f"The file is not a readable CSV: {exc}."]) from None
+
+
+def _parse_funding_rows(reader: csv.DictReader, school: School) -> list[dict]:
     headers = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED + ["amount"] if c not in headers]
     if missing:

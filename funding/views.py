@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -113,15 +114,27 @@ def sources(request: HttpRequest) -> HttpResponse:
     return render(request, "funding/sources.html", context | {"type": kind})
 
 
+CLASH = (
+    "This clashes with a record already saved (the same name and year, or the same band name "
+    "in the scheme): change it and save again."
+)
+
+
 def _save(request, form, message: str, to: str) -> HttpResponse | None:
     if request.method == "POST" and form.is_valid():
         if not form.instance.pk and hasattr(form.instance, "created_by_id"):
             form.instance.created_by = request.user
-        if isinstance(form, VersionedFormMixin):
-            if not form.save_versioned():
-                return None  # someone saved first: the form shows their values and asks again
-        else:
-            form.save()
+        try:
+            with transaction.atomic():
+                if isinstance(form, VersionedFormMixin):
+                    if not form.save_versioned():
+                        return None  # someone saved first: the form shows their values
+                else:
+                    form.save()
+        except IntegrityError:
+            # A unique rule the form could not check (or another session got there first).
+            form.add_error(None, CLASH)
+            return None
         messages.success(request, message)
         return redirect(to)
     return None

@@ -147,3 +147,36 @@ def test_the_same_upn_added_twice_at_once_is_a_form_error(senco_client, school, 
     assert response.status_code == 200, response.status_code
     assert "UPN" in response.content.decode()
     assert Pupil.objects.filter(school=school, upn=upn).count() == 1
+
+
+def test_the_same_top_up_scheme_twice_is_a_message_not_a_500(head_client, school):
+    """Found by the form fuzzer: the (school, LA, year, name) constraint reached the database."""
+    from funding.models import TopUpScheme
+
+    data = {"year": "2025", "name": "Bands", "source": ""}
+    assert head_client.post(reverse("funding:scheme_add"), data).status_code == 302
+    response = head_client.post(reverse("funding:scheme_add"), data)
+    assert response.status_code == 400
+    assert "already has a scheme with this name and year" in response.content.decode()
+    assert TopUpScheme.objects.filter(school=school).count() == 1
+
+
+def test_a_band_name_used_twice_in_a_scheme_is_a_message_not_a_500(head_client, school):
+    from funding.models import TopUpBand
+    from tests.funding.factories import TopUpSchemeFactory
+
+    scheme = TopUpSchemeFactory(school=school)
+    url = reverse("funding:band_add", kwargs={"public_id": scheme.public_id})
+    data = {"name": "Band A", "annual_amount": "1000.00"}
+    assert head_client.post(url, data).status_code == 302
+    response = head_client.post(url, data)
+    assert response.status_code == 400
+    assert TopUpBand.objects.filter(scheme=scheme).count() == 1
+
+
+@pytest.mark.parametrize("text", ["type,amount\r\x00\n", 'type\n"a\rb\nc'])
+def test_a_funding_csv_csv_cannot_read_is_one_clear_error(school, text):
+    """Found by the import fuzzer: csv.Error (NUL, a stray carriage return) escaped."""
+    with pytest.raises(FundingImportError) as caught:
+        parse_funding_csv(text, school=school)
+    assert caught.value.errors
