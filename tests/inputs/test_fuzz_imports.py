@@ -1,6 +1,6 @@
-"""Every import fuzzed (issue 11 item 4): pupils, provision and staff-rate CSVs, the CTF XML,
-the funding CSV and the term-dates CSV. No input raises (which the web or command would show
-as a 500 or a traceback) and a file that is refused leaves every table's row count unchanged.
+"""Every import fuzzed (issue 11 item 4): pupils, provision, staff-rate and outcome CSVs, the
+CTF XML, the funding CSV and the term-dates CSV. No input raises (which the web or a command
+would show as a 500 or a traceback) and a refused file leaves every table's row count unchanged.
 
 Inputs start from each import's own template (so most rows get deep into validation), then
 cells are replaced with awkward values: dates from year 1 to 9999 in both formats and
@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from funding.services import FundingImportError, funding_import, parse_funding_csv
-from pupils.imports import provision, pupils, staff_rates
+from pupils.imports import outcomes, provision, pupils, staff_rates
 from pupils.imports.ctf import import_ctf
 from sendfund.schools import term_dates
 from tests.factories import PupilFactory, StaffRoleFactory
@@ -135,7 +135,9 @@ on_dates = st.one_of(
 
 
 @pytest.mark.parametrize(
-    "module", [pupils, provision, staff_rates], ids=["pupils", "provision", "staff_rates"]
+    "module",
+    [pupils, provision, staff_rates, outcomes],
+    ids=["pupils", "provision", "staff_rates", "outcomes"],
 )
 def test_no_csv_import_input_raises_or_half_writes(school, module):
     _world(school)
@@ -143,6 +145,7 @@ def test_no_csv_import_input_raises_or_half_writes(school, module):
         pupils: pupils.import_pupils,
         provision: provision.import_provision,
         staff_rates: staff_rates.import_staff_rates,
+        outcomes: outcomes.import_outcomes,
     }[module]
 
     @given(data=csv_files(module.TEMPLATE_HEADER, module.TEMPLATE_ROWS), on=on_dates)
@@ -230,7 +233,7 @@ def test_no_term_dates_csv_raises_or_half_writes(school):
 def test_the_imports_took_hundreds_of_inputs():
     if FIRED["n"] == 0:
         pytest.skip("the fuzz tests did not run in this session")
-    assert FIRED["n"] >= 6 * EXAMPLES - 10, FIRED["n"]
+    assert FIRED["n"] >= 7 * EXAMPLES - 10, FIRED["n"]
 
 
 assert NASTY  # the shared list of awkward values (tests/inputs/test_fuzz_forms.py)
