@@ -234,6 +234,8 @@ def test_the_pack_is_built_from_the_pupil_page_and_opens_the_advocacy_action(
     assert action.amount_requested == max(P("0"), action.amount_requested)
     assert RequestPack.objects.count() == 2
 
+    page = senco_client.get(reverse("pupils:detail", args=[worked.public_id])).content.decode()
+    assert reverse("advocacy:request_pack", args=[pack.public_id]) in page
     review = senco_client.get(response.url)
     assert review.status_code == 200 and "Ishaan Okonkwo-Baptiste" in review.content.decode()
     pdf = senco_client.post(reverse("advocacy:request_pack_pdf", args=[pack.public_id]))

@@ -234,3 +234,25 @@ def test_plan_changes_are_in_the_pupils_audit_trail_with_the_user(senco_client, 
     assert [(e["e_action"], e["e_user"]) for e in plan] == [("insert", senco.pk)]
     assert plan[0]["e_what"] == "SEN support plan from 05/01/2026, review 27/03/2026"
     assert len(outcomes) == 2 and {e["e_user"] for e in outcomes} == {senco.pk}
+
+
+def test_a_stale_plan_edit_writes_nothing_and_shows_their_change(senco_client, head_client, school):
+    from tests.test_lost_updates import _assert_asked_again, _two_sessions
+
+    plan = SupportPlanFactory(pupil__school=school)
+    PlanOutcomeFactory(plan=plan, text="Reads 40 words a minute")
+    url = reverse("pupils:plan_edit", args=[plan.public_id])
+    stale, theirs = _two_sessions(
+        senco_client,
+        head_client,
+        url,
+        {"review_date": "2026-04-24"},
+        {"outcomes": "Reads 60 words a minute"},
+    )
+    plan.refresh_from_db()
+    assert plan.review_date == D(2026, 4, 24)
+    assert [o.text for o in plan.outcomes.all()] == ["Reads 40 words a minute"]  # not theirs
+    conflict = {c.label: (c.theirs, c.yours) for c in stale.context["form"].conflicts}
+    assert conflict["Review date"] == ("24/04/2026", "27/03/2026")
+    _assert_asked_again(stale, theirs, url, head_client, {"outcomes": "Reads 60 words a minute"})
+    assert [o.text for o in plan.outcomes.all()] == ["Reads 60 words a minute"]
