@@ -31,6 +31,7 @@ from pupils.forms import DATE_FORMATS
 from pupils.models import InterventionMeasure, Need, ProvisionAssignment, Pupil
 from pupils.queries import cost_year, high_needs_threshold, support_plans, working
 from sendfund.lib import periods
+from sendfund.lib.dates import bound_dates
 from sendfund.pdf import html_to_pdf
 from sendfund.schools.calendar import calendar_note
 from sendfund.schools.models import School
@@ -84,6 +85,7 @@ class PackForm(forms.ModelForm):
                     "required": f"{label}: enter a date.",
                 }
             )
+        bound_dates(self)  # 01/01/1990 to 31/12/2100, as every form (sendfund/lib/dates.py)
         self.fields["kind"].error_messages.update(
             {
                 "invalid_choice": "Request: choose a top-up or an EHC needs assessment request.",

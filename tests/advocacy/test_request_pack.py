@@ -280,6 +280,10 @@ def test_the_default_span_is_the_last_three_terms():
         ({"more_needed_cost": "lots"}, "Its cost a year: enter an amount in pounds"),
         ({"more_needed": ""}, "What more is needed: describe what the cost buys."),
         ({"span_start": "32/01/2025"}, "Costed provision from: enter a real date"),
+        (
+            {"span_start": "01/01/9999", "span_end": "31/12/9999"},
+            "Costed provision from: enter a date between 01/01/1990 and 31/12/2100.",
+        ),
     ],
 )
 def test_bad_input_is_named_and_nothing_is_written(senco_client, school, extra, message):
