@@ -2,8 +2,10 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from sendfund.lib.env import env_bool, env_int, env_list
@@ -54,11 +56,16 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "sendfund.audit",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy, Permissions-Policy and Cache-Control on every response,
+    # the 503 page included (sendfund/headers.py).
+    "csp.middleware.CSPMiddleware",
+    "sendfund.headers.HeadersMiddleware",
     # A NUL character in a query or form is a clear 400 (PostgreSQL text cannot hold it).
     "sendfund.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -293,6 +300,31 @@ SESSION_COOKIE_AGE = 8 * 60 * 60  # a school day, then sign in again
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and requests from sendfund itself
+# only; no inline script or style, no eval (htmx is told so in base.html). Images may also be
+# data: URLs (Bootstrap's icons in its CSS; the two-factor set-up's QR code). Forms post to
+# sendfund, or to the single sign-on providers set up (a sign-in form redirects there).
+_sso_origins = sorted(
+    {
+        "{}://{}".format(*urlsplit(app["settings"]["server_url"])[:2])
+        for app in SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+    }
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF, *_sso_origins, *env_list("SENDFUND_CSP_FORM_ACTION")],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -53,6 +53,8 @@ for path in PATHS:
         "seconds": time.monotonic() - start,
         "body": response.content.decode(),
         "retry_after": response.get("Retry-After"),
+        "cache_control": response.get("Cache-Control"),
+        "csp": response.get("Content-Security-Policy"),
     }
 print(json.dumps(out))
 """
@@ -112,6 +114,9 @@ def _assert_friendly_503(answer: dict) -> None:
     assert "sendfund is unavailable for a moment" in answer["body"]
     assert "cannot reach its database" in answer["body"]
     assert answer["retry_after"] == "60"
+    # The headers of every page (sendfund/headers.py, django-csp) need no database either.
+    assert "no-store" in answer["cache_control"]
+    assert "script-src 'self'" in answer["csp"]
     for leak in ("Traceback", "OperationalError", "psycopg2", "127.0.0.1", "sendfund:pw"):
         assert leak not in answer["body"]
 

@@ -49,3 +49,28 @@ def test_an_upload_prunes_expired_uploads_of_every_school(
     )
 
     assert not Job.objects.filter(pk=stale.pk).exists()
+
+
+def test_an_upload_awaiting_confirmation_waits_in_its_job_row_not_in_the_session(
+    senco_client, school
+):
+    from django.contrib.sessions.models import Session
+
+    from tests.pupils.test_imports_views import clean_pupils, upload
+
+    data = clean_pupils()
+    preview = upload(senco_client, "pupils", "register.csv", data)
+
+    job = Job.objects.get(public_id=preview.context["token"])
+    assert (job.status, bytes(job.data)) == (JobStatus.AWAITING_CONFIRM, data)
+    # The session holds nothing of the file: no UPN or surname from it.
+    session = str(Session.objects.get(session_key=senco_client.session.session_key).get_decoded())
+    rows = [line.split(",") for line in data.decode().splitlines()[1:]]
+    assert len(rows) == 4
+    for upn, surname, *_ in rows:
+        assert surname not in session
+        assert not upn or upn not in session
+    # Once confirmed, the file is gone from the job too (on expiry the job goes: tests above).
+    senco_client.post(reverse("pupil_imports:confirm"), {"token": str(job.public_id)})
+    job.refresh_from_db()
+    assert (job.status, bytes(job.data)) == (JobStatus.DONE, b"")
