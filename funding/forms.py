@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
 from pupils.models import Pupil
 from sendfund.lib.dates import bound_dates
-from sendfund.lib.money import to_pennies
+from sendfund.lib.money import MAX_AMOUNT, to_pennies
 from sendfund.lib.periods import (
     Period,
     academic_year,
@@ -261,6 +261,9 @@ class TopUpSchemeForm(forms.ModelForm):
         super()._post_clean()
 
 
+MAX_WEEKS = 53  # weeks in a year, at most
+
+
 class TopUpBandForm(forms.ModelForm):
     """A band: an annual amount, or funded hours a week x hourly rate x weeks."""
 
@@ -280,7 +283,14 @@ class TopUpBandForm(forms.ModelForm):
         if any(v is not None for v in hours) and not all(v is not None for v in hours):
             raise ValidationError("For funded hours give hours a week, hourly rate and weeks.")
         if all(v is not None for v in hours):
-            data["annual_amount"] = to_pennies(hours[0] * hours[1] * hours[2])
+            # Checked before the arithmetic: a 29-digit number of weeks overflowed rounding.
+            if not 1 <= hours[2] <= MAX_WEEKS:
+                self.add_error("weeks", f"Weeks: a whole number from 1 to {MAX_WEEKS}.")
+                return data
+            annual = hours[0] * hours[1] * hours[2]
+            if annual >= MAX_AMOUNT:
+                raise ValidationError(f"That comes to more than £{MAX_AMOUNT:,} a year.")
+            data["annual_amount"] = to_pennies(annual)
         elif data.get("annual_amount") is None:
             self.add_error("annual_amount", "Give an annual amount or funded hours.")
         return data

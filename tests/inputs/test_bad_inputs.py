@@ -180,3 +180,18 @@ def test_a_funding_csv_csv_cannot_read_is_one_clear_error(school, text):
     with pytest.raises(FundingImportError) as caught:
         parse_funding_csv(text, school=school)
     assert caught.value.errors
+
+
+@pytest.mark.parametrize("weeks", ["1" * 29, "40000", "0"])
+def test_a_band_with_absurd_weeks_is_a_message_not_a_500(head_client, school, weeks):
+    """Found by the form fuzzer: hours x rate x a 29-digit number of weeks overflowed rounding."""
+    from funding.models import TopUpBand
+    from tests.funding.factories import TopUpSchemeFactory
+
+    scheme = TopUpSchemeFactory(school=school)
+    url = reverse("funding:band_add", kwargs={"public_id": scheme.public_id})
+    data = {"name": "Band A", "hours_per_week": "1", "hourly_rate": "1", "weeks": weeks}
+    response = head_client.post(url, data)
+    assert response.status_code == 400
+    assert "Weeks: a whole number from 1 to 53" in response.content.decode()
+    assert not TopUpBand.objects.filter(scheme=scheme).exists()
