@@ -14,12 +14,14 @@ from funding.gap import (
     Gap,
     Headline,
     Projection,
+    PupilThreshold,
     compute_gap,
     headline_series,
     project_next_year,
     pupil_threshold_queryset,
     threshold_figures,
 )
+from funding.models import FundingType
 from sendfund.lib import csv as safe_csv
 from sendfund.lib.disclosure import Published, publish_gap
 from sendfund.lib.money import to_pennies
@@ -145,6 +147,40 @@ def public_projection(projection: Projection, pub: Published) -> dict:
     }
 
 
+def _place_rows(gap: Gap, pub: Published | None) -> list[list]:
+    """Headline rows for a school with place-funded pupils (special school, AP or unit).
+    Governors see place funding as its published funding-type figure only: the place share
+    describes the place pupils and is shown to pupil-level roles alone."""
+    if not gap.lines.has_place_pupils:
+        return []
+    if pub is not None:
+        key = f"funding_by_type:{FundingType.PLACE}"
+        return [["Place funding in the period", _shown(pub[key])]] if key in pub.cells else []
+    who = "unit pupils" if gap.lines.place_kind == "unit" else "every pupil"
+    return [
+        ["Place funding in the period", gap.place_funding],
+        [f"Place share ({who}): Σ min(cost, place for the period)", gap.place_share],
+    ]
+
+
+def _threshold_title(gap: Gap) -> str:
+    lines = gap.lines
+    if lines.everyone_placed:
+        return f"The £{lines.place_value:,.0f} place"
+    if lines.has_place_pupils:
+        return f"The £{gap.threshold:,.0f} threshold and the £{lines.place_value:,.0f} unit place"
+    return f"The £{gap.threshold:,.0f} threshold"
+
+
+def _line_words(gap: Gap) -> str:
+    """What a pupil's cost is measured against, in words (docs/domain.md section 4)."""
+    if gap.lines.everyone_placed:
+        return "their place"
+    if gap.lines.has_place_pupils:
+        return "the threshold (unit pupils: their place)"
+    return "the threshold"
+
+
 def build_tables(
     gap: Gap,
     series: list[Headline],
@@ -198,6 +234,7 @@ def build_tables(
                     "School share: Σ min(cost, threshold for the period)",
                     figure("school_share", gap.school_share),
                 ],
+                *_place_rows(gap, pub),
                 ["Element 3 top-ups in the period", figure("topup_funding", gap.topup_funding)],
                 ["Top-up shortfall", figure("topup_shortfall", gap.topup_shortfall)],
             ],
@@ -220,11 +257,11 @@ def build_tables(
         ),
         "threshold": Table(
             "threshold",
-            f"The £{gap.threshold:,.0f} threshold",
+            _threshold_title(gap),
             ["Measure", "Pupils"],
             [
                 [
-                    "Pupils whose provision costs more than the threshold",
+                    f"Pupils whose provision costs more than {_line_words(gap)}",
                     figure("pupils_over_threshold", gap.pupils_over_threshold),
                 ],
                 [
@@ -262,9 +299,23 @@ def build_tables(
     return tables
 
 
+def line_heading(school) -> str:
+    """The heading of the per-pupil line column: the threshold, a place, or either."""
+    if school.place_funded:
+        return "Place"
+    return "Threshold or place" if school.has_unit else "Threshold"
+
+
+def _named(p: PupilThreshold, school) -> str:
+    """A pupil's name, marked in a mainstream school when they are a unit pupil funded by
+    place + top-up (no notional-budget share). In a special school or AP every pupil is."""
+    return f"{p.full_name} (unit: place + top-up)" if p.place and school.has_unit else p.full_name
+
+
 def pupil_tables(school, period, threshold: Decimal) -> dict[str, Table]:
     """Pupil-level lists (names): only for roles holding pupils.view. Two constant queries."""
     rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
+    line_header = line_heading(school)
     shortfall = threshold_figures(rows.filter(WITH_SHORTFALL)[:PUPIL_LIST_LENGTH])
     candidates = threshold_figures(
         rows.filter(OVER_THRESHOLD, sen_status="K").order_by("-cost", "surname", "pupil")[
@@ -275,9 +326,9 @@ def pupil_tables(school, period, threshold: Decimal) -> dict[str, Table]:
         "shortfall": Table(
             "shortfall",
             "Top-up shortfall by pupil (largest first)",
-            ["Pupil", "Year", "Cost", "Threshold", "Excess", "Top-up", "Shortfall"],
+            ["Pupil", "Year", "Cost", line_header, "Excess", "Top-up", "Shortfall"],
             [
-                [p.full_name, p.year_group, p.cost, p.line, p.excess, p.topup, p.shortfall]
+                [_named(p, school), p.year_group, p.cost, p.line, p.excess, p.topup, p.shortfall]
                 for p in shortfall
             ],
             {2, 3, 4, 5, 6},
@@ -285,8 +336,8 @@ def pupil_tables(school, period, threshold: Decimal) -> dict[str, Table]:
         "candidates": Table(
             "candidates",
             "SEN support pupils above the threshold: candidates for an EHC needs assessment",
-            ["Pupil", "Year", "Cost", "Threshold", "Excess"],
-            [[p.full_name, p.year_group, p.cost, p.line, p.excess] for p in candidates],
+            ["Pupil", "Year", "Cost", line_header, "Excess"],
+            [[_named(p, school), p.year_group, p.cost, p.line, p.excess] for p in candidates],
             {2, 3, 4},
         ),
     }

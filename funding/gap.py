@@ -236,6 +236,12 @@ class PupilThreshold:
         return f"{self.forename} {self.surname}"
 
 
+def is_place_pupil(school: School, pupil) -> bool:
+    """The Python twin of pupil_place for one pupil (the pupil page): funded by place +
+    top-up when the school is a special school or AP, or it has a unit and the pupil is in it."""
+    return school.place_funded or (school.has_unit and pupil.in_unit)
+
+
 def pupil_place(lines: Lines):
     """Whether the pupil is funded by place + top-up, as a per-group expression: every pupil
     of a special school or AP, a mainstream school's unit pupils, nobody elsewhere."""

@@ -87,6 +87,7 @@ def pupils(request: HttpRequest) -> HttpResponse:
     figures = threshold_figures(page.object_list)
     context = {"form": form, "period": period, "page": page, "figures": figures}
     context["calendar"] = calendar_note(request.school, period)
+    context["line_heading"] = dash.line_heading(request.school)
     return render(request, "funding/pupils.html", context | {"query": form.query_string()})
 
 

@@ -84,11 +84,17 @@ class PupilForm(VersionedFormMixin, forms.ModelForm):
             "looked_after",
             "on_roll_date",
             "left_date",
+            "in_unit",
         ]
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        if not school.has_unit:
+            # Only meaningful where the school has a resourced provision or SEN unit.
+            del self.fields["in_unit"]
+        else:
+            self.fields["in_unit"].label = f"In the {school.get_unit_display().lower()}"
         _date_widgets(self)
         self.fields["year_group"].error_messages.update(
             _choice_errors("Year group", "N1, N2, R or 1 to 14")
@@ -191,6 +197,7 @@ class PupilAddForm(PupilForm):
             primary_need=d["primary_need"] or None,
             secondary_need=d["secondary_need"] or None,
             start_date=d["start_date"] or dt.date.today(),
+            in_unit=bool(d.get("in_unit")),
         )
 
 

@@ -39,7 +39,7 @@ from pupils.models import (
 from pupils.plan_models import ProfessionalInvolvement, SupportPlan
 from sendfund.lib.money import format_gbp
 from sendfund.lib.periods import Period, academic_year, academic_year_label, academic_year_start
-from sendfund.schools.calendar import calendar_note, prorate_by_school_days
+from sendfund.schools.calendar import calendar_note
 from sendfund.schools.models import School
 
 ZERO = Decimal("0")
@@ -50,6 +50,17 @@ def high_needs_threshold(school: School, on: dt.date) -> Decimal:
     """The threshold in force on a date: funding.HighNeedsThreshold.objects.amount_on, looked
     up through the app registry because funding depends on pupils, not the other way round."""
     return apps.get_model("funding", "HighNeedsThreshold").objects.amount_on(on)
+
+
+def place_value(school: School, on: dt.date) -> Decimal | None:
+    """What a place of the school's place-funded pupils is worth a year on a date
+    (funding.PlaceValue), None for a mainstream school without a unit."""
+    from funding.gap import school_place_kind
+
+    kind = school_place_kind(school)
+    if kind is None:
+        return None
+    return apps.get_model("funding", "PlaceValue").objects.amount_on(kind, on)
 
 
 def cost_year(today: dt.date | None = None) -> Period:
@@ -296,11 +307,19 @@ def pupil_page(school: School, pupil: Pupil, today: dt.date) -> dict:
     for row in rows:
         row.working = working(row)
     total = in_year.aggregate(total=Sum("period_cost", default=ZERO))["total"]
-    threshold = high_needs_threshold(school, today)
-    # The threshold over the year's school days, as the gap engine measures it (a whole
-    # year is the threshold itself, computed with the same arithmetic as the costs).
-    line = prorate_by_school_days(threshold, school, year)
+    # The pupil's line for the year as the gap engine draws it (funding.gap.lines_for; a
+    # whole year is the annual figure itself): the threshold the school meets from its
+    # notional SEN budget, or for a special-school, AP or unit pupil the value of their place
+    # (docs/domain.md section 4). Imported here: funding depends on pupils, not the reverse.
+    from funding.gap import is_place_pupil, lines_for
+
+    lines = lines_for(school, year)
+    place = is_place_pupil(school, pupil)
+    threshold = lines.place_value if place else lines.threshold
+    line = lines.place_line if place else lines.threshold_line
     return {
+        "place": place,
+        "place_kind": lines.place_kind if place else None,
         "year": year,
         "calendar": calendar_note(school, year),
         "assignments": rows,

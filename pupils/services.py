@@ -201,6 +201,7 @@ def pupil_register(
     primary_need: str | None = None,
     secondary_need: str | None = None,
     start_date: dt.date | None = None,
+    in_unit: bool = False,
 ) -> Pupil:
     """Add a pupil with their SEN status and needs in one step."""
     start_date = start_date or dt.date.today()
@@ -214,6 +215,7 @@ def pupil_register(
         pupil_premium=pupil_premium,
         looked_after=looked_after,
         on_roll_date=on_roll_date,
+        in_unit=in_unit and school.has_unit,
     )
     pupil.full_clean()
     pupil.save()

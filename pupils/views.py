@@ -74,6 +74,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "year": queries.cost_year(),
             "calendar": calendar_note(request.school, queries.cost_year()),
             "threshold": queries.high_needs_threshold(request.school, dt.date.today()),
+            "place_value": queries.place_value(request.school, dt.date.today()),
             "export_url": _url_or_none("pupil_imports:export_register"),
             "upload_url": _url_or_none("pupil_imports:upload"),
         },

@@ -64,15 +64,26 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "leaver date",
         "left",
     ),
+    # In the school's resourced provision or SEN unit (Pupil.in_unit): Y/N, blank keeps.
+    "unit_pupil": (
+        "unit",
+        "in unit",
+        "sen unit",
+        "unit pupil",
+        "resourced provision",
+        "resourced provision pupil",
+        "resource base",
+        "rp",
+    ),
 }
 REQUIRED = ("surname", "forename", "date_of_birth", "year_group")
 TEMPLATE_HEADER = list(ALIASES)
 TEMPLATE_ROWS = [
     ["A123456789012", "Lovelace", "Ada", "2016-12-10", "4", "K", "SLCN", "SEMH", "Y", "N",
-     "2021-09-01", ""],
+     "2021-09-01", "", ""],
     ["B234567890123", "Turing", "Alan", "23/06/2015", "5", "E", "ASD", "", "N", "Y",
-     "03/09/2020", "17/07/2026"],
-    ["", "Seacole", "Mary", "2017-11-23", "3", "N", "", "", "N", "N", "", ""],
+     "03/09/2020", "17/07/2026", ""],
+    ["", "Seacole", "Mary", "2017-11-23", "3", "N", "", "", "N", "N", "", "", ""],
 ]  # fmt: skip
 
 
@@ -90,6 +101,7 @@ class PupilRow:
     looked_after: bool
     on_roll_date: dt.date | None = None  # None: not given (an existing date is kept)
     left_date: dt.date | None = None
+    in_unit: bool | None = None  # None: not given (the pupil's flag is kept)
 
     @property
     def name_key(self) -> tuple[str, str, dt.date]:
@@ -100,7 +112,18 @@ class PupilRow:
         return f"{self.forename} {self.surname}"
 
 
-def _parse_row(table: Table, number: int, raw: dict[str, str], report: Report, on: dt.date):
+def _parse_optional_bool(value: str) -> bool | None:
+    return parse_bool(value) if value.strip() else None
+
+
+def _parse_row(
+    table: Table,
+    number: int,
+    raw: dict[str, str],
+    report: Report,
+    on: dt.date,
+    school: School | None = None,
+):
     values: dict = {}
     parsers = {
         "upn": parse_upn,
@@ -113,6 +136,7 @@ def _parse_row(table: Table, number: int, raw: dict[str, str], report: Report, o
         "looked_after": parse_bool,
         "entry_date": parse_optional_date,
         "leaving_date": parse_optional_date,
+        "unit_pupil": _parse_optional_bool,
     }
     before = len(report.errors)
     for column in ALIASES:
@@ -164,6 +188,13 @@ def _parse_row(table: Table, number: int, raw: dict[str, str], report: Report, o
                 table.label(column),
                 f"NSA (no specialist assessment) is valid only with SEN support (K), not {sen}.",
             )
+    if values["unit_pupil"] and school is not None and not school.has_unit:
+        report.error(
+            number,
+            table.label("unit_pupil"),
+            "says a unit pupil, but the school has no resourced provision or SEN unit: set "
+            "one in the school's settings first, or leave the column empty.",
+        )
     if secondary and not primary:
         report.error(number, table.label("secondary_need"), "is given without a primary need.")
     if secondary and secondary == primary:
@@ -183,6 +214,7 @@ def _parse_row(table: Table, number: int, raw: dict[str, str], report: Report, o
         looked_after=values["looked_after"],
         on_roll_date=entry,
         left_date=leaving,
+        in_unit=values["unit_pupil"],
     )
 
 
@@ -220,26 +252,29 @@ FIELDS = (
     "looked_after",
     "on_roll_date",
     "left_date",
+    "in_unit",
 )
 # A blank cell (or no such column) never erases what the school already holds.
-KEPT_WHEN_BLANK = {"upn", "on_roll_date", "left_date"}
+KEPT_WHEN_BLANK = {"upn", "on_roll_date", "left_date", "in_unit"}
 
 
 def _field_changes(pupil: Pupil, row: PupilRow) -> dict:
     changes = {}
     for name in FIELDS:
         new = getattr(row, name)
-        if name in KEPT_WHEN_BLANK and not new:
+        if name in KEPT_WHEN_BLANK and (new is None or new == ""):
             continue
         if getattr(pupil, name) != new:
             changes[name] = new
     return changes
 
 
-_LABELS = {"on_roll_date": "entry date", "left_date": "leaving date"}
+_LABELS = {"on_roll_date": "entry date", "left_date": "leaving date", "in_unit": "unit pupil"}
 
 
 def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return f"{value:%d/%m/%Y}" if isinstance(value, dt.date) else str(value)
 
 
@@ -286,6 +321,7 @@ def _create_all(school: School, rows: list[PupilRow], on: dt.date) -> None:
                 looked_after=row.looked_after,
                 on_roll_date=row.on_roll_date,
                 left_date=row.left_date,
+                in_unit=bool(row.in_unit),
             )
             for row in rows
         ],
@@ -383,7 +419,8 @@ def import_pupils(
     if table.ignored:
         report.notes.append(f"Columns ignored: {', '.join(table.ignored)}.")
     rows = [
-        _parse_row(table, n, raw, report, on) for n, raw in counted(table.rows, "Checking rows")
+        _parse_row(table, n, raw, report, on, school)
+        for n, raw in counted(table.rows, "Checking rows")
     ]
     reg = _Register(school)
     seen: dict[object, int] = {}

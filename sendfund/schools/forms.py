@@ -17,8 +17,19 @@ from sendfund.schools.term_dates import TermDatesError, read_blocks
 class SchoolSettingsForm(forms.ModelForm):
     class Meta:
         model = School
-        fields = ["name", "delivery_weeks", "costing_basis", "senco_edits_funding", "sso_domains"]
+        fields = [
+            "name",
+            "delivery_weeks",
+            "costing_basis",
+            "unit",
+            "senco_edits_funding",
+            "sso_domains",
+        ]
         help_texts = {
+            "unit": (
+                "Mainstream schools only. Pupils you mark as unit pupils are then funded by a "
+                "£6,000 place plus top-up, outside the notional SEN budget."
+            ),
             "delivery_weeks": "Weeks a year provision is delivered: usually 38, some LAs use 39.",
             "costing_basis": (
                 "Which hourly rates cost the provision map. "

@@ -212,3 +212,52 @@ def test_only_a_mainstream_school_has_a_unit(db):
     )
     with pytest.raises(ValidationError, match="only a mainstream school"):
         school.full_clean()
+
+
+def test_the_dashboard_and_pupil_list_of_a_special_school_speak_of_places(
+    school, head_client, monkeypatch
+):
+    from funding import dashboard as dash
+
+    monkeypatch.setattr(dash, "today", lambda: dt.date(2024, 11, 11))
+    school.type, school.phase = School.Type.SPECIAL, School.Phase.SPECIAL
+    school.save()
+    # £25 × 8 h ÷ 5 = £40 a school day: £7,600.00 over the year, inside a £10,000 place.
+    _pupil(school, rate=Decimal("25.00"), hours=Decimal("8"))
+    _funding(school, "place", "10000.00")
+
+    body = head_client.get(
+        "/funding/?period=custom&start=2024-09-01&end=2025-08-31"
+    ).content.decode()
+    assert 'data-testid="place-note"' in body
+    assert "Every pupil here is funded by a £10,000 place plus element 3 top-up" in body
+    assert "The £10,000 place" in body and "Place funding in the period" in body
+    listing = head_client.get(
+        "/funding/pupils/?period=custom&start=2024-09-01&end=2025-08-31"
+    ).content.decode()
+    assert ">Place</th>" in listing and "Met by the place" in listing
+
+
+def test_the_dashboard_of_a_school_with_a_unit_names_its_unit_pupils(
+    school, head_client, monkeypatch
+):
+    from funding import dashboard as dash
+
+    monkeypatch.setattr(dash, "today", lambda: dt.date(2024, 11, 11))
+    school.unit = School.Unit.RESOURCED
+    school.save()
+    # £20 × 15 h ÷ 5 = £60 a day × 190 = £11,400 + £2,600 = £14,000.00, £6,000 top-up.
+    unit = _pupil(
+        school, rate=Decimal("20.00"), hours=Decimal("15"), bought_in=Decimal("2600"), in_unit=True
+    )
+    _funding(school, "top_up", "6000.00", pupil=unit)
+
+    body = head_client.get(
+        "/funding/?period=custom&start=2024-09-01&end=2025-08-31"
+    ).content.decode()
+    assert "Pupils in the resourced provision are funded by a £6,000 place" in body
+    assert f"{unit.full_name} (unit: place + top-up)" in body
+    listing = head_client.get(
+        "/funding/pupils/?period=custom&start=2024-09-01&end=2025-08-31"
+    ).content.decode()
+    assert ">Threshold or place</th>" in listing and ">unit</span>" in listing

@@ -488,3 +488,36 @@ def test_a_leaving_date_before_the_entry_date_the_school_holds_is_an_error(schoo
     ]
     pupil.refresh_from_db()
     assert pupil.left_date is None
+
+
+UNIT_HEADER = HEADER.rstrip("\n") + ",Resourced provision\n"
+
+
+def test_a_unit_column_flags_unit_pupils_and_a_blank_keeps_the_flag(school):
+    school.unit = "sen_unit"
+    school.save()
+    rows = (
+        "A123456789012,Lovelace,Ada,2016-12-10,4,E,ASD,,N,N,Y",
+        "B234567890123,Turing,Alan,2015-06-23,5,K,SLCN,,N,N,N",
+    )
+    report = import_pupils(school=school, data=csv_bytes(*rows, header=UNIT_HEADER), on=ON)
+    assert report.ok and report.applied, report.errors
+    flags = dict(Pupil.objects.for_school(school).values_list("surname", "in_unit"))
+    assert flags == {"Lovelace": True, "Turing": False}
+
+    # A file without the column, or with the cell blank, never clears the flag.
+    import_pupils(school=school, data=csv_bytes(rows[0][:-2]), on=ON)
+    blank = "A123456789012,Lovelace,Ada,2016-12-10,4,E,ASD,,N,N,"
+    import_pupils(school=school, data=csv_bytes(blank, header=UNIT_HEADER), on=ON)
+    assert Pupil.objects.get(surname="Lovelace").in_unit is True
+
+
+def test_a_unit_pupil_in_a_school_without_a_unit_is_refused_naming_row_and_column(school):
+    rows = ("A123456789012,Lovelace,Ada,2016-12-10,4,E,ASD,,N,N,yes",)
+
+    report = import_pupils(school=school, data=csv_bytes(*rows, header=UNIT_HEADER), on=ON)
+
+    assert not report.ok and not Pupil.objects.exists()
+    [error] = report.errors
+    assert "Row 2" in str(error) and "Resourced provision" in str(error)
+    assert "no resourced provision or SEN unit" in str(error)

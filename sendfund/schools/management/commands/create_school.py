@@ -18,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--la-name", default="", help="Name for a new LA code")
         parser.add_argument("--phase", required=True, choices=School.Phase.values)
         parser.add_argument("--type", required=True, choices=School.Type.values)
+        parser.add_argument(
+            "--unit",
+            default="",
+            choices=[u for u in School.Unit.values if u],
+            help="a mainstream school's resourced provision or SEN unit, if it has one",
+        )
         parser.add_argument("--trust", default="", help="Trust name (created if new)")
 
     def handle(self, *args, **o):
@@ -41,6 +47,7 @@ class Command(BaseCommand):
             o["phase"],
             o["type"],
         )
+        school.unit = o["unit"]
         if trust is not None:
             school.trust = trust
         try:
