@@ -261,3 +261,21 @@ def test_the_dashboard_of_a_school_with_a_unit_names_its_unit_pupils(
         "/funding/pupils/?period=custom&start=2024-09-01&end=2025-08-31"
     ).content.decode()
     assert ">Threshold or place</th>" in listing and ">unit</span>" in listing
+
+
+def test_governors_see_the_place_wording_but_no_place_money_about_few_pupils(
+    school, governor_client, monkeypatch
+):
+    from funding import dashboard as dash
+
+    monkeypatch.setattr(dash, "today", lambda: dt.date(2024, 11, 11))
+    school.type, school.phase = School.Type.SPECIAL, School.Phase.SPECIAL
+    school.save()
+    _pupil(school, rate=Decimal("25.00"), hours=Decimal("8"))  # £7,600.00, one pupil
+
+    body = governor_client.get(
+        "/funding/?period=custom&start=2024-09-01&end=2025-08-31"
+    ).content.decode()
+
+    assert "Every pupil here is funded by a £10,000 place" in body
+    assert "place share" not in body.lower() and "£7,600" not in body
