@@ -152,10 +152,18 @@ def _areas(gap, pub: Published) -> list[Row]:
 
 
 def _threshold(gap, pub: Published) -> list[Row]:
-    threshold = f"£{gap.threshold:,.0f}"
+    # Special-school, AP and unit pupils are measured against their place, not the threshold
+    # (docs/domain.md section 4).
+    lines = gap.lines
+    if lines.everyone_placed:
+        over = f"their £{lines.place_value:,.0f} place"
+    elif lines.has_place_pupils:
+        over = f"£{gap.threshold:,.0f} a year (unit pupils: their £{lines.place_value:,.0f} place)"
+    else:
+        over = f"£{gap.threshold:,.0f} a year"
     return [
         Row(
-            f"Pupils whose provision costs more than {threshold} a year",
+            f"Pupils whose provision costs more than {over}",
             [pub["pupils_over_threshold"]],
         ),
         Row(
@@ -163,7 +171,8 @@ def _threshold(gap, pub: Published) -> list[Row]:
             [pub["over_threshold_without_topup"]],
         ),
         Row(
-            "Pupils whose top-up falls short of the cost above the threshold",
+            "Pupils whose top-up falls short of the cost above the "
+            + ("place" if lines.everyone_placed else "threshold"),
             [pub["topup_shortfall_pupils"]],
         ),
         Row("Top-up shortfall (total for the period)", [_pounds(pub, "topup_shortfall")]),

@@ -1,5 +1,7 @@
 """Demo funding for each demo school: notional SEN budgets, top-ups, pupil premium and a grant,
 sized from the school's own costed provision so that need exceeds funding by about 10-30%.
+A special school or AP (the demo's Oak Tree School) has place funding for its places instead
+of a notional SEN budget, and top-ups for pupils costing more than their place.
 
 Deterministic (uses `rng`) and idempotent (does nothing when the school has any funding).
 """
@@ -17,10 +19,11 @@ from funding.gap import (
     OVER_THRESHOLD,
     compute_gap,
     pupil_threshold_queryset,
+    school_place_kind,
     threshold_figures,
     threshold_on,
 )
-from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
+from funding.models import FundingSource, FundingType, PlaceValue, TopUpBand, TopUpScheme
 from pupils.models import Pupil
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import academic_year, academic_year_start, term, term_for_date
@@ -108,6 +111,24 @@ def _pupil_premium(school: School, fy, on: dt.date) -> FundingSource | None:
     )
 
 
+def _place_funding(school: School, fy, today: dt.date) -> FundingSource:
+    """Place funding for a financial year: one place per pupil on roll (on the year's first
+    day, or today for the current year) × the value of a place (funding.PlaceValue)."""
+    kind = school_place_kind(school)
+    places = Pupil.objects.for_school(school).on_roll(min(fy.start, today)).count()
+    value = PlaceValue.objects.amount_on(kind, fy.start)
+    return FundingSource(
+        school=school,
+        type=FundingType.PLACE,
+        description=f"Place funding {fy.label}: {places} places × £{value:,.0f}",
+        amount=value * places,
+        period_start=fy.start,
+        period_end=fy.end,
+        status="received" if fy.end < today else "confirmed",
+        reference="Place funding statement",
+    )
+
+
 @transaction.atomic
 def seed(school: School, *, rng: random.Random, today: dt.date) -> None:
     """Budgets for this and the two previous financial years (the dashboard's trend covers six
@@ -149,6 +170,14 @@ def seed(school: School, *, rng: random.Random, today: dt.date) -> None:
             status="expected",
         )
     )
+    if school.place_funded:
+        # A special school or AP is funded by its commissioned places plus top-up, with no
+        # notional SEN budget (docs/domain.md sections 1 and 4): a place for every pupil on
+        # roll, at the place value in force, for each financial year.
+        for fy in (earlier_fy, last_fy, this_fy):
+            rows.append(_place_funding(school, fy, today))
+        FundingSource.objects.bulk_create(rows)
+        return
     FundingSource.objects.bulk_create(rows)
     # The notional SEN budget tops funding up to need / (1.10-1.30): a realistic shortfall.
     # Past years' are sized on the whole financial year; this year's on the current term (what

@@ -297,8 +297,23 @@ def _funding_section(school: School, year: int, name: str) -> dict:
         "topup_shortfall": _pounds(pub, "topup_shortfall"),
         "topup_shortfall_pupils": pub["topup_shortfall_pupils"].as_json(),
         "over_threshold_without_topup": pub["over_threshold_without_topup"].as_json(),
+        "over_label": _over_label(current),
         "calendar": current.calendar,
     }
+
+
+def _over_label(gap) -> str:
+    """What "over" means for the school's pupils: the threshold, or for special-school, AP and
+    unit pupils the value of their place (docs/domain.md section 4)."""
+    lines = gap.lines
+    if lines.everyone_placed:
+        return f"Pupils costing more than their £{lines.place_value:,.0f} place with no top-up"
+    if lines.has_place_pupils:
+        return (
+            f"Pupils over the £{lines.threshold:,.0f} threshold (unit pupils: over their "
+            f"£{lines.place_value:,.0f} place) with no top-up"
+        )
+    return f"Pupils over the £{lines.threshold:,.0f} threshold with no top-up"
 
 
 def _clocks_section(school: School, year: int, name: str, today: dt.date) -> dict:

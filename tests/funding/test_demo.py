@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from funding import demo
-from funding.gap import compute_gap
+from funding.gap import compute_gap, pupil_threshold_rows
 from funding.models import FundingSource
 from sendfund.lib.periods import term
 from tests.funding.factories import pupil_with_provision
@@ -66,3 +66,33 @@ def test_the_demo_is_deterministic(school, other_school):
     assert [a for a in amounts(school) if a[0] == "top_up"] == [
         a for a in amounts(other_school) if a[0] == "top_up"
     ]
+
+
+def test_the_demo_special_school_is_funded_by_places_and_top_ups_not_a_notional_budget(db):
+    from funding.models import FundingType
+    from sendfund.lib.periods import academic_year
+    from sendfund.schools.models import School
+    from tests.factories import SchoolFactory
+
+    special = _school_with_provision(
+        SchoolFactory(type=School.Type.SPECIAL, phase=School.Phase.SPECIAL)
+    )
+
+    demo.seed(special, rng=random.Random("x"), today=TODAY)
+
+    rows = FundingSource.objects.for_school(special)
+    assert not rows.filter(type=FundingType.NOTIONAL_SEN).exists()
+    # 12 pupils on roll, a £10,000 place each: £120,000 for each of three financial years.
+    places = rows.filter(type=FundingType.PLACE)
+    assert sorted(places.values_list("amount", flat=True)) == [Decimal("120000.00")] * 3
+    assert all("12 places × £10,000" in p.description for p in places)
+    # Top-ups go only to pupils costing more than their £10,000 place (3,000 + 900 i > 10,000
+    # for i = 8..11), never by the £6,000 mainstream threshold.
+    topped = set(rows.filter(type=FundingType.TOP_UP).values_list("pupil", flat=True))
+    gap = compute_gap(school=special, period=academic_year(2025))
+    assert gap.lines.place_value == Decimal("10000.00")
+    year_rows = pupil_threshold_rows(school=special, period=academic_year(2025))
+    over = {r.pupil for r in year_rows if r.cost > r.line}
+    assert topped and topped <= over
+    assert len(over) == 4
+    assert gap.school_share == 0 and gap.place_funding > 0

@@ -279,3 +279,44 @@ def test_governors_see_the_place_wording_but_no_place_money_about_few_pupils(
 
     assert "Every pupil here is funded by a £10,000 place" in body
     assert "place share" not in body.lower() and "£7,600" not in body
+
+
+def test_gap_report_gives_the_same_place_figures(special):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    # £25 × 15 h ÷ 5 = £75 a day × 190 = £14,250 + £3,750 bought in = £18,000.00.
+    pupil = _pupil(special, rate=Decimal("25.00"), hours=Decimal("15"), bought_in=Decimal("3750"))
+    _funding(special, "place", "10000.00")
+    _funding(special, "top_up", "5000.00", pupil=pupil)
+    out = StringIO()
+
+    call_command(
+        "gap_report", "--school", special.urn, "--start", "2024-09-01", "--end", "2025-08-31",
+        stdout=out,
+    )  # fmt: skip
+
+    data = json.loads(out.getvalue())
+    # 18,000 − 10,000 place − 5,000 top-up = £3,000.00, as the engine and pupil list say.
+    assert data["topup_shortfall"] == "3000.00" and data["gap"] == "3000.00"
+    assert (data["place_kind"], data["place_value"]) == ("special", "10000.00")
+    assert (data["place_share"], data["place_funding"], data["school_share"]) == (
+        "10000.00",
+        "10000.00",
+        "0.00",
+    )
+
+
+def test_the_termly_report_and_evidence_pack_say_place_for_a_special_school(special):
+    from advocacy.evidence import _threshold
+    from reports.snapshot import _over_label
+    from sendfund.lib.disclosure import publish_gap
+
+    _pupil(special, rate=Decimal("25.00"), hours=Decimal("8"))  # £7,600.00
+    gap = compute_gap(school=special, period=YEAR)
+
+    assert _over_label(gap) == "Pupils costing more than their £10,000 place with no top-up"
+    rows = _threshold(gap, publish_gap(gap))
+    assert rows[0].label == "Pupils whose provision costs more than their £10,000 place"

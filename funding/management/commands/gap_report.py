@@ -44,6 +44,13 @@ def report(gap) -> dict:
         "school_share": _money(gap.school_share),
         "threshold": _money(gap.threshold),
         "threshold_line": _money(gap.threshold_line),
+        # Special schools, AP and unit pupils: place + top-up, no notional-budget share.
+        "place_kind": gap.lines.place_kind,
+        "place_value": None if gap.lines.place_value is None else _money(gap.lines.place_value),
+        "place_line": None if gap.lines.place_line is None else _money(gap.lines.place_line),
+        "place_pupils": gap.place_pupils,
+        "place_share": _money(gap.place_share),
+        "place_funding": _money(gap.place_funding),
         "calendar": gap.calendar,
         "pupils_over_threshold": gap.pupils_over_threshold,
         "over_threshold_without_topup": gap.over_threshold_without_topup,
@@ -83,7 +90,8 @@ class Command(BaseCommand):
             return
         writer = safe_csv.writer(self.stdout)
         writer.writerow(["section", "key", "label", "amount", "pupils"])
-        for name in ("need", "funding", "gap", "topup_shortfall", "school_share"):
+        headline = ("need", "funding", "gap", "topup_shortfall", "school_share")
+        for name in headline + (("place_share", "place_funding") if data["place_kind"] else ()):
             writer.writerow(["headline", name, name.replace("_", " "), Decimal(data[name]), ""])
         for name in ("by_area", "by_need", "by_year_group", "by_sen_status", "by_wave"):
             for row in data[name]:
