@@ -33,6 +33,7 @@ HEADER = [
     "broad_area",
     "pupil_premium",
     "looked_after",
+    "unit_pupil",
     "annual_cost",
 ]
 
@@ -92,11 +93,11 @@ def register_lines(school: School, on: dt.date | None = None) -> Iterator[list[s
         "secondary_need",
         "pupil_premium",
         "looked_after",
+        "in_unit",
         "annual_cost",
     )
-    for upn, surname, forename, dob, year, sen, primary, secondary, pp, lac, cost in rows.iterator(
-        chunk_size=1000
-    ):
+    for row in rows.iterator(chunk_size=1000):
+        upn, surname, forename, dob, year, sen, primary, secondary, pp, lac, unit, cost = row
         cells = [
             upn,
             surname,
@@ -109,6 +110,7 @@ def register_lines(school: School, on: dt.date | None = None) -> Iterator[list[s
             str(NEED_AREA.get(primary, "")) if primary else "",
             _yes_no(pp),
             _yes_no(lac),
+            _yes_no(unit),
             str(to_pennies(cost)),
         ]
         yield [neutralise(c) for c in cells]

@@ -93,6 +93,7 @@ def test_a_pupils_row_has_needs_area_flags_and_the_exact_annual_cost(school, ta)
         "broad_area": "CI",
         "pupil_premium": "Y",
         "looked_after": "N",
+        "unit_pupil": "N",
         "annual_cost": "12294.13",
     }
 
@@ -215,4 +216,28 @@ def test_the_command_writes_the_register_to_a_file(school, ta, tmp_path):
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[1].endswith(",E,ASD,SEMH,CI,N,N,12294.13")
+    assert lines[1].endswith(",E,ASD,SEMH,CI,N,N,N,12294.13")
+
+
+def test_the_unit_flag_is_exported_and_imports_back_unchanged(school):
+    school.unit = "resourced"
+    school.save()
+    import_pupils(
+        school=school,
+        data=(
+            b"upn,surname,forename,date_of_birth,year_group,sen_provision,primary_need,"
+            b"secondary_need,pupil_premium,looked_after,unit_pupil\n"
+            b"A123456789012,Lovelace,Ada,2016-12-10,4,E,ASD,,N,N,Y\n"
+            b"B234567890123,Turing,Alan,2015-06-23,5,K,SLCN,,N,N,N\n"
+        ),
+        on=dt.date(2026, 9, 7),
+    )
+    out = io.StringIO()
+    csv.writer(out).writerows(register_lines(school, ON))
+
+    exported = {
+        row["surname"]: row["unit_pupil"] for row in csv.DictReader(io.StringIO(out.getvalue()))
+    }
+    assert exported == {"Lovelace": "Y", "Turing": "N"}
+    report = import_pupils(school=school, data=out.getvalue().encode(), on=ON)
+    assert report.summary() == "0 created, 0 updated, 2 unchanged"
