@@ -142,7 +142,14 @@ class FundingSourceForm(VersionedFormMixin, PeriodFieldsMixin, forms.ModelForm):
         fields = ["type", "description", "amount", "period_start", "period_end", "status"]
         fields += ["reference"]
         widgets = {"period_start": DATE_INPUT, "period_end": DATE_INPUT}
-        help_texts = {"amount": "The whole amount for the period, in pounds."}
+        help_texts = {
+            "amount": "The whole amount for the period, in pounds.",
+            "type": (
+                "Place funding is the school's, as on its budget statement: the places "
+                "commissioned × the value of a place (for example 64 × £10,000), one row for "
+                "the year, never per pupil (docs/domain.md section 1)."
+            ),
+        }
 
     field_order = ["type", "description", "amount", "period_kind", "year", "period_start"]
 
