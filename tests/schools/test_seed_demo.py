@@ -32,3 +32,26 @@ def test_running_the_demo_twice_changes_nothing():
     first = _counts()
     seed_demo(log=lambda line: None)
     assert _counts() == first
+
+
+def test_the_demo_special_school_is_funded_by_places_plus_top_up():
+    import datetime as dt
+
+    from funding.gap import compute_gap
+    from funding.models import FundingSource
+    from sendfund.lib.periods import academic_year, academic_year_start
+
+    today = dt.date.today()
+    schools = {s.type: s for s in seed_demo(log=lambda line: None, today=today)}
+    oak = schools["special"]
+    types = set(FundingSource.objects.for_school(oak).values_list("type", flat=True))
+    assert "place" in types and "notional_sen" not in types
+    gap = compute_gap(school=oak, period=academic_year(academic_year_start(today)))
+    # Every Oak Tree pupil is measured against the £10,000 place: no notional-budget share.
+    assert gap.lines.everyone_placed and gap.lines.place_value == 10000
+    assert gap.school_share == 0 and gap.place_pupils > 0 and gap.place_funding > 0
+    # The mainstream schools keep their notional SEN budget and have no place funding.
+    for kind in ("maintained", "academy"):
+        rows = FundingSource.objects.for_school(schools[kind])
+        assert rows.filter(type="notional_sen").exists()
+        assert not rows.filter(type="place").exists()
