@@ -22,6 +22,17 @@ from tests.factories import (
 
 
 @pytest.fixture(autouse=True)
+def _idle_clock_written_once_a_day(monkeypatch):
+    # The idle sign-out writes the session's last-seen time when more than 15 s have passed
+    # since the last write. On a busy machine, building data between two requests of a
+    # query-count test can take longer, and the extra session write would change the count.
+    # Tests of the idle clock itself set it back (tests/schools/test_accounts.py).
+    from sendfund.schools import idle
+
+    monkeypatch.setattr(idle, "WRITE_EVERY", 24 * 60 * 60)
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {

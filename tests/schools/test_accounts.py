@@ -335,6 +335,21 @@ def test_the_idle_limit_is_configurable_and_pages_carry_the_warning_script(senco
     assert senco_client.get(reverse("home")).status_code == 302
 
 
+def test_activity_moves_the_idle_clock_on_at_most_every_15_seconds(senco_client, monkeypatch):
+    import time
+
+    from sendfund.schools import idle
+
+    monkeypatch.setattr(idle, "WRITE_EVERY", 15)  # as shipped (conftest.py lengthens it)
+    senco_client.get(reverse("home"))
+    _age_session(senco_client, 10)
+    senco_client.get(reverse("home"))
+    assert time.time() - senco_client.session["sendfund_last_seen"] >= 10  # not rewritten
+    _age_session(senco_client, 20 * 60)
+    senco_client.get(reverse("home"))
+    assert time.time() - senco_client.session["sendfund_last_seen"] < 60  # moved on
+
+
 def test_governors_are_not_signed_out_for_idling(governor_client):
     governor_client.get(reverse("home"))
     _age_session(governor_client, 3 * 60 * 60)
