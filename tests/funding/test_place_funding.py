@@ -331,3 +331,34 @@ def test_the_termly_report_and_evidence_pack_say_place_for_a_special_school(spec
     assert _over_label(gap) == "Pupils costing more than their £10,000 place with no top-up"
     rows = _threshold(gap, publish_gap(gap))
     assert rows[0].label == "Pupils whose provision costs more than their £10,000 place"
+
+
+def test_a_special_pupils_place_line_and_shortfall_term_by_term_add_up_to_the_year(special):
+    from sendfund.lib.periods import term
+
+    # £18,000.00 a year as above (£75 a day staffed + £3,750 ÷ 190 bought in, per school day).
+    pupil = _pupil(special, rate=Decimal("25.00"), hours=Decimal("15"), bought_in=Decimal("3750"))
+    _funding(special, "place", "10000.00")
+    _funding(special, "top_up", "5000.00", pupil=pupil)
+    terms = [term(2024, name) for name in ("autumn", "spring", "summer")]
+
+    rows = [pupil_threshold_rows(school=special, period=t)[0] for t in terms]
+
+    # School days 72 + 55 + 63 = 190; calendar days 122 + 90 + 153 = 365.
+    # Place line: 10,000 × 72/190 = 3,789.47; 10,000 × 55/190 = 2,894.74; 10,000 × 63/190 =
+    # 3,315.79. Excess over it: 8,000 × d/190 = 3,031.58, 2,315.79, 2,652.63. Top-up by
+    # calendar day: 5,000 × 122/365 = 1,671.23, × 90/365 = 1,232.88, × 153/365 = 2,095.89.
+    # Shortfall: 1,360.35, 1,082.91 and 556.74, which add up to the year's £3,000.00.
+    assert [P(r.line) for r in rows] == [
+        Decimal("3789.47"),
+        Decimal("2894.74"),
+        Decimal("3315.79"),
+    ]
+    assert [P(r.shortfall) for r in rows] == [
+        Decimal("1360.35"),
+        Decimal("1082.91"),
+        Decimal("556.74"),
+    ]
+    assert P(sum((r.shortfall for r in rows), Decimal("0"))) == Decimal("3000.00")
+    gaps = [compute_gap(school=special, period=t) for t in terms]
+    assert [P(g.topup_shortfall) for g in gaps] == [P(r.shortfall) for r in rows]
