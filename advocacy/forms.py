@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from advocacy.models import (
+    BAND_TYPES,
     OPEN,
     PUPIL_TYPES,
     WON,
@@ -19,8 +20,10 @@ from advocacy.models import (
     TrainingRecord,
     TrainingStatus,
 )
+from funding.models import TopUpBand, TopUpScheme
 from pupils.models import Pupil
 from sendfund.lib.dates import bound_dates
+from sendfund.lib.money import format_gbp
 from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.models import School
 
@@ -106,8 +109,27 @@ class StatusForm(forms.Form):
         help_text="For a successful or partly successful decision, in pounds.",
     )
 
+    band_awarded = forms.ModelChoiceField(
+        queryset=TopUpBand.objects.none(),
+        required=False,
+        label="Band awarded",
+        help_text="The LA band of the decision; with no amount, the band's annual amount counts.",
+    )
+
     def __init__(self, *args, action: AdvocacyAction, **kwargs):
         super().__init__(*args, **kwargs)
+        if action.type in BAND_TYPES:
+            schemes = TopUpScheme.objects.for_school(action.school)
+            self.fields["band_awarded"].queryset = (
+                TopUpBand.objects.filter(scheme__in=schemes)
+                .select_related("scheme")
+                .order_by("-scheme__year", "scheme__name", "annual_amount")
+            )
+            self.fields["band_awarded"].label_from_instance = lambda b: (
+                f"{b.scheme.name}: {b.name} ({format_gbp(b.annual_amount)} a year)"
+            )
+        else:
+            del self.fields["band_awarded"]
         choices = action.allowed_statuses()
         if action.status in WON:
             # Keep the decision but correct its date or the amount secured.

@@ -32,6 +32,8 @@ class ActionType(models.TextChoices):
 
 # Only these requests are about named children (docs/domain.md section 7).
 PUPIL_TYPES = {ActionType.TOP_UP, ActionType.EHC_ASSESSMENT}
+# Decisions on these may award a top-up at one of the LA's bands.
+BAND_TYPES = {ActionType.TOP_UP, ActionType.EHC_ASSESSMENT}
 
 
 class ActionStatus(models.TextChoices):
@@ -128,6 +130,14 @@ class AdvocacyAction(models.Model):
         blank=True,
         related_name="advocacy_actions",
         help_text="Only for top-up and EHC needs assessment requests.",
+    )
+    band_awarded = models.ForeignKey(
+        "funding.TopUpBand",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a top-up request: the LA band the decision awarded.",
     )
     funding_source = models.OneToOneField(
         "funding.FundingSource",

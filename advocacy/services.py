@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from advocacy.models import (
+    BAND_TYPES,
     DECIDED,
     PUPIL_TYPES,
     TRANSITIONS,
@@ -22,7 +23,7 @@ from advocacy.models import (
     ReformItem,
     TrainingRecord,
 )
-from funding.models import FundingSource, FundingStatus, FundingType
+from funding.models import FundingSource, FundingStatus, FundingType, TopUpBand, TopUpScheme
 from sendfund.lib.versions import StaleEdit, update_if_unchanged
 from sendfund.schools.models import School
 
@@ -79,6 +80,9 @@ def action_save(
         FundingSource.objects.filter(pk=action.funding_source_id).update(
             amount=action.amount_secured, updated=timezone.now()
         )
+        FundingSource.objects.filter(pk=action.funding_source_id, type=FundingType.TOP_UP).update(
+            band_id=action.band_awarded_id
+        )
     return action
 
 
@@ -90,6 +94,7 @@ def action_set_status(
     status: str,
     decision_date: dt.date | None = None,
     amount_secured: Decimal | None = None,
+    band_awarded: TopUpBand | None = None,
 ) -> AdvocacyAction:
     """Move an action along the workflow; refuse steps the workflow does not allow.
 
@@ -112,6 +117,18 @@ def action_set_status(
         if decision_date < action.date:
             raise ValidationError("The decision cannot come before the action's date.")
         action.decision_date = decision_date
+    if band_awarded is not None:
+        if action.type not in BAND_TYPES:
+            raise ValidationError("Only a top-up or EHC needs assessment request awards a band.")
+        if status not in WON:
+            raise ValidationError(
+                "A band is awarded only by a successful or partly successful decision."
+            )
+        if not TopUpScheme.objects.for_school(school).filter(pk=band_awarded.scheme_id).exists():
+            raise ValidationError("That band is not in a scheme of this school's local authority.")
+        action.band_awarded = band_awarded
+        if not amount_secured:
+            amount_secured = band_awarded.annual_amount
     if amount_secured is not None:
         if amount_secured < ZERO:
             raise ValidationError("The amount secured cannot be negative.")
@@ -122,6 +139,7 @@ def action_set_status(
         action.amount_secured = amount_secured
     if status == ActionStatus.UNSUCCESSFUL:
         action.amount_secured = ZERO
+        action.band_awarded = None
     elif status not in WON and status != ActionStatus.CLOSED and action.amount_secured > ZERO:
         raise ValidationError("This action secured money, so it cannot be reopened.")
     action.status = status
@@ -156,6 +174,7 @@ def action_record_funding(*, school: School, action: AdvocacyAction, user=None) 
         type=funding_type,
         description=action.title[:200],
         pupil_id=pupil_id,
+        band_id=action.band_awarded_id if funding_type == FundingType.TOP_UP else None,
         amount=action.amount_secured,
         period_start=year.start,
         period_end=year.end,

@@ -13,6 +13,7 @@ from funding.models import FundingSource
 from sendfund.lib.periods import financial_year, prorate, term
 from tests.advocacy.factories import AdvocacyActionFactory
 from tests.factories import FundingSourceFactory, PupilFactory
+from tests.funding.factories import TopUpBandFactory, TopUpSchemeFactory
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2024, 10, 1)
@@ -195,6 +196,56 @@ def test_a_top_up_for_one_named_pupil_follows_the_pupil(school):
     action.pupils.set([pupil])
     source = services.action_record_funding(school=school, action=action)
     assert (source.type, source.pupil_id) == ("top_up", pupil.pk)
+
+
+def test_the_band_awarded_closes_the_loop_into_the_pupils_top_up(school):
+    # A top-up request for one pupil is decided at the LA's band "B3" (£4,500 a year) with no
+    # amount typed: the band's annual amount is the money secured, and the funding recorded
+    # is the pupil's top-up at that band.
+    band = TopUpBandFactory(
+        scheme=TopUpSchemeFactory(school=school), name="B3", annual_amount=Decimal("4500.00")
+    )
+    pupil = PupilFactory(school=school)
+    action = AdvocacyActionFactory(school=school, type="top_up", date=DAY, status="submitted")
+    action.pupils.set([pupil])
+    services.action_set_status(
+        school=school,
+        action=action,
+        status="successful",
+        decision_date=dt.date(2024, 11, 5),
+        band_awarded=band,
+    )
+    action.refresh_from_db()
+    assert (action.band_awarded_id, action.amount_secured) == (band.pk, Decimal("4500.00"))
+    source = services.action_record_funding(school=school, action=action)
+    assert (source.type, source.pupil_id, source.band_id) == ("top_up", pupil.pk, band.pk)
+    assert source.amount == Decimal("4500.00")
+
+
+def test_a_band_of_another_authority_or_a_refusal_awards_nothing(school, other_school):
+    elsewhere = TopUpBandFactory(scheme=TopUpSchemeFactory(school=other_school))
+    action = AdvocacyActionFactory(school=school, type="top_up", date=DAY, status="submitted")
+    if other_school.local_authority_id != school.local_authority_id:
+        with pytest.raises(ValidationError, match="not in a scheme of this school"):
+            services.action_set_status(
+                school=school,
+                action=action,
+                status="successful",
+                decision_date=DAY,
+                band_awarded=elsewhere,
+            )
+    own = TopUpBandFactory(scheme=TopUpSchemeFactory(school=school))
+    with pytest.raises(ValidationError, match="only by a successful"):
+        services.action_set_status(
+            school=school, action=action, status="unsuccessful", decision_date=DAY, band_awarded=own
+        )
+    grant = AdvocacyActionFactory(school=school, type="grant", date=DAY, status="submitted")
+    with pytest.raises(ValidationError, match="Only a top-up or EHC"):
+        services.action_set_status(
+            school=school, action=grant, status="successful", decision_date=DAY, band_awarded=own
+        )
+    action.refresh_from_db()
+    assert action.band_awarded_id is None and action.status == "submitted"
 
 
 def test_money_not_secured_cannot_be_recorded(school):
