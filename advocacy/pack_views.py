@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -17,7 +17,7 @@ from advocacy.models import RequestPack
 from advocacy.tasks import build_request_pack_pdf
 from pupils.models import Pupil
 from sendfund.jobs.services import file_job_start
-from sendfund.schools.access import require_capability
+from sendfund.schools.access import require_capability, school_object_or_404
 
 CAPABILITY = "advocacy.edit"
 
@@ -27,17 +27,16 @@ def _today() -> dt.date:
 
 
 def _pack(request: HttpRequest, public_id) -> RequestPack:
-    return get_object_or_404(
-        RequestPack.objects.for_school(request.school).select_related(
-            "pupil", "school", "action", "school__local_authority"
-        ),
+    return school_object_or_404(
+        RequestPack.objects.select_related("pupil", "school", "action", "school__local_authority"),
+        request,
         public_id=public_id,
     )
 
 
 @require_capability(CAPABILITY)
 def pack_new(request: HttpRequest, public_id) -> HttpResponse:
-    pupil = get_object_or_404(Pupil.objects.for_school(request.school), public_id=public_id)
+    pupil = school_object_or_404(Pupil, request, public_id=public_id)
     today = _today()
     form = request_pack.PackForm(
         request.POST or None, school=request.school, pupil=pupil, today=today

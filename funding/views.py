@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from funding import dashboard as dash
 from funding.forms import (
@@ -217,8 +217,8 @@ def band_add(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("funding.edit")
 def band_edit(request: HttpRequest, public_id) -> HttpResponse:
-    bands = TopUpBand.objects.filter(scheme__school=request.school).select_related("scheme")
-    band = get_object_or_404(bands, public_id=public_id)
+    bands = TopUpBand.objects.select_related("scheme")
+    band = school_object_or_404(bands, request, via="scheme__school", public_id=public_id)
     form = TopUpBandForm(request.POST or None, instance=band, scheme=band.scheme)
     done = _save(request, form, "Band saved.", "funding:schemes")
     return done or _form_page(request, form, f"Edit {band.name}", "funding:schemes")

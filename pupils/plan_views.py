@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pupils import plan_forms
 from pupils.models import ProvisionAssignment, Pupil
 from pupils.plan_models import InterventionMeasure, ProfessionalInvolvement, SupportPlan
-from sendfund.schools.access import require_capability
+from sendfund.schools.access import require_capability, school_object_or_404
 
 
 def _pupil(request: HttpRequest, public_id) -> Pupil:
-    return get_object_or_404(Pupil.objects.for_school(request.school), public_id=public_id)
+    return school_object_or_404(Pupil, request, public_id=public_id)
 
 
 def _plan(request: HttpRequest, public_id) -> SupportPlan:
-    return get_object_or_404(
-        SupportPlan.objects.for_school(request.school).select_related("pupil"),
-        public_id=public_id,
+    return school_object_or_404(
+        SupportPlan.objects.select_related("pupil"), request, public_id=public_id
     )
 
 
@@ -106,9 +105,8 @@ def professional_add(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _professional(request: HttpRequest, public_id) -> ProfessionalInvolvement:
-    return get_object_or_404(
-        ProfessionalInvolvement.objects.for_school(request.school).select_related("pupil"),
-        public_id=public_id,
+    return school_object_or_404(
+        ProfessionalInvolvement.objects.select_related("pupil"), request, public_id=public_id
     )
 
 
@@ -132,8 +130,9 @@ def professional_delete(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("provision.edit")
 def measure_edit(request: HttpRequest, public_id) -> HttpResponse:
-    assignment = get_object_or_404(
-        ProvisionAssignment.objects.for_school(request.school).select_related("pupil", "provision"),
+    assignment = school_object_or_404(
+        ProvisionAssignment.objects.select_related("pupil", "provision"),
+        request,
         public_id=public_id,
     )
     measure = InterventionMeasure.objects.filter(assignment=assignment).first()

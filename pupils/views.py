@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
@@ -24,7 +24,7 @@ from pupils.models import (
     StaffRate,
     StaffRole,
 )
-from sendfund.schools.access import can, require_capability
+from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.calendar import calendar_note
 
 PER_PAGE = 50
@@ -32,7 +32,7 @@ DUE_HORIZON_DAYS = 90
 
 
 def _pupil(request: HttpRequest, public_id) -> Pupil:
-    return get_object_or_404(Pupil.objects.for_school(request.school), public_id=public_id)
+    return school_object_or_404(Pupil, request, public_id=public_id)
 
 
 def _url_or_none(name: str) -> str | None:
@@ -84,9 +84,8 @@ def register(request: HttpRequest) -> HttpResponse:
 @require_capability("pupils.view")
 def detail(request: HttpRequest, public_id) -> HttpResponse:
     today = dt.date.today()
-    pupil = get_object_or_404(
-        Pupil.objects.for_school(request.school).with_sen_status(today).with_primary_need(today),
-        public_id=public_id,
+    pupil = school_object_or_404(
+        Pupil.objects.with_sen_status(today).with_primary_need(today), request, public_id=public_id
     )
     context = queries.pupil_page(request.school, pupil, today)
     return render(
@@ -148,9 +147,7 @@ def need_add(request: HttpRequest, public_id) -> HttpResponse:
 @require_capability("pupils.edit")
 def need_end(request: HttpRequest, public_id, rank: int) -> HttpResponse:
     pupil = _pupil(request, public_id)
-    need = get_object_or_404(
-        Need.objects.for_school(request.school).current(), pupil=pupil, rank=rank
-    )
+    need = school_object_or_404(Need.objects.current(), request, pupil=pupil, rank=rank)
     form = forms.EndForm(request.POST or None)
     del form.fields["outcome"]
     if request.method == "POST" and form.is_valid():
@@ -171,9 +168,8 @@ def need_end(request: HttpRequest, public_id, rank: int) -> HttpResponse:
 
 
 def _assignment(request: HttpRequest, public_id) -> ProvisionAssignment:
-    return get_object_or_404(
-        ProvisionAssignment.objects.for_school(request.school).select_related("pupil"),
-        public_id=public_id,
+    return school_object_or_404(
+        ProvisionAssignment.objects.select_related("pupil"), request, public_id=public_id
     )
 
 
@@ -262,9 +258,8 @@ def assessment_add(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("provision.edit")
 def assessment_edit(request: HttpRequest, public_id) -> HttpResponse:
-    req = get_object_or_404(
-        AssessmentRequest.objects.for_school(request.school).select_related("pupil"),
-        public_id=public_id,
+    req = school_object_or_404(
+        AssessmentRequest.objects.select_related("pupil"), request, public_id=public_id
     )
     title = f"EHC needs assessment request: {req.pupil}"
     return _clock_form(request, forms.AssessmentForm, req, req.pupil, title, "Request saved.")
@@ -279,9 +274,8 @@ def review_add(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("provision.edit")
 def review_edit(request: HttpRequest, public_id) -> HttpResponse:
-    review = get_object_or_404(
-        AnnualReview.objects.for_school(request.school).select_related("pupil"),
-        public_id=public_id,
+    review = school_object_or_404(
+        AnnualReview.objects.select_related("pupil"), request, public_id=public_id
     )
     title = f"Annual review: {review.pupil}"
     return _clock_form(request, forms.ReviewForm, review, review.pupil, title, "Review saved.")
@@ -293,8 +287,8 @@ def clock_delete(request: HttpRequest, kind: str, public_id) -> HttpResponse:
     model = {"assessment": AssessmentRequest, "review": AnnualReview}.get(kind)
     if model is None:
         raise PermissionDenied("Unknown record type.")
-    record = get_object_or_404(
-        model.objects.for_school(request.school).select_related("pupil"), public_id=public_id
+    record = school_object_or_404(
+        model.objects.select_related("pupil"), request, public_id=public_id
     )
     record.delete()
     messages.success(request, f"{record} deleted.")
@@ -359,9 +353,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def provision_edit(request: HttpRequest, public_id=None) -> HttpResponse:
     instance = None
     if public_id is not None:
-        instance = get_object_or_404(
-            Provision.objects.for_school(request.school), public_id=public_id
-        )
+        instance = school_object_or_404(Provision, request, public_id=public_id)
     form = forms.ProvisionForm(request.POST or None, instance=instance, school=request.school)
     if request.method == "POST" and form.is_valid():
         provision = form.save()
@@ -374,7 +366,7 @@ def provision_edit(request: HttpRequest, public_id=None) -> HttpResponse:
 @require_POST
 @require_capability("provision.edit")
 def provision_delete(request: HttpRequest, public_id) -> HttpResponse:
-    provision = get_object_or_404(Provision.objects.for_school(request.school), public_id=public_id)
+    provision = school_object_or_404(Provision, request, public_id=public_id)
     try:
         provision.delete()
     except ProtectedError:
@@ -428,9 +420,7 @@ def costing_basis(request: HttpRequest) -> HttpResponse:
 def staff_role_edit(request: HttpRequest, public_id=None) -> HttpResponse:
     instance = None
     if public_id is not None:
-        instance = get_object_or_404(
-            StaffRole.objects.for_school(request.school), public_id=public_id
-        )
+        instance = school_object_or_404(StaffRole, request, public_id=public_id)
     form = forms.StaffRoleForm(request.POST or None, instance=instance, school=request.school)
     if request.method == "POST" and form.is_valid():
         role = form.save()
@@ -442,12 +432,10 @@ def staff_role_edit(request: HttpRequest, public_id=None) -> HttpResponse:
 
 @require_capability("provision.edit")
 def staff_rate_edit(request: HttpRequest, public_id, year: int | None = None) -> HttpResponse:
-    role = get_object_or_404(StaffRole.objects.for_school(request.school), public_id=public_id)
+    role = school_object_or_404(StaffRole, request, public_id=public_id)
     instance = None
     if year is not None:
-        instance = get_object_or_404(
-            StaffRate.objects.for_school(request.school), staff_role=role, academic_year=year
-        )
+        instance = school_object_or_404(StaffRate, request, staff_role=role, academic_year=year)
     initial = {"academic_year": queries.cost_year().start.year}
     form = forms.StaffRateForm(
         request.POST or None,

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -21,7 +21,7 @@ from reports.sen_information import ITEMS
 from reports.tasks import build_report_pdf
 from reports.trust import trust_rows
 from sendfund.jobs.services import file_job_start
-from sendfund.schools.access import can, require_capability
+from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.models import School
 
 TRUST_COLUMNS = [
@@ -42,7 +42,7 @@ def _report_or_404(request: HttpRequest, public_id) -> TermlyReport:
     reports = TermlyReport.objects.for_school(request.school).visible_to(
         can_draft=can(request, "reports.draft")
     )
-    return get_object_or_404(reports, public_id=public_id)
+    return school_object_or_404(reports, request, public_id=public_id)
 
 
 @require_capability("reports.view")

@@ -17,7 +17,7 @@ from itertools import chain
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
@@ -30,7 +30,7 @@ from sendfund.jobs.models import Job, JobStatus
 from sendfund.jobs.services import job_retry
 from sendfund.jobs.workers import reap_lost_tasks
 from sendfund.lib import csv as safe_csv
-from sendfund.schools.access import require_capability
+from sendfund.schools.access import require_capability, school_object_or_404
 
 log = logging.getLogger(__name__)
 EXPIRED = "That preview has expired or was for another school: upload the file again."
@@ -113,8 +113,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
 
 
 def _import_job(request: HttpRequest, public_id) -> Job:
-    jobs = Job.objects.for_school(request.school).filter(kind__startswith="import:")
-    job = get_object_or_404(jobs, public_id=public_id)
+    jobs = Job.objects.filter(kind__startswith="import:")
+    job = school_object_or_404(jobs, request, public_id=public_id)
     if not kind_of(job).allowed(request):
         raise PermissionDenied
     return job

@@ -6,14 +6,14 @@ import uuid
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 
 from pupils.models import Pupil
 from sendfund.audit.forms import AuditFilterForm
 from sendfund.audit.queries import audit_log, entries
 from sendfund.lib import csv as safe_csv
-from sendfund.schools.access import require_capability
+from sendfund.schools.access import require_capability, school_object_or_404
 
 PER_PAGE = 50
 PANEL_LENGTH = 10
@@ -25,9 +25,7 @@ CSV_CHUNK = 500
 def _form(request: HttpRequest) -> AuditFilterForm:
     pupil = None
     if request.GET.get("pupil"):
-        pupil = get_object_or_404(
-            Pupil.objects.for_school(request.school), public_id=_uuid(request.GET["pupil"])
-        )
+        pupil = school_object_or_404(Pupil, request, public_id=_uuid(request.GET["pupil"]))
     return AuditFilterForm(request.GET or None, school=request.school, pupil=pupil)
 
 
@@ -101,7 +99,7 @@ def _csv_lines(school, rows):
 @require_capability("audit.view")
 def pupil_panel(request: HttpRequest, public_id) -> HttpResponse:
     """Who looked at or changed this pupil: the latest entries, for the pupil's page (htmx)."""
-    pupil = get_object_or_404(Pupil.objects.for_school(request.school), public_id=public_id)
+    pupil = school_object_or_404(Pupil, request, public_id=public_id)
     form = AuditFilterForm(school=request.school, pupil=pupil)
     rows = audit_log(request.school, form.filters())[:PANEL_LENGTH]
     context = {"pupil": pupil, "entries": entries(request.school, rows)}

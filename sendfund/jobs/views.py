@@ -10,14 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_tasks_db.models import DBTaskResult
 
 from sendfund.jobs.models import Job, JobStatus
 from sendfund.jobs.services import job_retry
 from sendfund.jobs.workers import reap_lost_tasks
-from sendfund.schools.access import can
+from sendfund.schools.access import can, school_object_or_404
 
 
 def _file_job(request: HttpRequest, public_id) -> Job | HttpResponse:
@@ -26,7 +26,7 @@ def _file_job(request: HttpRequest, public_id) -> Job | HttpResponse:
     if request.school is None:
         return render(request, "schools/no_school.html", status=403)
     jobs = Job.objects.for_school(request.school).filter(kind__startswith="pdf:")
-    job = get_object_or_404(jobs, public_id=public_id)
+    job = school_object_or_404(jobs, request, public_id=public_id)
     if not can(request, job.options.get("capability", "")):
         raise PermissionDenied("Your role cannot open this file.")
     return job

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -16,6 +17,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, render
 
 from sendfund.schools.roles import role_can
+
+M = TypeVar("M", bound=Model)
 
 
 def can(request: HttpRequest, capability: str) -> bool:
@@ -44,9 +47,12 @@ def require_capability(capability: str) -> Callable:
     return decorator
 
 
-def school_object_or_404(queryset: QuerySet | type[Model], request: HttpRequest, **lookup):
-    """Fetch one object through the current school; anything else is a 404."""
+def school_object_or_404(
+    queryset: QuerySet[M] | type[M], request: HttpRequest, *, via: str = "school", **lookup
+) -> M:
+    """The one way a view fetches an object: through the current school (`via` names the path
+    from the object to its school), and anything else, another school's included, is a 404."""
     qs = queryset.objects.all() if isinstance(queryset, type) else queryset
     if request.school is None:
         raise Http404("No school selected.")
-    return get_object_or_404(qs.filter(school=request.school), **lookup)
+    return get_object_or_404(qs.filter(**{via: request.school}), **lookup)

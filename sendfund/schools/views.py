@@ -10,7 +10,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from sendfund.lib import periods
 from sendfund.schools import calendar, services, term_dates
-from sendfund.schools.access import require_capability
+from sendfund.schools.access import require_capability, school_object_or_404
 from sendfund.schools.forms import (
     AcceptInvitationForm,
     ChangeRoleForm,
@@ -130,8 +130,8 @@ def people(request: HttpRequest) -> HttpResponse:
 @require_capability("school.manage")
 @require_POST
 def membership_edit(request: HttpRequest, public_id) -> HttpResponse:
-    membership = get_object_or_404(
-        Membership.objects.filter(school=request.school).select_related("user"), public_id=public_id
+    membership = school_object_or_404(
+        Membership.objects.select_related("user"), request, public_id=public_id
     )
     action = request.POST.get("action")
     try:
@@ -168,9 +168,7 @@ def membership_edit(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def invitation_edit(request: HttpRequest, public_id) -> HttpResponse:
     """Resend (a new link for another 7 days) or withdraw a pending invitation."""
-    invitation = get_object_or_404(
-        Invitation.objects.for_school(request.school).pending(), public_id=public_id
-    )
+    invitation = school_object_or_404(Invitation.objects.pending(), request, public_id=public_id)
     try:
         if request.POST.get("action") == "withdraw":
             services.invitation_withdraw(
@@ -299,7 +297,7 @@ def term_dates_view(request: HttpRequest) -> HttpResponse:
 @require_capability("school.manage")
 @require_POST
 def term_block_remove(request: HttpRequest, public_id) -> HttpResponse:
-    block = get_object_or_404(TermBlock.objects.for_school(request.school), public_id=public_id)
+    block = school_object_or_404(TermBlock, request, public_id=public_id)
     term_dates.term_block_remove(school=request.school, block=block)
     messages.success(request, "Block removed; school days recounted.")
     return redirect(f"{reverse('schools:term_dates')}?year={block.academic_year}")
