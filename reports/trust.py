@@ -175,7 +175,7 @@ def _money_hidden(schools, need: dict, funding: dict, register: dict) -> set:
             (s.pk, "funding"): funding_value,
             (s.pk, "gap"): need_value - funding_value,
         }
-        rank |= {(s.pk, "need"): 1, (s.pk, "funding"): 1}
+        rank |= {(s.pk, "need"): 2, (s.pk, "funding"): 2}
         if need_small:
             primary |= {(s.pk, "need"), (s.pk, "gap")}
         if funding_small:
@@ -191,7 +191,8 @@ def _money_hidden(schools, need: dict, funding: dict, register: dict) -> set:
         (total, "funding"): totals["funding"],
         (total, "gap"): totals["need"] - totals["funding"],
     }
-    rank |= {(total, "need"): 3, (total, "funding"): 3, (total, "gap"): 2}
+    # A gap before a need or funding figure, a school's before the trust's headline.
+    rank |= {(total, "need"): 3, (total, "funding"): 3, (total, "gap"): 1}
     if sup.is_small(pupils["need"]) or sup.is_small(pupils["sen"]):
         primary |= {(total, "need"), (total, "gap")}
     if all((s.pk, "funding") in primary for s in schools) and schools:

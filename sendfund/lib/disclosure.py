@@ -72,7 +72,7 @@ def protect(
     """The figures to hide: `primary` and more, until none is pinned down by the shown ones.
 
     Each equation is {figure: coefficient} summing to zero (a total is {"total": -1, row: 1,
-    ...}). Extra figures are taken from an equation the exposed figure is in, lowest `rank`
+    ...}). Extra figures are taken from an equation an exposed figure is in, lowest `rank`
     first (rows before totals before headlines), then non-zero before zero, then smallest.
     """
     rank = rank or {}
@@ -86,8 +86,10 @@ def protect(
         exposed = _determined(values, hidden, equations)
         if not exposed:
             return hidden
-        target = exposed[0]
-        pool = {k for eq in equations if target in eq for k in eq if k not in hidden}
+        # The cheapest figure sharing an equation with any exposed one (choosing around the
+        # first exposed figure alone hid a headline where a total's gap would do).
+        targets = set(exposed)
+        pool = {k for eq in equations if targets & set(eq) for k in eq if k not in hidden}
         if not pool:  # cannot happen: an exposed figure shares an equation with a shown one
             pool = {k for k in values if k not in hidden}
         hidden.add(min(pool, key=cost))

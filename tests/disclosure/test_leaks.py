@@ -128,3 +128,17 @@ def test_the_evidence_pack_agrees_with_the_report_on_late_plans(school):
 
     shown = {row.label: str(row.cells[0]) for row in pack.timeliness}
     assert shown["… issued within 20 weeks"] == "c"
+
+
+def test_the_governors_home_panel_withholds_what_the_dashboard_does(
+    governor_client, head_client, school
+):
+    _one_pupil_with_a_short_top_up(school)
+
+    head = head_client.get("/").context["funding_headline"]
+    governor = governor_client.get("/")
+
+    shown = governor.context["funding_headline"]
+    assert not hasattr(head.need, "suppressed")  # control: the head sees the amount
+    assert shown.need.suppressed and shown.gap.suppressed
+    assert format_gbp(head.need, pence=False) not in governor.content.decode()
