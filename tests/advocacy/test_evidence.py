@@ -160,7 +160,7 @@ def test_the_printable_page_shows_the_key_to_suppression(governor_client, school
     _world(school)
     body = governor_client.get(reverse("advocacy:evidence"), {"period": "year-2024"})
     assert "c: fewer than 5" in body.content.decode()
-    assert 'onclick="window.print()"' in body.content.decode()
+    assert 'type="button" data-print>Print</button>' in body.content.decode()  # static/js/print.js
 
 
 def test_money_totals_are_withheld_when_fewer_than_five_actions_describe_them(school):

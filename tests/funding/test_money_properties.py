@@ -29,6 +29,7 @@ from pupils.models import (
 )
 from reports.snapshot import build_figures
 from reports.trust import trust_rows
+from sendfund.lib.disclosure import publish_gap
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import academic_year, financial_year, term
 
@@ -203,18 +204,31 @@ def test_every_output_agrees_and_terms_add_up_exactly(school, data):
     trend_row = next(h for h in context["tables"]["trend"].rows if h[0] == autumn.period.label)
     assert (trend_row[1], trend_row[2]) == (autumn.need, autumn.funding)
 
-    # The termly report: money is published when at least five pupils have SEN.
+    # The termly report hides exactly what the one disclosure rule hides for the term (need is
+    # withheld at least whenever the SEN register or the pupils with provision number 1-4),
+    # and what it shows agrees with the gap engine to the penny.
     figures = build_figures(school=school, year=year, name="autumn", today=today)
     need_cell, funding_cell = figures["funding"]["need"], figures["funding"]["funding"]
-    assert need_cell["suppressed"] == (0 < autumn.sen_pupil_count < 5)
+    published = publish_gap(autumn)
+    assert need_cell["suppressed"] == published["need"].suppressed
+    assert funding_cell["suppressed"] == published["funding"].suppressed
+    if 0 < autumn.sen_pupil_count < 5 or 0 < autumn.need_pupils < 5:
+        assert need_cell["suppressed"]
     if not need_cell["suppressed"]:
         assert Decimal(need_cell["value"]) == autumn.need
+    if not funding_cell["suppressed"]:
         assert Decimal(funding_cell["value"]) == autumn.funding
 
     # The trust row for the current term.
     rows, _, period = trust_rows([school], today=today)
     assert period == autumn.period
-    assert (rows[0]["need"], rows[0]["funding"]) == (autumn.need, autumn.funding)
+    # It follows the same rule (None: withheld); what it shows agrees to the penny.
+    if 0 < autumn.sen_pupil_count < 5 or 0 < autumn.need_pupils < 5:
+        assert rows[0]["need"] is None
+    if rows[0]["need"] is not None:
+        assert rows[0]["need"] == autumn.need
+    if rows[0]["funding"] is not None:
+        assert rows[0]["funding"] == autumn.funding
 
     # gap_report prints the same figures to the penny.
     out = io.StringIO()
