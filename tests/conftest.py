@@ -5,11 +5,13 @@ tess leads the trust that `school` belongs to; oscar is the head of `other_schoo
 to `school`).
 """
 
+import os
 import time
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from sendfund.schools.roles import Role
 from tests.factories import (
@@ -19,6 +21,13 @@ from tests.factories import (
     TrustMembershipFactory,
     UserFactory,
 )
+
+# Property tests (hypothesis) draw new examples on every developer's run, to find what nobody
+# has tried. In CI (CI=true) they draw a fixed set, derived from each test's own code, so a run
+# of the same commit tests the same examples and a failure can be reproduced with CI=true.
+hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
