@@ -40,4 +40,4 @@ def test_the_senco_previews_confirms_and_exports_an_import(page, senco_school, s
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the register (CSV)").click()
     body = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert "A123456789012,Lovelace,Ada,10/12/2016,4,K,SLCN,SEMH,CI,Y,N,0.00" in body
+    assert "A123456789012,Lovelace,Ada,10/12/2016,4,K,SLCN,SEMH,CI,Y,N,N,0.00" in body
