@@ -14,6 +14,7 @@ from advocacy.models import (
     DECIDED,
     MANDATORY,
     OPEN,
+    PUPIL_TYPES,
     SUBMITTED_OR_LATER,
     WON,
     ActionType,
@@ -38,7 +39,7 @@ def success_rate(successful: int, decided: int) -> Decimal | None:
     return Decimal(successful) * HUNDRED / Decimal(decided)
 
 
-def advocacy_summary(*, school: School, period: Period) -> dict:
+def advocacy_summary(*, school: School, period: Period, pupil_requests: bool = True) -> dict:
     """Actions dated inside `period`: counts by stage, money requested and secured, by type.
 
     Keys: actions_total, actions_open, submitted (submitted or later, closed excluded),
@@ -46,6 +47,8 @@ def advocacy_summary(*, school: School, period: Period) -> dict:
     secured_total, by_type [{type, label, count, requested, secured}]. Two queries.
     """
     actions = AdvocacyAction.objects.for_school(school).in_period(period.start, period.end)
+    if not pupil_requests:
+        actions = actions.exclude(type__in=PUPIL_TYPES)
     totals = actions.aggregate(
         actions_total=Count("id"),
         actions_open=Count("id", filter=Q(status__in=OPEN)),

@@ -61,15 +61,29 @@ def _messages_from(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def visible_actions(request: HttpRequest):
+    """The school's actions this role may list. Top-up and EHC needs assessment requests are
+    each about one child: roles that cannot see pupils (governors, trust leads) meet them only
+    as the evidence pack's and the termly report's totals, where small numbers are hidden
+    (docs/domain.md section 8)."""
+    actions = AdvocacyAction.objects.for_school(request.school)
+    if not can(request, "pupils.view"):
+        actions = actions.exclude(type__in=PUPIL_TYPES)
+    return actions
+
+
 @require_capability("advocacy.view")
 def overview(request: HttpRequest) -> HttpResponse:
     today, school = _today(), request.school
-    actions = AdvocacyAction.objects.for_school(school).select_related("owner")
+    actions = visible_actions(request).select_related("owner")
     year = last_twelve_months(today)
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     context = {
         "year": year,
-        "summary": advocacy_summary(school=school, period=year),
+        "summary": advocacy_summary(
+            school=school, period=year, pupil_requests=can(request, "pupils.view")
+        ),
+        "pupil_requests_hidden": not can(request, "pupils.view"),
         "training": training_status(school=school, today=today),
         "open_actions": list(actions.open().order_by("-date")[:10]),
         "due": list(actions.due_by(soon).order_by("next_step_due")[:10]),
@@ -83,7 +97,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @require_capability("advocacy.view")
 def action_list(request: HttpRequest) -> HttpResponse:
-    actions = AdvocacyAction.objects.for_school(request.school).select_related("owner")
+    actions = visible_actions(request).select_related("owner")
     q = request.GET.get("q", "").strip()
     if q:
         actions = actions.filter(Q(title__icontains=q) | Q(addressed_to__icontains=q))
@@ -150,7 +164,7 @@ def action_edit(request: HttpRequest, public_id) -> HttpResponse:
 @require_capability("advocacy.view")
 def action_detail(request: HttpRequest, public_id) -> HttpResponse:
     action = school_object_or_404(
-        AdvocacyAction.objects.select_related("owner", "funding_source"),
+        visible_actions(request).select_related("owner", "funding_source"),
         request,
         public_id=public_id,
     )

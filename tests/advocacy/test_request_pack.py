@@ -250,11 +250,19 @@ def test_the_pack_is_built_from_the_pupil_page_and_opens_the_advocacy_action(
         ("GET", 200, worked.pk),
         ("POST", 302, worked.pk),
     ]
-    # Governors: no pack page, no job, and the advocacy list does not name the pupil.
+    # Governors: no pack page, no job, and a request about one child is not listed to them
+    # (its action is a 404; the evidence pack gives such requests' totals, suppressed).
     assert governor_client.get(response.url).status_code == 403
     assert governor_client.get(reverse("jobs:detail", args=[job.public_id])).status_code == 403
     listing = governor_client.get(reverse("advocacy:actions")).content.decode()
-    assert "Top-up request (request pack)" in listing and "Okonkwo" not in listing
+    assert "Top-up request (request pack)" not in listing and "Okonkwo" not in listing
+    assert (
+        "Top-up request (request pack)"
+        in senco_client.get(reverse("advocacy:actions")).content.decode()
+    )
+    action = AdvocacyAction.objects.get(title="Top-up request (request pack)")
+    detail = reverse("advocacy:action_detail", args=[action.public_id])
+    assert governor_client.get(detail).status_code == 404
 
 
 def test_the_pack_pdf_carries_the_figures(worked, school):

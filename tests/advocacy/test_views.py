@@ -138,6 +138,43 @@ def test_governors_and_trust_leads_never_see_named_pupils(
         assert "Zebedee" not in body, url
 
 
+@pytest.mark.parametrize("role_client", ["governor_client", "trust_lead_client"])
+def test_requests_about_one_child_are_not_listed_to_governors_and_trust_leads(
+    request, role_client, head_client, school
+):
+    # One top-up request of £3,000 and one grant bid of £5,000, both open. A governor sees
+    # the grant bid and its £5,000, never the single child's request or its £3,000 (which
+    # would be money about one pupil); the head sees both (£8,000 requested).
+    client = request.getfixturevalue(role_client)
+    child = AdvocacyActionFactory(
+        school=school,
+        type="top_up",
+        title="Request A",
+        amount_requested=Decimal("3000.00"),
+        date=dt.date.today(),
+    )
+    AdvocacyActionFactory(
+        school=school,
+        type="grant",
+        title="Grant bid B",
+        amount_requested=Decimal("5000.00"),
+        date=dt.date.today(),
+    )
+    listing = client.get(reverse("advocacy:actions")).content.decode()
+    assert "Grant bid B" in listing and "Request A" not in listing
+    detail = reverse("advocacy:action_detail", args=[child.public_id])
+    assert client.get(detail).status_code == 404
+    overview = client.get(reverse("advocacy:overview"))
+    assert overview.context["summary"]["requested_total"] == Decimal("5000.00")
+    assert 'data-testid="pupil-requests-hidden"' in overview.content.decode()
+    home = client.get(reverse("home"))
+    if "advocacy_panel" in home.context:
+        assert home.context["advocacy_panel"]["summary"]["actions_total"] == 1
+    head = head_client.get(reverse("advocacy:overview"))
+    assert head.context["summary"]["requested_total"] == Decimal("8000.00")
+    assert "Request A" in head_client.get(reverse("advocacy:actions")).content.decode()
+
+
 def test_the_senco_sees_the_pupils_a_request_names(senco_client, school, named_pupil):
     action = AdvocacyActionFactory(school=school, type="ehc_assessment")
     action.pupils.set([named_pupil])
