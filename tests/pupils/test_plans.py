@@ -256,3 +256,61 @@ def test_a_stale_plan_edit_writes_nothing_and_shows_their_change(senco_client, h
     assert conflict["Review date"] == ("24/04/2026", "27/03/2026")
     _assert_asked_again(stale, theirs, url, head_client, {"outcomes": "Reads 60 words a minute"})
     assert [o.text for o in plan.outcomes.all()] == ["Reads 60 words a minute"]
+
+
+def _plans_world(school, pupils: int) -> None:
+    """`pupils` pupils, each with an open cycle (two outcomes) and a reviewed one, a
+    professional, and a provision row with entry and exit measures this academic year."""
+    from decimal import Decimal
+
+    from pupils.plan_models import InterventionMeasure
+    from tests.factories import ProvisionFactory
+    from tests.pupils.factories import ProfessionalFactory
+
+    start = D(TODAY.year if TODAY.month >= 9 else TODAY.year - 1, 9, 1)
+    provision = ProvisionFactory(school=school, staff_role=None, service_annual_cost=Decimal("900"))
+    for _ in range(pupils):
+        pupil = PupilFactory(school=school)
+        old = SupportPlanFactory(pupil=pupil, start_date=start - dt.timedelta(days=200))
+        old.review_date = old.reviewed_on = start - dt.timedelta(days=100)
+        old.save()
+        plan = SupportPlanFactory(pupil=pupil, start_date=start, review_date=TODAY)
+        PlanOutcomeFactory.create_batch(2, plan=plan)
+        ProfessionalFactory(pupil=pupil)
+        row = ProvisionAssignmentFactory(pupil=pupil, provision=provision, start_date=start)
+        InterventionMeasure.objects.create(
+            school=school,
+            assignment=row,
+            measure_name="Reading age (months)",
+            entry_score=Decimal("74"),
+            entry_date=start,
+            exit_score=Decimal("80"),
+            exit_date=start + dt.timedelta(days=30),
+        )
+
+
+def test_plan_pages_take_the_same_number_of_queries_for_2_and_12_pupils_with_plans(
+    senco_client, school
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url) -> int:
+        senco_client.get(url)  # the first request may write the session
+        with CaptureQueriesContext(connection) as ctx:
+            assert senco_client.get(url).status_code == 200
+        return len(ctx)
+
+    _plans_world(school, 2)
+    pupil = SupportPlan.objects.for_school(school).first().pupil
+    urls = [
+        reverse("home"),
+        reverse("pupils:due"),
+        reverse("pupils:provision_map"),
+        reverse("pupils:detail", args=[pupil.public_id]),
+    ]
+    small = {url: count(url) for url in urls}
+    _plans_world(school, 10)
+    # The same pupil gains nothing; the school gains 10 pupils with plans, measures and
+    # professionals: no page may spend a query per pupil, plan or measure.
+    assert {url: count(url) for url in urls} == small
