@@ -24,6 +24,21 @@ class UrlCase:
     extra: dict = field(default_factory=dict)
 
 
+# Pages the walks of every page skip (the trial smoke walk, the production walk, the
+# accessibility walk): pages for a signed-out visitor or a link from an email, and someone
+# else's passkey, which asks for a recent password first. The matrix test checks their status.
+NOT_WALKED = frozenset(
+    {
+        "account_login",
+        "account_reset_password_from_key",
+        "account_confirm_email",
+        "mfa_authenticate",
+        "mfa_edit_webauthn",
+        "mfa_remove_webauthn",
+    }
+)
+
+
 def all_cases() -> list[UrlCase]:
     from tests.advocacy import url_cases as advocacy_cases
     from tests.audit import url_cases as audit_cases

@@ -27,6 +27,7 @@ from pupils.models import (
     StaffRole,
 )
 from reports.models import TermlyReport
+from sendfund.bench import generate
 from sendfund.bench.copy import allocate_ids, copy_models, triggers_off
 from sendfund.lib.periods import academic_year_start, term_for_date
 from sendfund.schools.calendar import ensure_years
@@ -39,7 +40,6 @@ ROWS_PER_PUPIL = 10
 BIG_PUPILS, BIG_WITHOUT_SEN = 20_000, 17_000
 YEARS = ["R", "1", "2", "3", "4", "5", "6"]
 NEEDS = ["ASD", "SLCN", "SEMH", "SPLD", "MLD", "HI", "VI", "PD", "OTH"]
-AREAS = ["CL", "SEMH", "CI", "SP", "OTH"]
 
 
 @dataclass
@@ -107,31 +107,10 @@ def _build_school(school, rng, today, *, pupils: int, without_sen: int, rows: in
     ]
     allocate_ids(StaffRole, roles)
     copy_models(StaffRole, roles)
-    rates = [
-        StaffRate(
-            school=school,
-            staff_role=r,
-            academic_year=y,
-            la_standard_hourly_rate=Decimal("17.20") + i * 5,
-            actual_hourly_rate=Decimal("18.50") + i * 5,
-        )
-        for i, r in enumerate(roles)
-        for y in (year - 2, year - 1, year)
-    ]
+    rates = generate.staff_rates(school, roles, year)
     allocate_ids(StaffRate, rates)
     copy_models(StaffRate, rates)
-    catalogue = [
-        Provision(
-            school=school,
-            name=f"Intervention {i}",
-            area=AREAS[i % len(AREAS)],
-            wave=2 + (i % 2),
-            staff_role=roles[i % len(roles)] if i % 7 else None,
-            service_annual_cost=None if i % 7 else Decimal(800 + 100 * i),
-            default_group_size=1 + i % 4,
-        )
-        for i in range(30)
-    ]
+    catalogue = generate.catalogue(school, roles)
     allocate_ids(Provision, catalogue)
     copy_models(Provision, catalogue)
     people = [
@@ -187,33 +166,7 @@ def _build_school(school, rng, today, *, pupils: int, without_sen: int, rows: in
         )
     allocate_ids(ProvisionAssignment, assignments)
     copy_models(ProvisionAssignment, assignments)
-    funding = []
-    for fy in (school.financial_year(year - 1), school.financial_year(year)):
-        funding.append(
-            FundingSource(
-                school=school,
-                type="notional_sen",
-                description=f"Notional SEN {fy.label}",
-                amount=Decimal(450 * pupils),
-                period_start=fy.start,
-                period_end=fy.end,
-                status="confirmed",
-            )
-        )
-    for i, p in enumerate(p for p, c in zip(people, codes, strict=True) if c == "E"):
-        for y in (year - 1, year):
-            funding.append(
-                FundingSource(
-                    school=school,
-                    type="top_up",
-                    description="Top-up",
-                    pupil=p,
-                    amount=Decimal(1600 + 1500 * (i % 3)),
-                    period_start=dt.date(y, 9, 1),
-                    period_end=dt.date(y + 1, 8, 31),
-                    status="received" if i % 5 else "expected",
-                )
-            )
+    funding = generate.funding(school, people, codes, year, Decimal(450 * pupils))
     allocate_ids(FundingSource, funding)
     copy_models(FundingSource, funding)
 

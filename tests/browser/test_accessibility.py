@@ -17,22 +17,12 @@ from sendfund.demo.data import DEFAULT_PASSWORD
 from sendfund.schools.middleware import schools_with_roles
 from sendfund.schools.roles import role_can
 from tests.browser.conftest import sign_in
-from tests.url_matrix import all_cases
+from tests.url_matrix import NOT_WALKED, all_cases
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).with_name("axe") / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-# Pages a signed-in user never sees (sign-in, links from emails) or that ask for a recent
-# password first (someone else's passkey): the URL matrix checks their status instead.
-SKIP = {
-    "account_login",
-    "account_reset_password_from_key",
-    "account_confirm_email",
-    "mfa_authenticate",
-    "mfa_edit_webauthn",
-    "mfa_remove_webauthn",
-}
 RUN_AXE = """async (rules) => {
   const result = await axe.run(document, {runOnly: {type: "tag", values: rules}});
   return result.violations.map(v => ({
@@ -49,7 +39,7 @@ def _pages(username: str) -> list[str]:
     school = schools_with_roles(user)[0]
     urls = []
     for case in all_cases():
-        if case.method != "get" or case.public or case.name in SKIP:
+        if case.method != "get" or case.public or case.name in NOT_WALKED:
             continue
         if case.capability and not role_can(school.role, case.capability, school=school):
             continue

@@ -29,6 +29,7 @@ from pupils.models import (
     StaffRate,
     StaffRole,
 )
+from sendfund.bench import generate
 from sendfund.lib.periods import academic_year_start
 from sendfund.schools.models import LocalAuthority, Membership, School
 from sendfund.schools.roles import Role
@@ -38,7 +39,6 @@ PUPILS = 2000
 PROVISION_ROWS = 10_000
 YEARS = ["R", "1", "2", "3", "4", "5", "6"]
 NEEDS = ["ASD", "SLCN", "SEMH", "SPLD", "MLD", "HI", "VI", "PD", "OTH"]
-AREAS = ["CL", "SEMH", "CI", "SP", "OTH"]
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -128,29 +128,8 @@ class Command(BaseCommand):
             StaffRole.objects.create(school=school, name=n)
             for n in ("Teaching assistant", "HLTA", "Teacher", "Therapist")
         ]
-        StaffRate.objects.bulk_create(
-            StaffRate(
-                school=school,
-                staff_role=r,
-                academic_year=y,
-                la_standard_hourly_rate=Decimal("17.20") + i * 5,
-                actual_hourly_rate=Decimal("18.50") + i * 5,
-            )
-            for i, r in enumerate(roles)
-            for y in (year - 2, year - 1, year)
-        )
-        catalogue = Provision.objects.bulk_create(
-            Provision(
-                school=school,
-                name=f"Intervention {i}",
-                area=AREAS[i % len(AREAS)],
-                wave=2 + (i % 2),
-                staff_role=roles[i % len(roles)] if i % 7 else None,
-                service_annual_cost=None if i % 7 else Decimal(800 + 100 * i),
-                default_group_size=1 + i % 4,
-            )
-            for i in range(30)
-        )
+        StaffRate.objects.bulk_create(generate.staff_rates(school, roles, year))
+        catalogue = Provision.objects.bulk_create(generate.catalogue(school, roles))
         pupils = Pupil.objects.bulk_create(
             Pupil(
                 school=school,
@@ -192,31 +171,5 @@ class Command(BaseCommand):
                 )
             )
         ProvisionAssignment.objects.bulk_create(rows, batch_size=2000)
-        funding = []
-        for fy in (school.financial_year(year - 1), school.financial_year(year)):
-            funding.append(
-                FundingSource(
-                    school=school,
-                    type="notional_sen",
-                    description=f"Notional SEN {fy.label}",
-                    amount=Decimal("900000"),
-                    period_start=fy.start,
-                    period_end=fy.end,
-                    status="confirmed",
-                )
-            )
-        for i, p in enumerate(p for p, c in zip(pupils, codes, strict=True) if c == "E"):
-            for y in (year - 1, year):
-                funding.append(
-                    FundingSource(
-                        school=school,
-                        type="top_up",
-                        description="Top-up",
-                        pupil=p,
-                        amount=Decimal(1600 + 1500 * (i % 3)),
-                        period_start=dt.date(y, 9, 1),
-                        period_end=dt.date(y + 1, 8, 31),
-                        status="received" if i % 5 else "expected",
-                    )
-                )
+        funding = generate.funding(school, pupils, codes, year, Decimal("900000"))
         FundingSource.objects.bulk_create(funding)
