@@ -204,8 +204,9 @@ def lines_for(school: School, period: Period, threshold: Decimal | None = None) 
 
 
 def _assignments(school: School, period: Period) -> QuerySet:
-    """Provision rows running in the period, with `period_cost`."""
-    return ProvisionAssignment.objects.costed(period, school)
+    """Provision rows running in the period, with `period_cost` (from the term-cost summary
+    for a standard period, pupils.summary_models)."""
+    return ProvisionAssignment.objects.summed(period, school)
 
 
 def _funding(school: School, period: Period) -> QuerySet:
@@ -553,7 +554,7 @@ def project_next_year(*, school: School, today: dt.date) -> Projection:
     last twelve months (every budget for those days is known, unlike next year's)."""
     next_year = academic_year(academic_year_start(today) + 1)
     running = (
-        ProvisionAssignment.objects.costed(next_year, school)
+        ProvisionAssignment.objects.summed(next_year, school)
         .filter(start_date__lte=today)
         .filter(Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gt=today))
         .aggregate(total=Sum("period_cost", default=ZERO, output_field=MONEY))["total"]

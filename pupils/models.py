@@ -399,6 +399,44 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
         """The school's rows running in the period, with `period_cost` (see with_period_cost)."""
         return self.for_school(school).running_in(period).with_period_cost(period, school)
 
+    def summed(self, period: Period, school: School):
+        """The school's rows running in the period, with `period_cost` and `school_days`: read
+        from the term-cost summary when the period is whole reporting terms (a term, an
+        academic year, a financial year), else costed from the detail (`costed`). Both give the
+        same figures to the last decimal place (pupils.summary_models)."""
+        return self.for_school(school).running_in(period).with_summed_cost(period, school)
+
+    def with_summed_cost(self, period: Period, school):
+        """Annotate `period_cost` and `school_days` as with_period_cost does, from the term-cost
+        summary where the period is whole reporting terms. `school` is a School or a list."""
+        from pupils import summaries
+
+        terms = summaries.summary_terms(period)
+        if terms is None:
+            return self.with_period_cost(period, school)
+        schools = [school] if isinstance(school, School) else list(school)
+        summaries.ready([s.pk for s in schools], terms)
+        qs, costs, days = self, [], []
+        for i, (year, number) in enumerate(terms):
+            name = f"_term_{i}"
+            qs = qs.alias(
+                **{
+                    name: FilteredRelation(
+                        "term_costs",
+                        condition=Q(term_costs__academic_year=year, term_costs__term=number),
+                    )
+                }
+            )
+            costs.append(Coalesce(F(f"{name}__cost"), Value(ZERO), output_field=COST))
+            days.append(Coalesce(F(f"{name}__school_days"), Value(0), output_field=IntegerField()))
+        total_cost, total_days = costs[0], days[0]
+        for cost, day in zip(costs[1:], days[1:], strict=True):
+            total_cost, total_days = total_cost + cost, total_days + day
+        return qs.annotate(
+            school_days=ExpressionWrapper(total_days, output_field=IntegerField()),
+            period_cost=ExpressionWrapper(total_cost, output_field=COST),
+        )
+
     def _with_rates(self, years: list[int]):
         """Alias `_rate_<year>`: the staff role's latest rate up to each academic year, and
         `_rate_first`: its earliest rate (used for a year before any rate was entered).
@@ -928,3 +966,6 @@ class AnnualReview(models.Model):
 # SEN support plans (APDR cycles), professionals involved and intervention measures live in
 # their own module; imported here so that Django registers them in the pupils app.
 from pupils.plan_models import *  # noqa: E402,F403
+
+# The summary of term costs the money pages read (pupils.summaries keeps it).
+from pupils.summary_models import *  # noqa: E402,F403

@@ -73,9 +73,15 @@ def assignments_in(school: School, period: Period) -> QuerySet:
     return ProvisionAssignment.objects.costed(period, school)
 
 
+def summed_in(school: School, period: Period) -> QuerySet:
+    """Assignments running in `period` with `period_cost` only, from the term-cost summary for
+    a standard period (ProvisionAssignment.objects.summed): for totals, not the working."""
+    return ProvisionAssignment.objects.summed(period, school)
+
+
 def need_in(school: School, period: Period) -> Decimal:
     """Σ period_cost: the school's identified need in a period (unrounded)."""
-    return assignments_in(school, period).aggregate(
+    return summed_in(school, period).aggregate(
         total=Sum("period_cost", default=ZERO, output_field=MONEY)
     )["total"]
 
@@ -83,7 +89,7 @@ def need_in(school: School, period: Period) -> Decimal:
 def pupil_cost_subquery(school: School, period: Period) -> Coalesce:
     """Correlated subquery: the pupil's provision cost over `period` (0 without provision)."""
     costs = (
-        assignments_in(school, period)
+        summed_in(school, period)
         .filter(pupil=OuterRef("pk"))
         .order_by()
         .values("pupil")
@@ -201,7 +207,7 @@ def what_works(school: School, period: Period) -> list[dict]:
     pupil is Σ period_cost ÷ pupils), and per measure used on it the number of rows with both
     an entry and an exit measure and the average change (exit − entry; standardised and raw
     scores are kept apart, since they cannot be averaged together). Unrounded."""
-    base = assignments_in(school, period).order_by()
+    base = summed_in(school, period).order_by()
     costs = {
         row["provision_id"]: row
         for row in base.values("provision_id", "provision__name").annotate(

@@ -42,7 +42,7 @@ def _need_by_school(schools, period: Period) -> dict:
     rows = (
         ProvisionAssignment.objects.filter(school__in=[s.pk for s in schools])
         .running_in(period)
-        .with_period_cost(period, schools)
+        .with_summed_cost(period, schools)
         .order_by()
         .values("school")
         .annotate(

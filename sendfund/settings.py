@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "sendfund.schools.idle.IdleTimeoutMiddleware",
     # After the school is known: who and which request, for the audit trail.
     "sendfund.audit.middleware.AuditMiddleware",
+    # After a write: re-cost the provision rows it marked in the term-cost summary.
+    "pupils.summaries.SummaryMiddleware",
     # Axes last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]

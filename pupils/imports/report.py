@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
+from pupils import summaries
 from sendfund.jobs.progress import counted
 
 
@@ -79,6 +80,8 @@ class Report:
             with transaction.atomic():
                 for write in counted(self.writes, "Writing changes"):
                     write()
+                # The term-cost summary, in the same transaction (pupils.summaries).
+                summaries.refresh_marked()
         except (ValidationError, DatabaseError) as exc:
             # Validation ran first, so this is a race with another edit: nothing was written.
             detail = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)

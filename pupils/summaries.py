@@ -1,0 +1,281 @@
+"""Keeping the term-cost summary (pupils.summary_models) and reading periods from it.
+
+- `standard_terms(period)`: the reporting terms a period is made of, when it is a run of
+  whole terms (a term, an academic year, a maintained school's financial year); None for a
+  custom range, which is costed from the detail.
+- `ready(school_ids, terms)`: before any read: writes any academic year not yet held, and
+  re-costs the rows the triggers marked out of date. One query when nothing is to do.
+- `refresh(school_id)`, `refresh_marked()`: re-cost marked rows now. Imports call it at the
+  end of their transaction, and the middleware after every page that writes
+  (`SummaryMiddleware`), so the next page finds nothing to do.
+- `rebuild(...)`: recomputes from the detail and reports every difference
+  (the rebuild_summaries command).
+- `detail_only()`: a context in which every read costs from the detail (tests compare the
+  two answers; rebuild --check uses it).
+
+Every cost is written by `ProvisionAssignment.objects.costed` for one term, so the summary
+and the detail share one formula (docs/domain.md section 3).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Q, Subquery
+
+from pupils.summary_models import ProvisionTermCost, SummaryPending, SummaryYear, TermNumber
+from sendfund.lib.periods import TERMS, Period, academic_year_start, term
+
+MAX_TERMS = 6  # longer runs of terms (rare) are costed from the detail
+_LOCK_CLASS = 815_201  # pg_advisory_xact_lock(class, school id): one writer per school
+
+_detail = contextvars.ContextVar("sendfund_summaries_detail_only", default=False)
+
+
+@contextmanager
+def detail_only() -> Iterator[None]:
+    """Cost every read in this block from the detail, not the summary."""
+    token = _detail.set(True)
+    try:
+        yield
+    finally:
+        _detail.reset(token)
+
+
+def standard_terms(period: Period) -> list[tuple[int, int]] | None:
+    """[(academic year, term number)] when the period is whole consecutive reporting terms."""
+    year = academic_year_start(period.start)
+    out: list[tuple[int, int]] = []
+    starts = {term(year, name).start: n for n, name in enumerate(TERMS, start=1)}
+    number = starts.get(period.start)
+    if number is None:
+        return None
+    while len(out) < MAX_TERMS:
+        t = term(year, TERMS[number - 1])
+        out.append((year, number))
+        if t.end == period.end:
+            return out
+        if t.end > period.end:
+            return None
+        number += 1
+        if number > len(TERMS):
+            year, number = year + 1, 1
+    return None
+
+
+def summary_terms(period: Period) -> list[tuple[int, int]] | None:
+    """standard_terms, or None inside detail_only()."""
+    if _detail.get():
+        return None
+    return standard_terms(period)
+
+
+def _lock(school_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, school_id])
+
+
+def ready(school_ids: Iterable[int], terms: list[tuple[int, int]]) -> None:
+    """Make the summary of these schools right for these terms' academic years."""
+    ids = sorted(set(school_ids))
+    years = sorted({y for y, _ in terms})
+    with connection.cursor() as cursor:
+        # One query: the (school, year) pairs held, and the schools with marked rows.
+        cursor.execute(
+            "SELECT school_id, academic_year FROM pupils_summaryyear"
+            " WHERE school_id = ANY(%s) AND academic_year = ANY(%s)"
+            " UNION ALL SELECT DISTINCT school_id, NULL::smallint FROM pupils_summarypending"
+            " WHERE school_id = ANY(%s)",
+            [ids, years, ids],
+        )
+        rows = cursor.fetchall()
+    held = {(s, y) for s, y in rows if y is not None}
+    pending = {s for s, y in rows if y is None}
+    for school_id in ids:
+        missing = [y for y in years if (school_id, y) not in held]
+        if missing or school_id in pending:
+            with transaction.atomic():
+                _lock(school_id)
+                _build_years(school_id, missing)
+                _refresh_locked(school_id)
+
+
+def refresh(school_id: int) -> None:
+    """Re-cost the school's rows the triggers marked (nothing when none are)."""
+    if not SummaryPending.objects.filter(school_id=school_id).exists():
+        return
+    with transaction.atomic():
+        _lock(school_id)
+        _refresh_locked(school_id)
+
+
+def refresh_marked() -> None:
+    """Re-cost every school's marked rows: called at the end of a write (an import inside its
+    transaction, a page's POST, a job), so that readers find the summary current."""
+    schools = SummaryPending.objects.order_by().values_list("school_id", flat=True).distinct()
+    for school_id in list(schools):
+        with transaction.atomic():
+            _lock(school_id)
+            _refresh_locked(school_id)
+
+
+def _insert_terms(school_id: int, year: int, scope: Q | None) -> None:
+    """Cost the school's rows (those matching `scope`, all when None) in each term of a year
+    and write them, with one INSERT ... SELECT per term."""
+    from pupils.models import ProvisionAssignment
+    from sendfund.schools.models import School
+
+    school = School.objects.get(pk=school_id)
+    for number, name in enumerate(TERMS, start=1):
+        period = term(year, name)
+        rows = ProvisionAssignment.objects.costed(period, school)
+        if scope is not None:
+            rows = rows.filter(scope)
+        select = rows.order_by().values_list("school_id", "pk", "period_cost", "school_days")
+        sql, params = select.query.sql_with_params()
+        # The SELECT is the ORM's own, with its parameters passed separately.
+        columns = "academic_year, term, school_id, assignment_id, cost, school_days"
+        insert = f"INSERT INTO pupils_provisiontermcost ({columns}) SELECT %s, %s, s.* FROM ({sql}) s"  # noqa: S608, E501
+        with connection.cursor() as cursor:
+            cursor.execute(insert, [year, number, *params])
+
+
+def _build_years(school_id: int, years: list[int]) -> None:
+    for year in years:
+        if SummaryYear.objects.filter(school_id=school_id, academic_year=year).exists():
+            continue  # another request built it while this one waited for the lock
+        _insert_terms(school_id, year, None)
+        SummaryYear.objects.create(school_id=school_id, academic_year=year)
+
+
+def _refresh_locked(school_id: int) -> None:
+    # The marks seen now, by key: a mark committed later (even with a smaller key) stays for
+    # the next refresh.
+    seen = list(SummaryPending.objects.filter(school_id=school_id).values_list("pk", flat=True))
+    if not seen:
+        return
+    marks = SummaryPending.objects.filter(pk__in=seen)
+    held = list(
+        SummaryYear.objects.filter(school_id=school_id).values_list("academic_year", flat=True)
+    )
+    whole_school = marks.filter(
+        assignment_id__isnull=True,
+        pupil_id__isnull=True,
+        provision_id__isnull=True,
+        academic_year__isnull=True,
+    ).exists()
+    whole_years = set(
+        marks.filter(academic_year__isnull=False).values_list("academic_year", flat=True)
+    )
+    scope = (
+        Q(pk__in=Subquery(marks.filter(assignment_id__isnull=False).values("assignment_id")))
+        | Q(pupil_id__in=Subquery(marks.filter(pupil_id__isnull=False).values("pupil_id")))
+        | Q(
+            provision_id__in=Subquery(
+                marks.filter(provision_id__isnull=False).values("provision_id")
+            )
+        )
+    )
+    from pupils.models import ProvisionAssignment
+
+    for year in held:
+        year_scope = None if whole_school or year in whole_years else scope
+        stale = ProvisionTermCost.objects.filter(school_id=school_id, academic_year=year)
+        if year_scope is not None:
+            stale = stale.filter(
+                assignment__in=ProvisionAssignment.objects.filter(school_id=school_id).filter(
+                    year_scope
+                )
+            )
+        stale._raw_delete(stale.db)
+        _insert_terms(school_id, year, year_scope)
+    marks._raw_delete(marks.db)
+
+
+@dataclass(frozen=True)
+class Difference:
+    school_id: int
+    assignment_id: int
+    academic_year: int
+    term: int
+    held: Decimal | None
+    detail: Decimal | None
+
+    def __str__(self) -> str:
+        name = TermNumber(self.term).label
+        return (
+            f"school {self.school_id}, provision row {self.assignment_id}, {name} "
+            f"{self.academic_year}: summary {self.held}, detail {self.detail}"
+        )
+
+
+def differences(school_id: int) -> list[Difference]:
+    """Every held (row, term) whose summary differs from the detail, or is missing or extra."""
+    from pupils.models import ProvisionAssignment
+    from sendfund.schools.models import School
+
+    school = School.objects.get(pk=school_id)
+    years = SummaryYear.objects.filter(school=school).values_list("academic_year", flat=True)
+    out = []
+    for year in years:
+        for number, name in enumerate(TERMS, start=1):
+            detail = {
+                pk: (cost, days)
+                for pk, cost, days in ProvisionAssignment.objects.costed(term(year, name), school)
+                .order_by()
+                .values_list("pk", "period_cost", "school_days")
+            }
+            held = {
+                pk: (cost, days)
+                for pk, cost, days in ProvisionTermCost.objects.filter(
+                    school=school, academic_year=year, term=number
+                ).values_list("assignment_id", "cost", "school_days")
+            }
+            for pk in sorted(detail.keys() | held.keys()):
+                if detail.get(pk) != held.get(pk):
+                    out.append(
+                        Difference(
+                            school_id,
+                            pk,
+                            year,
+                            number,
+                            held[pk][0] if pk in held else None,
+                            detail[pk][0] if pk in detail else None,
+                        )
+                    )
+    return out
+
+
+def rebuild(school_id: int) -> None:
+    """Recompute every held year of a school from the detail."""
+    with transaction.atomic():
+        _lock(school_id)
+        years = list(
+            SummaryYear.objects.filter(school_id=school_id).values_list("academic_year", flat=True)
+        )
+        seen = list(SummaryPending.objects.filter(school_id=school_id).values_list("pk", flat=True))
+        held = ProvisionTermCost.objects.filter(school_id=school_id)
+        held._raw_delete(held.db)
+        for year in years:
+            _insert_terms(school_id, year, None)
+        marks = SummaryPending.objects.filter(pk__in=seen)
+        marks._raw_delete(marks.db)
+
+
+class SummaryMiddleware:
+    """After a request that may have written (any method but GET, HEAD, OPTIONS), re-cost the
+    rows its writes marked: one query when there are none."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            refresh_marked()
+        return response
