@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q, Subquery
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from pupils.summary_models import ProvisionTermCost, SummaryPending, SummaryYear, TermNumber
 from sendfund.lib.periods import TERMS, Period, academic_year_start, term
@@ -140,7 +141,9 @@ def _insert_terms(school_id: int, year: int, scope: Q | None) -> None:
         sql, params = select.query.sql_with_params()
         # The SELECT is the ORM's own, with its parameters passed separately.
         columns = "academic_year, term, school_id, assignment_id, cost, school_days"
-        insert = f"INSERT INTO pupils_provisiontermcost ({columns}) SELECT %s, %s, s.* FROM ({sql}) s"  # noqa: S608, E501
+        insert = (
+            f"INSERT INTO pupils_provisiontermcost ({columns}) SELECT %s, %s, s.* FROM ({sql}) s"  # noqa: S608, E501
+        )
         with connection.cursor() as cursor:
             cursor.execute(insert, [year, number, *params])
 
@@ -153,48 +156,53 @@ def _build_years(school_id: int, years: list[int]) -> None:
         SummaryYear.objects.create(school_id=school_id, academic_year=year)
 
 
-def _refresh_locked(school_id: int) -> None:
-    # The marks seen now, by key: a mark committed later (even with a smaller key) stays for
-    # the next refresh.
-    seen = list(SummaryPending.objects.filter(school_id=school_id).values_list("pk", flat=True))
-    if not seen:
-        return
-    marks = SummaryPending.objects.filter(pk__in=seen)
-    held = list(
-        SummaryYear.objects.filter(school_id=school_id).values_list("academic_year", flat=True)
-    )
-    whole_school = marks.filter(
-        assignment_id__isnull=True,
-        pupil_id__isnull=True,
-        provision_id__isnull=True,
-        academic_year__isnull=True,
-    ).exists()
-    whole_years = set(
-        marks.filter(academic_year__isnull=False).values_list("academic_year", flat=True)
-    )
-    scope = (
-        Q(pk__in=Subquery(marks.filter(assignment_id__isnull=False).values("assignment_id")))
-        | Q(pupil_id__in=Subquery(marks.filter(pupil_id__isnull=False).values("pupil_id")))
-        | Q(
-            provision_id__in=Subquery(
-                marks.filter(provision_id__isnull=False).values("provision_id")
-            )
+def _ids(values) -> RawSQL:
+    """A set of keys as one array parameter (an import can mark 10,000 rows)."""
+    return RawSQL("SELECT unnest(%s::bigint[])", (sorted(values),))
+
+
+def _take_marks(school_id: int) -> list[tuple]:
+    """Delete and return the school's marks in one statement: a mark committed after it
+    stays for the next refresh; a refresh that fails rolls back and leaves them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM pupils_summarypending WHERE school_id = %s"
+            " RETURNING assignment_id, pupil_id, provision_id, academic_year",
+            [school_id],
         )
-    )
+        return cursor.fetchall()
+
+
+def _refresh_locked(school_id: int) -> None:
     from pupils.models import ProvisionAssignment
 
-    for year in held:
+    marks = _take_marks(school_id)
+    if not marks:
+        return
+    whole_school = any(all(value is None for value in mark) for mark in marks)
+    assignments = {a for a, _, _, _ in marks if a is not None}
+    pupils = {p for _, p, _, _ in marks if p is not None}
+    provisions = {p for _, _, p, _ in marks if p is not None}
+    whole_years = {y for _, _, _, y in marks if y is not None}
+    scope = Q(pk__in=[])
+    if assignments:
+        scope |= Q(pk__in=_ids(assignments))
+    if pupils:
+        scope |= Q(pupil_id__in=_ids(pupils))
+    if provisions:
+        scope |= Q(provision_id__in=_ids(provisions))
+    partial = bool(assignments or pupils or provisions)
+    held = SummaryYear.objects.filter(school_id=school_id).values_list("academic_year", flat=True)
+    for year in list(held):
         year_scope = None if whole_school or year in whole_years else scope
+        if year_scope is not None and not partial:
+            continue
         stale = ProvisionTermCost.objects.filter(school_id=school_id, academic_year=year)
         if year_scope is not None:
-            stale = stale.filter(
-                assignment__in=ProvisionAssignment.objects.filter(school_id=school_id).filter(
-                    year_scope
-                )
-            )
+            rows = ProvisionAssignment.objects.filter(school_id=school_id).filter(year_scope)
+            stale = stale.filter(assignment__in=rows)
         stale._raw_delete(stale.db)
         _insert_terms(school_id, year, year_scope)
-    marks._raw_delete(marks.db)
 
 
 @dataclass(frozen=True)
@@ -258,13 +266,11 @@ def rebuild(school_id: int) -> None:
         years = list(
             SummaryYear.objects.filter(school_id=school_id).values_list("academic_year", flat=True)
         )
-        seen = list(SummaryPending.objects.filter(school_id=school_id).values_list("pk", flat=True))
+        _take_marks(school_id)
         held = ProvisionTermCost.objects.filter(school_id=school_id)
         held._raw_delete(held.db)
         for year in years:
             _insert_terms(school_id, year, None)
-        marks = SummaryPending.objects.filter(pk__in=seen)
-        marks._raw_delete(marks.db)
 
 
 class SummaryMiddleware:

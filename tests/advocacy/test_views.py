@@ -16,11 +16,13 @@ from tests.advocacy.factories import (
     ReformItemFactory,
     TrainingRecordFactory,
 )
+from tests.factories import current_summaries
 
 pytestmark = pytest.mark.django_db
 
 
 def _queries(client, url) -> int:
+    current_summaries()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200

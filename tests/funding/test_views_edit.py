@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from funding.models import FundingSource, TopUpBand, TopUpScheme
-from tests.factories import FundingSourceFactory, PupilFactory
+from tests.factories import FundingSourceFactory, PupilFactory, current_summaries
 from tests.funding.factories import TopUpBandFactory, TopUpFactory, TopUpSchemeFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,10 +167,12 @@ def test_the_sources_list_searches_and_its_query_count_does_not_grow(head_client
     FundingSourceFactory(school=school, description="Inclusion grant", type="la_grant")
     TopUpFactory(school=school)
     head_client.get("/funding/sources/")
+    current_summaries()
     with CaptureQueriesContext(connection) as small:
         head_client.get("/funding/sources/")
     for _ in range(12):
         TopUpFactory(school=school)
+    current_summaries()
     with CaptureQueriesContext(connection) as large:
         response = head_client.get("/funding/sources/", {"q": "inclusion"})
 
@@ -181,10 +183,12 @@ def test_the_sources_list_searches_and_its_query_count_does_not_grow(head_client
 def test_the_schemes_list_query_count_does_not_grow(head_client, school):
     TopUpBandFactory(scheme=TopUpSchemeFactory(school=school))
     head_client.get("/funding/schemes/")
+    current_summaries()
     with CaptureQueriesContext(connection) as small:
         head_client.get("/funding/schemes/")
     for _ in range(5):
         TopUpBandFactory(scheme=TopUpSchemeFactory(school=school))
+    current_summaries()
     with CaptureQueriesContext(connection) as large:
         head_client.get("/funding/schemes/")
 

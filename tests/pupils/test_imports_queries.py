@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from pupils.imports.ctf import import_ctf
 from pupils.imports.provision import import_provision
 from pupils.imports.pupils import import_pupils
-from tests.factories import NeedFactory, PupilFactory, SenStatusFactory
+from tests.factories import NeedFactory, PupilFactory, SenStatusFactory, current_summaries
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 9, 7)
@@ -55,9 +55,11 @@ def ctf_xml(count):
 )
 def test_a_preview_uses_the_same_queries_for_few_and_many_rows(school, run, make_file):
     make_pupils(school, 0, 3)
+    current_summaries()
     with CaptureQueriesContext(connection) as few:
         small = run(school=school, data=make_file(3), on=ON, dry_run=True)
     make_pupils(school, 3, 37)
+    current_summaries()
     with CaptureQueriesContext(connection) as many:
         large = run(school=school, data=make_file(40), on=ON, dry_run=True)
 

@@ -13,6 +13,7 @@ from pupils.models import Pupil
 from reports.models import TermlyReport
 from reports.services import report_publish
 from sendfund.schools.roles import Role
+from tests.factories import current_summaries
 from tests.reports.conftest import TERM, YEAR, add_sen_pupils
 from tests.reports.factories import TermlyReportFactory, published_report
 from tests.url_matrix import all_cases
@@ -45,6 +46,7 @@ def _queries(client, url) -> int:
     from django.test.utils import CaptureQueriesContext
 
     client.get(url)
+    current_summaries()
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx)

@@ -1,0 +1,211 @@
+"""The term-cost summary (pupils.summary_models, pupils.summaries): which periods read it, the
+triggers that mark it out of date in the writing transaction, the refresh before a read and at
+the end of an import, and rebuild_summaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from funding.gap import compute_gap
+from pupils import summaries
+from pupils.models import ProvisionTermCost, StaffRate, SummaryPending, SummaryYear
+from pupils.summaries import standard_terms
+from sendfund.lib.money import to_pennies
+from sendfund.lib.periods import Period, academic_year, financial_year, term
+from sendfund.schools.calendar import calendar_year_refresh
+from sendfund.schools.models import TermBlock
+from tests.factories import (
+    ProvisionAssignmentFactory,
+    ProvisionFactory,
+    PupilFactory,
+    SchoolFactory,
+    StaffRateFactory,
+    StaffRoleFactory,
+)
+from tests.funding.factories import pupil_with_provision
+
+AUTUMN_2025 = term(2025, "autumn")
+YEAR_2025 = academic_year(2025)
+
+
+def test_whole_terms_read_the_summary_and_other_ranges_the_detail():
+    assert standard_terms(AUTUMN_2025) == [(2025, 1)]
+    assert standard_terms(YEAR_2025) == [(2025, 1), (2025, 2), (2025, 3)]
+    # A maintained school's financial year: summer 2024/25, autumn and spring 2025/26.
+    assert standard_terms(financial_year(2025, academy=False)) == [(2024, 3), (2025, 1), (2025, 2)]
+    assert standard_terms(Period(dt.date(2025, 9, 2), dt.date(2025, 12, 31))) is None
+    assert standard_terms(Period(dt.date(2025, 9, 1), dt.date(2025, 12, 30))) is None
+    assert standard_terms(Period(dt.date(2020, 9, 1), dt.date(2025, 8, 31))) is None  # 15 terms
+
+
+def _marks(school) -> int:
+    return SummaryPending.objects.filter(school=school).count()
+
+
+def _need(school, period) -> Decimal:
+    return compute_gap(school=school, period=period).need
+
+
+def test_a_year_is_written_on_first_read_and_equals_the_detail(school):
+    # 3,800 a year bought in over the 190-day default calendar: 20 a school day; autumn 2025
+    # has 70 school days (1 Sep-31 Dec on the default calendar), so 1,400.00.
+    pupil_with_provision(school, annual_cost=Decimal("3800"))
+    assert not SummaryYear.objects.filter(school=school).exists()
+    autumn = _need(school, AUTUMN_2025)
+    assert SummaryYear.objects.filter(school=school, academic_year=2025).exists()
+    assert ProvisionTermCost.objects.filter(school=school, academic_year=2025).count() == 3
+    with summaries.detail_only():
+        assert _need(school, AUTUMN_2025) == autumn
+        detail_year = _need(school, YEAR_2025)
+    assert _need(school, YEAR_2025) == detail_year
+    assert to_pennies(detail_year) == Decimal("3800.00")
+
+
+def test_each_write_marks_its_rows_in_its_own_transaction_and_the_next_read_recosts(school):
+    pupil = pupil_with_provision(school, annual_cost=Decimal("3800"))
+    before = _need(school, YEAR_2025)
+    assert _marks(school) == 0
+    row = pupil.provision.get()
+
+    # A provision row's dates: marked; the next read re-costs it and agrees with the detail.
+    row.end_date = dt.date(2025, 12, 31)
+    row.save()
+    assert _marks(school) == 1
+    after = _need(school, YEAR_2025)
+    assert _marks(school) == 0
+    assert after < before
+    with summaries.detail_only():
+        assert _need(school, YEAR_2025) == after
+    # Its outcome text is not a cost input: no mark.
+    row.outcome = "Made progress"
+    row.save()
+    assert _marks(school) == 0
+
+    # A pupil leaving.
+    pupil.left_date = dt.date(2025, 10, 1)
+    pupil.save()
+    assert _marks(school) == 1
+    left = _need(school, YEAR_2025)
+    with summaries.detail_only():
+        assert _need(school, YEAR_2025) == left
+    assert left < after
+
+    # The provision's annual cost.
+    provision = row.provision
+    provision.service_annual_cost = Decimal("7600")
+    provision.save()
+    assert _marks(school) == 1
+    dearer = _need(school, YEAR_2025)
+    assert dearer == left * 2
+
+
+def test_rates_costing_basis_and_term_dates_mark_what_they_change(school):
+    role = StaffRoleFactory(school=school)
+    StaffRateFactory(
+        school=school,
+        staff_role=role,
+        academic_year=2025,
+        actual_hourly_rate=Decimal("20.00"),
+        la_standard_hourly_rate=Decimal("18.00"),
+    )
+    provision = ProvisionFactory(school=school, staff_role=role, service_annual_cost=None)
+    pupil = PupilFactory(school=school)
+    ProvisionAssignmentFactory(
+        pupil=pupil, provision=provision, start_date=dt.date(2025, 9, 1), hours_per_week=5
+    )
+    first = _need(school, YEAR_2025)
+
+    def agrees():
+        held = _need(school, YEAR_2025)
+        with summaries.detail_only():
+            assert _need(school, YEAR_2025) == held
+        return held
+
+    StaffRate.objects.filter(staff_role=role).update(actual_hourly_rate=Decimal("30.00"))
+    assert _marks(school) == 1
+    # 5 hours a week / 5 = 1 hour a school day: 190 days x 30 = 5,700 (was 190 x 20 = 3,800).
+    assert to_pennies(agrees()) == Decimal("5700.00")
+    assert to_pennies(first) == Decimal("3800.00")
+
+    school.costing_basis = school.CostingBasis.LA_STANDARD
+    school.save()
+    assert _marks(school) == 1
+    assert to_pennies(agrees()) == Decimal("3420.00")  # 190 x 18
+
+    # The school's own term dates for 2025/26: one 10-day block (1-12 Sep 2025, weekdays).
+    TermBlock.objects.create(
+        school=school,
+        academic_year=2025,
+        start_date=dt.date(2025, 9, 1),
+        end_date=dt.date(2025, 9, 12),
+        kind="open",
+    )
+    calendar_year_refresh(school=school, year=2025)
+    assert _marks(school) >= 1
+    # 10 school days x 1 hour x 18 = 180.
+    assert to_pennies(agrees()) == Decimal("180.00")
+
+
+def test_one_schools_writes_leave_another_schools_summary_alone(school):
+    other = SchoolFactory()
+    pupil_with_provision(school, annual_cost=Decimal("3800"))
+    theirs = pupil_with_provision(other, annual_cost=Decimal("1900"))
+    _need(school, YEAR_2025), _need(other, YEAR_2025)
+    row = theirs.provision.get()
+    row.end_date = dt.date(2025, 9, 30)
+    row.save()
+    assert _marks(school) == 0
+    assert _marks(other) == 1
+
+
+def test_a_read_with_nothing_to_do_costs_one_query(school):
+    pupil_with_provision(school, annual_cost=Decimal("3800"))
+    summaries.ready([school.pk], [(2025, 1)])
+    with CaptureQueriesContext(connection) as ctx:
+        summaries.ready([school.pk], [(2025, 1)])
+    assert len(ctx.captured_queries) == 1
+
+
+def test_rebuild_check_finds_a_tampered_row_and_rebuild_mends_it(school):
+    pupil_with_provision(school, annual_cost=Decimal("3800"))
+    _need(school, YEAR_2025)
+    out = StringIO()
+    call_command("rebuild_summaries", "--check", stdout=out)
+    assert "0 difference(s) found" in out.getvalue()
+
+    ProvisionTermCost.objects.filter(school=school, term=1).update(cost=Decimal("1"))
+    with pytest.raises(CommandError, match="differs from the detail in 1 place"):
+        call_command("rebuild_summaries", "--check", "--school", school.urn, stdout=StringIO())
+    assert ProvisionTermCost.objects.get(school=school, term=1).cost == Decimal("1")  # unwritten
+
+    out = StringIO()
+    call_command("rebuild_summaries", "--school", school.urn, stdout=out)
+    assert "1 difference(s) found and rebuilt" in out.getvalue()
+    call_command("rebuild_summaries", "--check", stdout=StringIO())
+    assert ProvisionTermCost.objects.get(school=school, term=1).cost != Decimal("1")
+
+
+def test_an_import_recosts_its_rows_inside_its_own_transaction(school):
+    from pupils.imports.provision import import_provision
+
+    pupil = pupil_with_provision(school, annual_cost=Decimal("3800"))
+    pupil.upn = "A123456789012"
+    pupil.save()
+    _need(school, YEAR_2025)  # hold 2025/26
+    data = (
+        "upn,provision,area,staff_role,hourly_rate,hours_per_week,group_size,start_date\n"
+        "A123456789012,Reading catch-up,CL,Teaching assistant,19.00,5,1,2025-09-01\n"
+    ).encode()
+    report = import_provision(school=school, data=data)
+    assert report.applied, report.lines()
+    assert _marks(school) == 0  # re-costed before the import's transaction ended
+    held = ProvisionTermCost.objects.filter(school=school, academic_year=2025).count()
+    assert held == 6  # two rows x three terms
+    assert summaries.differences(school.pk) == []
