@@ -200,9 +200,9 @@ def test_an_import_recosts_its_rows_inside_its_own_transaction(school):
     pupil.save()
     _need(school, YEAR_2025)  # hold 2025/26
     data = (
-        "upn,provision,area,staff_role,hourly_rate,hours_per_week,group_size,start_date\n"
-        "A123456789012,Reading catch-up,CL,Teaching assistant,19.00,5,1,2025-09-01\n"
-    ).encode()
+        b"upn,provision,area,staff_role,hourly_rate,hours_per_week,group_size,start_date\n"
+        b"A123456789012,Reading catch-up,CL,Teaching assistant,19.00,5,1,2025-09-01\n"
+    )
     report = import_provision(school=school, data=data)
     assert report.applied, report.lines()
     assert _marks(school) == 0  # re-costed before the import's transaction ended
