@@ -239,7 +239,7 @@ def _confirm_delete(request, *, obj, name: str, back: str, success: str, delete)
         messages.success(request, f"Deleted “{name}”.")
         return redirect(success)
     context = {"name": name, "back": back}
-    return render(request, "advocacy/confirm_delete.html", context)
+    return render(request, "confirm_delete.html", context)
 
 
 @require_capability("advocacy.edit")

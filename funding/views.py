@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
 
 from funding import dashboard as dash
 from funding.forms import (
@@ -24,6 +26,7 @@ from funding.gap import (
     threshold_on,
 )
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
+from sendfund.lib.money import format_gbp
 from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.calendar import calendar_note
@@ -177,7 +180,12 @@ def source_delete(request: HttpRequest, public_id) -> HttpResponse:
         source.delete()
         messages.success(request, f"Deleted {source}.")
         return redirect("funding:sources")
-    return render(request, "funding/confirm_delete.html", {"object": source})
+    consequence = (
+        f"{format_gbp(source.amount)} from {date_format(source.period_start)} to "
+        f"{date_format(source.period_end)} will no longer count towards the gap."
+    )
+    context = {"name": source, "back": reverse("funding:sources"), "consequence": consequence}
+    return render(request, "confirm_delete.html", context)
 
 
 @require_capability("funding.edit")
