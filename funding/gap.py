@@ -62,6 +62,7 @@ from funding.models import (
 )
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
 from pupils.models import ProvisionAssignment, Pupil, Wave, add_months
+from pupils.summaries import summary_terms
 from sendfund.lib.periods import Period, academic_year, academic_year_start, term
 from sendfund.schools.calendar import calendar_note, prorate_by_school_days
 from sendfund.schools.models import School
@@ -306,7 +307,17 @@ def _pupil_groups(school: School, period: Period, lines: Lines):
 
 
 def pupil_threshold_queryset(*, school: School, period: Period, threshold: Decimal):
-    """_pupil_groups plus `shortfall_key` (cost − top-up − line), largest shortfall first."""
+    """_pupil_groups plus `shortfall_key` (cost − top-up − line), largest shortfall first. A
+    standard period reads the rows stored with its school-period summary (funding.gap_store)."""
+    if summary_terms(period) is not None:
+        from funding import gap_store
+
+        rows = gap_store.pupil_rows(school, period, threshold)
+        if rows is None:
+            compute_gap(school=school, period=period)  # builds and stores the period
+            rows = gap_store.pupil_rows(school, period, threshold)
+        if rows is not None:
+            return rows
     lines = lines_for(school, period, threshold)
     return (
         _pupil_groups(school, period, lines)
@@ -387,7 +398,19 @@ def _breakdown(assignments: QuerySet, key: str, labels: dict, none_label: str = 
 
 
 def compute_gap(*, school: School, period: Period) -> Gap:
-    """The gap for one school and period: a constant number of queries whatever the data."""
+    """The gap for one school and period. A standard period (whole reporting terms) is read
+    from the school-period summary, built on first read from the term-cost summary
+    (funding.gap_store); a custom range is computed from the detail. Either way a constant
+    number of queries whatever the data."""
+    if summary_terms(period) is None:
+        return _compute_gap(school=school, period=period)
+    from funding import gap_store
+
+    return gap_store.gap(school, period, lambda: _compute_gap(school=school, period=period))
+
+
+def _compute_gap(*, school: School, period: Period) -> Gap:
+    """The gap engine itself, over the provision rows' period costs (`_assignments`)."""
     threshold = threshold_on(period.start)
     assignments = _assignments(school, period)
     totals = assignments.aggregate(
@@ -548,6 +571,18 @@ class Projection:
 
 
 def project_next_year(*, school: School, today: dt.date) -> Projection:
+    """Next year's gap (`_project_next_year`), stored per school and day in the school-period
+    summary (funding.gap_store) unless reads are costed from the detail."""
+    if summary_terms(academic_year(academic_year_start(today) + 1)) is None:
+        return _project_next_year(school=school, today=today)
+    from funding import gap_store
+
+    return gap_store.projection(
+        school, today, lambda: _project_next_year(school=school, today=today)
+    )
+
+
+def _project_next_year(*, school: School, today: dt.date) -> Projection:
     """Next academic year's gap: current provision costed over next year's school days (to its
     end date, if it has one), scaled
     by the growth of the SEN register over the last year; funding held at the level of the
@@ -617,18 +652,32 @@ class Headline:
         return self.funding / self.need * 100 if self.need else None
 
 
-def headline_series(*, school: School, periods: list[Period]) -> list[Headline]:
-    """Need and funding only, for many periods: one costing query per period plus one for all
-    the funding. The same methods as compute_gap, so the figures agree to the penny."""
+def headline_series(*, school: School, periods: list[Period], build: bool = True) -> list[Headline]:
+    """Need and funding only, for many periods. Standard periods stored in the school-period
+    summary are read from it (one query); with `build`, the others are built and stored there
+    (the dashboard's trend), without it they are computed as need and funding only: one
+    costing query per period plus one for all the funding (the home panel). The same methods
+    as compute_gap, so the figures agree to the penny."""
     if not periods:
         return []
-    need = [
-        _assignments(school, p).aggregate(
+    found: dict = {}
+    if all(summary_terms(p) is not None for p in periods):
+        from funding import gap_store
+
+        found = gap_store.stored(school, periods)
+        if build:
+            gaps = [found.get(p) or compute_gap(school=school, period=p) for p in periods]
+            return [Headline(p, g.need, g.funding) for p, g in zip(periods, gaps, strict=True)]
+    rest = [p for p in periods if p not in found]
+    if not rest:
+        return [Headline(p, found[p].need, found[p].funding) for p in periods]
+    need = {
+        p: _assignments(school, p).aggregate(
             total=Sum("period_cost", default=ZERO, output_field=MONEY)
         )["total"]
-        for p in periods
-    ]
-    start, end = min(p.start for p in periods), max(p.end for p in periods)
+        for p in rest
+    }
+    start, end = min(p.start for p in rest), max(p.end for p in rest)
     funding = (
         FundingSource.objects.for_school(school)
         .counted()
@@ -636,8 +685,10 @@ def headline_series(*, school: School, periods: list[Period]) -> list[Headline]:
         .aggregate(
             **{
                 f"p{i}": Sum(FundingSource.amount_in(p), default=ZERO, output_field=MONEY)
-                for i, p in enumerate(periods)
+                for i, p in enumerate(rest)
             }
         )
     )
-    return [Headline(p, need[i], funding[f"p{i}"]) for i, p in enumerate(periods)]
+    out = {p: Headline(p, need[p], funding[f"p{i}"]) for i, p in enumerate(rest)}
+    out |= {p: Headline(p, g.need, g.funding) for p, g in found.items()}
+    return [out[p] for p in periods]

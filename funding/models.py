@@ -296,3 +296,7 @@ class FundingSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()}: {self.description}"
+
+
+# The school-period summary (funding.gap_store keeps it); its own module, registered here.
+from funding.summary_models import *  # noqa: E402,F403

@@ -415,15 +415,22 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
         if terms is None:
             return self.with_period_cost(period, school)
         schools = [school] if isinstance(school, School) else list(school)
-        summaries.ready([s.pk for s in schools], terms)
+        ids = sorted(s.pk for s in schools)
+        summaries.ready(ids, terms)
         qs, costs, days = self, [], []
         for i, (year, number) in enumerate(terms):
             name = f"_term_{i}"
             qs = qs.alias(
                 **{
+                    # The school in the join condition too, so that PostgreSQL reads only
+                    # these schools' rows of the term through (school, year, term).
                     name: FilteredRelation(
                         "term_costs",
-                        condition=Q(term_costs__academic_year=year, term_costs__term=number),
+                        condition=Q(
+                            term_costs__school__in=ids,
+                            term_costs__academic_year=year,
+                            term_costs__term=number,
+                        ),
                     )
                 }
             )

@@ -175,8 +175,12 @@ class FundingSourceFactory(factory.django.DjangoModelFactory):
 
 
 def current_summaries() -> None:
-    """Re-cost what factory writes marked in the term-cost summary, as the app's own writes do
-    at their end (pupils.summaries): query-count checks then measure a page's own reads."""
+    """Before a query-count check: re-cost what factory writes marked in the term-cost summary,
+    as the app's own writes do at their end (pupils.summaries), and drop every stored
+    school-period summary (funding.gap_store), so that the page measured runs the whole gap
+    engine, as the first read after any write does. (A stored read is checked on its own.)"""
+    from funding.summary_models import PeriodSummary
     from pupils import summaries
 
     summaries.refresh_marked()
+    PeriodSummary.objects.all().delete()

@@ -1,0 +1,186 @@
+"""Reading and writing the school-period summary (funding.summary_models).
+
+`gap(school, period, compute)` returns the stored Gap of a standard period, or computes it
+with `compute` (the gap engine, over the term-cost summary) and stores it with each pupil's
+threshold row. A summary is stored only when the school's summary lock can be taken
+exclusively: the triggers hold it shared from a write's first statement until its transaction
+ends, so a summary computed while a write is under way is served but not kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import ExpressionWrapper, F, QuerySet
+
+from funding.summary_models import PeriodSummary, PupilPeriodSummary
+from sendfund.lib.periods import Period
+
+LOCK_CLASS = 815202  # as in migration funding 0005
+
+
+def _try_lock(school_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s) AND pg_try_advisory_xact_lock(%s, 0)",
+            [LOCK_CLASS, school_id, LOCK_CLASS],
+        )
+        return cursor.fetchone()[0]
+
+
+def _encode(gap) -> dict:
+    data = dataclasses.asdict(gap)
+    data.pop("period")
+    return data
+
+
+def _decode(data: dict, period: Period):
+    from funding.gap import BreakdownRow, Gap, Lines
+
+    fields = dict(data)
+    for name in ("by_area", "by_need", "by_year_group", "by_sen_status", "by_wave"):
+        fields[name] = [BreakdownRow(**row) for row in fields[name]]
+    fields["funding_by_type"] = [BreakdownRow(**row) for row in fields["funding_by_type"]]
+    fields["lines"] = Lines(**fields["lines"])
+    return Gap(period=period, **fields)
+
+
+def stored(school, periods: list[Period]) -> dict[Period, object]:
+    """The stored Gaps of these periods, by period (one query)."""
+    if not periods:
+        return {}
+    wanted = {(p.start, p.end): p for p in periods}
+    rows = PeriodSummary.objects.filter(
+        school=school,
+        kind=PeriodSummary.Kind.GAP,
+        start__in=[p.start for p in periods],
+        end__in=[p.end for p in periods],
+    ).values_list("start", "end", "figures")
+    out = {}
+    for start, end, figures in rows:
+        if (start, end) in wanted:
+            period = wanted[(start, end)]
+            out[period] = _decode(figures, period)
+    return out
+
+
+def gap(school, period: Period, compute):
+    """The stored Gap of a standard period, else compute it (and store it when it may)."""
+    found = stored(school, [period]).get(period)
+    if found is not None:
+        return found
+    return build(school, period, compute)
+
+
+def build(school, period: Period, compute):
+    from funding.gap import _pupil_groups
+
+    with transaction.atomic():
+        keep = _try_lock(school.pk)
+        result = compute()
+        if not keep:
+            return result
+        summary, created = PeriodSummary.objects.get_or_create(
+            school=school,
+            kind=PeriodSummary.Kind.GAP,
+            start=period.start,
+            end=period.end,
+            defaults={
+                "need": result.need,
+                "funding": result.funding,
+                "need_pupils": result.need_pupils,
+                "figures": _encode(result),
+            },
+        )
+        if created:
+            rows = (
+                _pupil_groups(school, period, result.lines)
+                .order_by()
+                .values_list("pupil", "cost", "line", "topup", "place", "sen_status")
+            )
+            sql, params = rows.query.sql_with_params()
+            columns = "summary_id, pupil_id, cost, line, topup, place, sen_status"
+            insert = (
+                f"INSERT INTO funding_pupilperiodsummary ({columns}) SELECT %s, s.* FROM ({sql}) s"  # noqa: S608, E501
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(insert, [summary.pk, *params])
+    return result
+
+
+def projection(school, today: dt.date, compute):
+    """Next year's projection as made on `today`: stored, else computed and stored."""
+    from funding.gap import Projection
+
+    kind = PeriodSummary.Kind.PROJECTION
+    found = (
+        PeriodSummary.objects.filter(school=school, kind=kind, start=today)
+        .values_list("figures", flat=True)
+        .first()
+    )
+    if found is not None:
+        period = found.pop("period")
+        return Projection(period=Period(**period), **found)
+    with transaction.atomic():
+        keep = _try_lock(school.pk)
+        result = compute()
+        if keep:
+            PeriodSummary.objects.get_or_create(
+                school=school,
+                kind=kind,
+                start=today,
+                end=result.period.end,
+                defaults={
+                    "need": result.need,
+                    "funding": result.funding,
+                    "need_pupils": 0,
+                    "figures": dataclasses.asdict(result),
+                },
+            )
+    return result
+
+
+def pupil_rows(school, period: Period, threshold: Decimal) -> QuerySet | None:
+    """The stored threshold rows of a standard period as pupil_threshold_queryset gives them
+    (same keys, same order), or None when the period is not stored for this threshold."""
+    summary = (
+        PeriodSummary.objects.filter(
+            school=school, kind=PeriodSummary.Kind.GAP, start=period.start, end=period.end
+        )
+        .values_list("pk", "figures__threshold")
+        .first()
+    )
+    if summary is None:
+        return None
+    held = summary[1]
+    held = Decimal(held["$decimal"]) if isinstance(held, dict) else Decimal(held)
+    if held != Decimal(threshold):
+        return None
+    money = PupilPeriodSummary._meta.get_field("cost")
+    return (
+        PupilPeriodSummary.objects.filter(summary_id=summary[0])
+        .annotate(
+            pupil_public_id=F("pupil__public_id"),
+            forename=F("pupil__forename"),
+            surname=F("pupil__surname"),
+            year_group=F("pupil__year_group"),
+            shortfall_key=ExpressionWrapper(F("cost") - F("topup") - F("line"), output_field=money),
+        )
+        .values(
+            "pupil",
+            "pupil_public_id",
+            "forename",
+            "surname",
+            "year_group",
+            "cost",
+            "line",
+            "place",
+            "topup",
+            "sen_status",
+            "shortfall_key",
+        )
+        .order_by("-shortfall_key", "surname", "forename", "pupil")
+    )

@@ -1,0 +1,98 @@
+"""The school-period summary the dashboard, report and pupil lists read (funding.gap_store).
+
+`PeriodSummary` holds the gap engine's whole answer for one school and one standard period (a
+term, an academic year, a financial year): need, funding and gap with every breakdown the
+pages show, as exact decimals; and next year's projection as made on a day.
+`PupilPeriodSummary` holds, for the same school and period, each pupil's cost, line, top-up
+and SEN status: the rows of the threshold and shortfall lists.
+
+Database triggers (migration funding 0005) delete a school's summaries in the transaction of
+any write to what they are made of: pupils, SEN status, needs, provision rows and catalogue,
+staff rates, funding, the school's type or costing basis, its school days, and (for every
+school) the high-needs threshold and place values. The first read after that rebuilds the
+period from the term-cost summary (pupils.summary_models), so no reader ever sees a figure
+the detail would not give.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from django.db import models
+
+from pupils.summary_models import ExactDecimalField
+from sendfund.schools.models import School
+
+__all__ = ["PeriodSummary", "PupilPeriodSummary", "SummaryEncoder", "SummaryDecoder"]
+
+
+class SummaryEncoder(json.JSONEncoder):
+    """Decimals and dates as tagged strings, so they come back exactly."""
+
+    def default(self, o):
+        if isinstance(o, Decimal):
+            return {"$decimal": str(o)}
+        if isinstance(o, dt.date):
+            return {"$date": o.isoformat()}
+        return super().default(o)
+
+
+class SummaryDecoder(json.JSONDecoder):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, object_hook=self._hook, **kwargs)
+
+    @staticmethod
+    def _hook(obj):
+        if len(obj) == 1:
+            if "$decimal" in obj:
+                return Decimal(obj["$decimal"])
+            if "$date" in obj:
+                return dt.date.fromisoformat(obj["$date"])
+        return obj
+
+
+class PeriodSummary(models.Model):
+    class Kind(models.TextChoices):
+        GAP = "gap", "Gap for a period"
+        PROJECTION = "projection", "Next year's projection, made on `start`"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GAP)
+    start = models.DateField()
+    end = models.DateField()
+    # Headline columns, for reading many schools at once (the trust view).
+    need = ExactDecimalField()
+    funding = ExactDecimalField()
+    need_pupils = models.PositiveIntegerField()
+    figures = models.JSONField(encoder=SummaryEncoder, decoder=SummaryDecoder)
+    built = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "kind", "start", "end"], name="periodsummary_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id}: {self.start} to {self.end}"
+
+
+class PupilPeriodSummary(models.Model):
+    summary = models.ForeignKey(PeriodSummary, on_delete=models.CASCADE, related_name="pupils")
+    pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="+")
+    cost = ExactDecimalField()
+    line = ExactDecimalField()
+    topup = ExactDecimalField()
+    place = models.BooleanField()
+    sen_status = models.CharField(max_length=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["summary", "pupil"], name="pupilperiodsummary_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil_id} in {self.summary_id}"
