@@ -31,6 +31,17 @@ def _try_lock(school_id: int) -> bool:
         return cursor.fetchone()[0]
 
 
+def _try_locks(school_ids) -> set[int]:
+    """_try_lock for many schools in one query: the ids whose lock was taken."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sid FROM unnest(%s::int[]) AS sid WHERE pg_try_advisory_xact_lock(%s, sid)"
+            " AND pg_try_advisory_xact_lock(%s, 0)",
+            [sorted(school_ids), LOCK_CLASS, LOCK_CLASS],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _encode(gap) -> dict:
     data = dataclasses.asdict(gap)
     data.pop("period")
@@ -92,6 +103,7 @@ def build(school, period: Period, compute):
                 "need": result.need,
                 "funding": result.funding,
                 "need_pupils": result.need_pupils,
+                "sen_pupils": result.sen_pupil_count,
                 "figures": _encode(result),
             },
         )
@@ -184,3 +196,74 @@ def pupil_rows(school, period: Period, threshold: Decimal) -> QuerySet | None:
         )
         .order_by("-shortfall_key", "surname", "forename", "pupil")
     )
+
+
+def trust_figures(schools, period: Period, today: dt.date, compute_term, compute_day):
+    """For the trust view, by school: need ({"total", "pupils"}) and the SEN register for the
+    term, and the roll ({"total", "ehc", "support"}) and overdue assessments today. Read from
+    each school's stored gap (or headline) for the term and its day summary; the missing ones
+    are computed for all missing schools at once (`compute_term(schools)` giving
+    {id: (need, pupils with provision, SEN register)}, `compute_day(ids)`: grouped queries,
+    so the count does not grow with the schools) and kept where the school's lock is free."""
+    ids = [s.pk for s in schools]
+    kinds = (PeriodSummary.Kind.GAP, PeriodSummary.Kind.HEADLINE)
+    terms = {
+        sid: (need, pupils, sen)
+        for sid, need, pupils, sen in PeriodSummary.objects.filter(
+            school__in=ids, kind__in=kinds, start=period.start, end=period.end
+        ).values_list("school_id", "need", "need_pupils", "sen_pupils")
+    }
+    days = dict(
+        PeriodSummary.objects.filter(
+            school__in=ids, kind=PeriodSummary.Kind.DAY, start=today
+        ).values_list("school_id", "figures")
+    )
+    missing_terms = [s for s in schools if s.pk not in terms]
+    missing_days = [sid for sid in ids if sid not in days]
+    if missing_terms or missing_days:
+        with transaction.atomic():
+            kept = _try_locks({s.pk for s in missing_terms} | set(missing_days))
+            built_terms = compute_term(missing_terms) if missing_terms else {}
+            built_days = compute_day(missing_days) if missing_days else {}
+            store = []
+            for sid, (need, pupils, sen) in built_terms.items():
+                if sid in kept:
+                    store.append(
+                        PeriodSummary(
+                            school_id=sid,
+                            kind=PeriodSummary.Kind.HEADLINE,
+                            start=period.start,
+                            end=period.end,
+                            need=need,
+                            funding=0,
+                            need_pupils=pupils,
+                            sen_pupils=sen,
+                            figures={},
+                        )
+                    )
+            for sid, figures in built_days.items():
+                if sid in kept:
+                    store.append(
+                        PeriodSummary(
+                            school_id=sid,
+                            kind=PeriodSummary.Kind.DAY,
+                            start=today,
+                            end=today,
+                            need=0,
+                            funding=0,
+                            need_pupils=0,
+                            figures=figures,
+                        )
+                    )
+            stale_days = PeriodSummary.objects.filter(
+                school__in=kept, kind=PeriodSummary.Kind.DAY, start__lt=today
+            )
+            stale_days._raw_delete(stale_days.db)
+            PeriodSummary.objects.bulk_create(store, ignore_conflicts=True)
+        terms |= built_terms
+        days |= built_days
+    need = {sid: {"total": n, "pupils": p} for sid, (n, p, _) in terms.items()}
+    register = {sid: sen for sid, (_, _, sen) in terms.items()}
+    roll = {sid: days[sid]["roll"] for sid in ids}
+    overdue = {sid: days[sid]["overdue"] for sid in ids}
+    return roll, need, register, overdue

@@ -57,6 +57,8 @@ class PeriodSummary(models.Model):
     class Kind(models.TextChoices):
         GAP = "gap", "Gap for a period"
         PROJECTION = "projection", "Next year's projection, made on `start`"
+        DAY = "day", "The roll and overdue assessments on `start` (the trust view)"
+        HEADLINE = "headline", "Need and the SEN register for a period (the trust view)"
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GAP)
@@ -66,6 +68,7 @@ class PeriodSummary(models.Model):
     need = ExactDecimalField()
     funding = ExactDecimalField()
     need_pupils = models.PositiveIntegerField()
+    sen_pupils = models.PositiveIntegerField(default=0)  # the SEN register at the period's end
     figures = models.JSONField(encoder=SummaryEncoder, decoder=SummaryDecoder)
     built = models.DateTimeField(auto_now_add=True)
 

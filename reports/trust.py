@@ -14,9 +14,11 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from funding import gap_store
 from funding.gap import MONEY
 from funding.models import FundingSource
 from pupils.models import AssessmentRequest, ProvisionAssignment, Pupil
+from pupils.summaries import summary_terms
 from sendfund.lib import suppression as sup
 from sendfund.lib.disclosure import protect
 from sendfund.lib.periods import Period, academic_year_start, term, term_for_date
@@ -58,20 +60,17 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
     schools = list(schools)
     period = term(*term_for_date(today))
     ids = [s.pk for s in schools]
-    roll = {
-        row["school"]: row
-        for row in Pupil.objects.filter(school__in=ids)
-        .on_roll(today)
-        .with_sen_status(today, name="status")
-        .order_by()
-        .values("school")
-        .annotate(
-            total=Count("pk"),
-            ehc=Count("pk", filter=Q(status="E")),
-            support=Count("pk", filter=Q(status="K")),
+    if summary_terms(period) is not None:
+        # Each school's stored summaries (funding.gap_store): a few rows per school.
+        roll, need, register, overdue = gap_store.trust_figures(
+            schools,
+            period,
+            today,
+            lambda missing: _term_figures(missing, period),
+            lambda missing: _day_figures(missing, today),
         )
-    }
-    need = _need_by_school(schools, period)
+    else:
+        roll, need, register, overdue = _detail_figures(schools, period, today)
     funding = {
         row["school"]: row
         for row in FundingSource.objects.filter(school__in=ids)
@@ -85,25 +84,6 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
             school_level=Count("pk", filter=Q(pupil__isnull=True)),
         )
     }
-    # The SEN register at the end of the term, as the gap engine counts it for the school's
-    # own dashboard: the money rule must withhold the same figures on both pages.
-    register = {
-        row["school"]: row["sen"]
-        for row in Pupil.objects.filter(school__in=ids)
-        .on_roll(period.end)
-        .with_sen_status(period.end)
-        .order_by()
-        .values("school")
-        .annotate(sen=Count("pk", filter=Q(sen_status__in=("E", "K"))))
-    }
-    overdue = {
-        row["school"]: row["n"]
-        for row in AssessmentRequest.objects.filter(school__in=ids)
-        .overdue(today)
-        .order_by()
-        .values("school")
-        .annotate(n=Count("pk"))
-    }
     rows, totals = _rows_and_totals(schools, roll, need, funding, register, overdue, sort)
     # Which calendar each school's need was costed with (written by the costing query above).
     sources = dict(
@@ -115,6 +95,81 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
         source = sources.get(row["school"].pk, CalendarYear.Source.DEFAULT)
         row["calendar"] = CalendarYear.Source(source).label
     return rows, totals, period
+
+
+def _roll(ids, today: dt.date) -> dict:
+    return {
+        row["school"]: row
+        for row in Pupil.objects.filter(school__in=ids)
+        .on_roll(today)
+        .with_sen_status(today, name="status")
+        .order_by()
+        .values("school")
+        .annotate(
+            total=Count("pk"),
+            ehc=Count("pk", filter=Q(status="E")),
+            support=Count("pk", filter=Q(status="K")),
+        )
+    }
+
+
+def _overdue(ids, today: dt.date) -> dict:
+    return {
+        row["school"]: row["n"]
+        for row in AssessmentRequest.objects.filter(school__in=ids)
+        .overdue(today)
+        .order_by()
+        .values("school")
+        .annotate(n=Count("pk"))
+    }
+
+
+def _day_figures(ids, today: dt.date) -> dict:
+    """The roll by SEN status and the overdue assessments on a day, by school (two queries)."""
+    roll, overdue = _roll(ids, today), _overdue(ids, today)
+    empty = {"total": 0, "ehc": 0, "support": 0}
+    return {
+        sid: {
+            "roll": {k: roll.get(sid, empty)[k] for k in empty},
+            "overdue": overdue.get(sid, 0),
+        }
+        for sid in ids
+    }
+
+
+def _register(ids, period: Period) -> dict:
+    """The SEN register at the end of the term, as the gap engine counts it for the school's
+    own dashboard: the money rule must withhold the same figures on both pages."""
+    return {
+        row["school"]: row["sen"]
+        for row in Pupil.objects.filter(school__in=ids)
+        .on_roll(period.end)
+        .with_sen_status(period.end)
+        .order_by()
+        .values("school")
+        .annotate(sen=Count("pk", filter=Q(sen_status__in=("E", "K"))))
+    }
+
+
+def _term_figures(schools, period: Period) -> dict:
+    """(need, pupils with provision, SEN register) for the term, by school (grouped queries)."""
+    need = _need_by_school(schools, period)
+    register = _register([s.pk for s in schools], period)
+    return {
+        s.pk: (
+            need.get(s.pk, {}).get("total", ZERO),
+            need.get(s.pk, {}).get("pupils", 0),
+            register.get(s.pk, 0),
+        )
+        for s in schools
+    }
+
+
+def _detail_figures(schools, period: Period, today: dt.date) -> tuple[dict, ...]:
+    """The trust view's school figures from the detail (a custom reading, or detail_only())."""
+    ids = [s.pk for s in schools]
+    need = _need_by_school(schools, period)
+    return _roll(ids, today), need, _register(ids, period), _overdue(ids, today)
 
 
 def _rows_and_totals(
