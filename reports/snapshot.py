@@ -38,8 +38,7 @@ def _register(school: School, day: dt.date) -> tuple[dict, int]:
     rows = (
         Pupil.objects.for_school(school)
         .on_roll(day)
-        .with_sen_status(day)
-        .with_primary_need(day)
+        .with_status_and_need_joined(school, day)
         .order_by()
         .values("sen_status", "primary_need", "year_group")
         .annotate(n=Count("pk"))
