@@ -22,10 +22,6 @@ from sendfund.schools.access import require_capability, school_object_or_404
 CAPABILITY = "advocacy.edit"
 
 
-def _today() -> dt.date:
-    return dt.date.today()
-
-
 def _pack(request: HttpRequest, public_id) -> RequestPack:
     return school_object_or_404(
         RequestPack.objects.select_related("pupil", "school", "action", "school__local_authority"),
@@ -37,7 +33,7 @@ def _pack(request: HttpRequest, public_id) -> RequestPack:
 @require_capability(CAPABILITY)
 def pack_new(request: HttpRequest, public_id) -> HttpResponse:
     pupil = school_object_or_404(Pupil, request, public_id=public_id)
-    today = _today()
+    today = dt.date.today()
     form = request_pack.PackForm(
         request.POST or None, school=request.school, pupil=pupil, today=today
     )
@@ -59,7 +55,7 @@ def pack_new(request: HttpRequest, public_id) -> HttpResponse:
 @require_capability(CAPABILITY)
 def pack_detail(request: HttpRequest, public_id) -> HttpResponse:
     pack = _pack(request, public_id)
-    figures = request_pack.build(pack, today=_today())
+    figures = request_pack.build(pack, today=dt.date.today())
     return render(request, "advocacy/request_pack.html", {"p": figures})
 
 
@@ -74,7 +70,7 @@ def pack_pdf_build(request: HttpRequest, public_id) -> HttpResponse:
         kind="pdf:request_pack",
         title=f"{pack.get_kind_display()} pack (PDF)",
         capability=CAPABILITY,
-        options={"pack": str(pack.public_id), "today": _today().isoformat()},
+        options={"pack": str(pack.public_id), "today": dt.date.today().isoformat()},
         task=build_request_pack_pdf,
         back=reverse("advocacy:request_pack", kwargs={"public_id": pack.public_id}),
     )

@@ -52,10 +52,6 @@ ACTION_SORTS = {
 }
 
 
-def _today() -> dt.date:
-    return dt.date.today()
-
-
 def _messages_from(request: HttpRequest, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
@@ -74,7 +70,7 @@ def visible_actions(request: HttpRequest):
 
 @require_capability("advocacy.view")
 def overview(request: HttpRequest) -> HttpResponse:
-    today, school = _today(), request.school
+    today, school = dt.date.today(), request.school
     actions = visible_actions(request).select_related("owner")
     year = last_twelve_months(today)
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
@@ -114,7 +110,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "statuses": ActionStatus.choices,
         "types": ActionType.choices,
-        "today": _today(),
+        "today": dt.date.today(),
         "can_edit": can(request, "advocacy.edit"),
     }
     return render(request, "advocacy/action_list.html", context)
@@ -152,7 +148,7 @@ def action_pupils(action: AdvocacyAction) -> list:
 
 @require_capability("advocacy.edit")
 def action_create(request: HttpRequest) -> HttpResponse:
-    return _action_form_view(request, AdvocacyAction(school=request.school, date=_today()))
+    return _action_form_view(request, AdvocacyAction(school=request.school, date=dt.date.today()))
 
 
 @require_capability("advocacy.edit")
@@ -178,7 +174,7 @@ def action_detail(request: HttpRequest, public_id) -> HttpResponse:
         "status_form": StatusForm(
             action=action,
             initial={
-                "decision_date": action.decision_date or _today(),
+                "decision_date": action.decision_date or dt.date.today(),
                 "amount_secured": action.amount_secured if action.amount_secured else None,
             },
         ),
@@ -257,7 +253,7 @@ def action_delete(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("advocacy.view")
 def opportunity_list(request: HttpRequest) -> HttpResponse:
-    today = _today()
+    today = dt.date.today()
     opportunities = FundingOpportunity.objects.for_school(request.school).select_related("action")
     if request.GET.get("show") != "all":
         opportunities = opportunities.upcoming(today)
@@ -341,7 +337,7 @@ def opportunity_delete(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("advocacy.view")
 def training_list(request: HttpRequest) -> HttpResponse:
-    today = _today()
+    today = dt.date.today()
     records = TrainingRecord.objects.for_school(request.school)
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -456,7 +452,7 @@ def reform_delete(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _evidence(request: HttpRequest):
-    return evidence_pack.from_request(request, today=_today())
+    return evidence_pack.from_request(request, today=dt.date.today())
 
 
 def _no_pack(request: HttpRequest, form) -> HttpResponse:
@@ -481,7 +477,7 @@ def evidence_pdf(request: HttpRequest) -> HttpResponse:
 @require_capability("advocacy.view")
 def evidence_pdf_build(request: HttpRequest) -> HttpResponse:
     """Build the pack's PDF on a worker; the page shows its progress, then a download."""
-    today = _today()
+    today = dt.date.today()
     form = evidence_pack.PeriodForm(request.POST, school=request.school, today=today)
     if not form.is_valid():
         return _no_pack(request, form)

@@ -468,7 +468,3 @@ def dashboard_context(school, period, *, names: bool, today: dt.date) -> dict:
         "names": names,
         "breakdowns": [tables[n] for n, _ in BREAKDOWNS],
     }
-
-
-def today() -> dt.date:
-    return dt.date.today()

@@ -1,5 +1,7 @@
 """This app's panel on the role home pages: context for templates/funding/includes/_home.html."""
 
+import datetime as dt
+
 from django.http import HttpRequest
 
 from funding import dashboard as dash
@@ -15,7 +17,7 @@ def home_context(request: HttpRequest) -> dict:
     dashboard has stored the term (funding.gap_store), else two."""
     if not can(request, "funding.view"):
         return {}
-    period = term(*term_for_date(dash.today()))
+    period = term(*term_for_date(dt.date.today()))
     calendar = calendar_note(request.school, period)
     if not can(request, "pupils.view"):
         # Governors and trust leads: the figures the dashboard publishes for the term, by the

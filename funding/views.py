@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
@@ -33,7 +35,7 @@ from sendfund.schools.calendar import calendar_note
 
 
 def _period_form(request: HttpRequest) -> PeriodForm:
-    return PeriodForm(request.GET or None, school=request.school, today=dash.today())
+    return PeriodForm(request.GET or None, school=request.school, today=dt.date.today())
 
 
 def _csv(table: dash.Table, school, period) -> HttpResponse:
@@ -47,7 +49,7 @@ def _resolved_form(request: HttpRequest, template: str, partial: str = ""):
     """The period form, bound to the query or to this term; or the response refusing it."""
     form = _period_form(request)
     if not request.GET:
-        form = PeriodForm({"period": form.default}, school=request.school, today=dash.today())
+        form = PeriodForm({"period": form.default}, school=request.school, today=dt.date.today())
     if form.is_valid():
         return form, None
     # htmx swaps only 2xx responses: send the message into the figures region instead.
@@ -63,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return refused
     period = form.cleaned_data["resolved"]
     context = dash.dashboard_context(
-        request.school, period, names=can(request, "pupils.view"), today=dash.today()
+        request.school, period, names=can(request, "pupils.view"), today=dt.date.today()
     )
     if request.GET.get("format") == "csv":
         table = context["tables"].get(request.GET.get("table", ""))

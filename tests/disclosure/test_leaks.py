@@ -8,13 +8,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from advocacy import evidence
-from funding import dashboard as dash
 from pupils.models import AssessmentRequest
 from reports.snapshot import build_figures
 from sendfund.lib.money import format_gbp
 from sendfund.lib.periods import term
+from tests.clock import on
 from tests.factories import PupilFactory
 from tests.funding.factories import TopUpFactory, pupil_with_provision
 
@@ -24,8 +25,9 @@ URL = "/funding/"
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr(dash, "today", lambda: TODAY)
+def _today():
+    with time_machine.travel(on(TODAY)):
+        yield
 
 
 def _one_pupil_with_a_short_top_up(school):

@@ -56,22 +56,22 @@ def test_the_first_read_stores_the_period_and_the_next_costs_one_query(school):
 
 WRITES = {
     "a new pupil": lambda school, pupil: PupilFactory(school=school),
-    "a pupil's year group": lambda school, pupil: type(pupil)
-    .objects.filter(pk=pupil.pk)
-    .update(year_group="6"),
+    "a pupil's year group": lambda school, pupil: (
+        type(pupil).objects.filter(pk=pupil.pk).update(year_group="6")
+    ),
     "a SEN status": lambda school, pupil: SenStatus.objects.filter(pupil=pupil).update(code="K"),
     "a need": lambda school, pupil: Need.objects.filter(pupil=pupil).update(code="SEMH"),
     "a provision row": lambda school, pupil: pupil.provision.update(hours_per_week=3),
-    "the provision catalogue": lambda school, pupil: pupil.provision.get()
-    .provision.__class__.objects.filter(school=school)
-    .update(area="SEMH"),
+    "the provision catalogue": lambda school, pupil: (
+        pupil.provision.get().provision.__class__.objects.filter(school=school).update(area="SEMH")
+    ),
     "a staff rate": lambda school, pupil: StaffRateFactory(
         school=school, staff_role=StaffRoleFactory(school=school)
     ),
     "funding": lambda school, pupil: FundingSourceFactory(school=school),
-    "the school's settings": lambda school, pupil: type(school)
-    .objects.filter(pk=school.pk)
-    .update(costing_basis="la_standard"),
+    "the school's settings": lambda school, pupil: (
+        type(school).objects.filter(pk=school.pk).update(costing_basis="la_standard")
+    ),
     "the school's days": lambda school, pupil: SchoolDay.objects.filter(
         pk__in=SchoolDay.objects.filter(school=school, academic_year=2025).values("pk")[:1]
     ).delete(),

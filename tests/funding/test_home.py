@@ -4,11 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from funding import dashboard as dash
 from sendfund.lib.money import to_pennies
+from tests.clock import on
 from tests.factories import FundingSourceFactory, current_summaries
 from tests.funding.factories import pupil_with_provision
 
@@ -16,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr(dash, "today", lambda: dt.date(2025, 11, 10))
+def _today():
+    with time_machine.travel(on(dt.date(2025, 11, 10))):
+        yield
 
 
 def test_the_head_sees_this_terms_gap_on_the_home_page(head_client, school):

@@ -13,12 +13,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from funding.gap import compute_gap, pupil_threshold_rows
 from funding.models import PlaceValue
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import academic_year
 from sendfund.schools.models import School
+from tests.clock import on
 from tests.factories import (
     FundingSourceFactory,
     ProvisionAssignmentFactory,
@@ -226,11 +228,12 @@ def test_only_a_mainstream_school_has_a_unit(db):
 
 
 def test_the_dashboard_and_pupil_list_of_a_special_school_speak_of_places(
-    school, head_client, monkeypatch
+    school, head_client, request
 ):
-    from funding import dashboard as dash
 
-    monkeypatch.setattr(dash, "today", lambda: dt.date(2024, 11, 11))
+    traveller = time_machine.travel(on(dt.date(2024, 11, 11)))
+    traveller.start()
+    request.addfinalizer(traveller.stop)
     school.type, school.phase = School.Type.SPECIAL, School.Phase.SPECIAL
     school.save()
     # £25 × 8 h ÷ 5 = £40 a school day: £7,600.00 over the year, inside a £10,000 place.
@@ -249,12 +252,11 @@ def test_the_dashboard_and_pupil_list_of_a_special_school_speak_of_places(
     assert ">Place</th>" in listing and "Met by the place" in listing
 
 
-def test_the_dashboard_of_a_school_with_a_unit_names_its_unit_pupils(
-    school, head_client, monkeypatch
-):
-    from funding import dashboard as dash
+def test_the_dashboard_of_a_school_with_a_unit_names_its_unit_pupils(school, head_client, request):
 
-    monkeypatch.setattr(dash, "today", lambda: dt.date(2024, 11, 11))
+    traveller = time_machine.travel(on(dt.date(2024, 11, 11)))
+    traveller.start()
+    request.addfinalizer(traveller.stop)
     school.unit = School.Unit.RESOURCED
     school.save()
     # £20 × 15 h ÷ 5 = £60 a day × 190 = £11,400 + £2,600 = £14,000.00, £6,000 top-up.
@@ -275,11 +277,12 @@ def test_the_dashboard_of_a_school_with_a_unit_names_its_unit_pupils(
 
 
 def test_governors_see_the_place_wording_but_no_place_money_about_few_pupils(
-    school, governor_client, monkeypatch
+    school, governor_client, request
 ):
-    from funding import dashboard as dash
 
-    monkeypatch.setattr(dash, "today", lambda: dt.date(2024, 11, 11))
+    traveller = time_machine.travel(on(dt.date(2024, 11, 11)))
+    traveller.start()
+    request.addfinalizer(traveller.stop)
     school.type, school.phase = School.Type.SPECIAL, School.Phase.SPECIAL
     school.save()
     _pupil(school, rate=Decimal("25.00"), hours=Decimal("8"))  # £7,600.00, one pupil

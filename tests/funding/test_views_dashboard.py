@@ -6,11 +6,12 @@ import io
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from funding import dashboard as dash
 from sendfund.lib.money import to_pennies
+from tests.clock import on
 from tests.factories import FundingSourceFactory, ProvisionAssignmentFactory, current_summaries
 from tests.funding.factories import TopUpFactory, pupil_with_provision
 
@@ -20,8 +21,9 @@ URL = "/funding/"
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr(dash, "today", lambda: TODAY)
+def _today():
+    with time_machine.travel(on(TODAY)):
+        yield
 
 
 def _world(school, pupils: int, extra_rows: int = 0):
