@@ -73,6 +73,8 @@ class Command(BaseCommand):
             f"PostgreSQL {connection.pg_version // 10000}; DEBUG={settings.DEBUG}."
         )
         self._summaries(ids)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # the planner's statistics, with the summaries' rows
         self._pages(bench, runs)
         if wrk:
             self._wrk(bench, wrk)
