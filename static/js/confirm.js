@@ -2,7 +2,8 @@
 document.addEventListener("submit", function (event) {
   var form = event.target;
   var question = form.getAttribute && form.getAttribute("data-confirm");
-  if (question && !window.confirm(question)) {
+  // The attribute may wrap over several lines in the template: ask it as one line.
+  if (question && !window.confirm(question.replace(/\s+/g, " "))) {
     event.preventDefault();
   }
 }, true);
