@@ -37,7 +37,17 @@ SKIP_ACTIONS = ("logout", "/accounts/", "/sessions/", "/mfa/", "2fa")
 COUNTED_APPS = ("pupils", "funding", "advocacy", "reports", "schools")
 # The school-day calendar is a cache the app fills on read for any year a page looks at
 # (sendfund.schools.calendar.ensure_years, "never edited"): not a write of the user's input.
-DERIVED = {"schools_calendaryear", "schools_schoolday"}
+# Nor are the summaries (pupils.summary_models, funding.summary_models): any request re-costs
+# what earlier writes marked and rebuilds what a page reads.
+DERIVED = {
+    "schools_calendaryear",
+    "schools_schoolday",
+    "pupils_summarypending",
+    "pupils_summaryyear",
+    "pupils_provisiontermcost",
+    "funding_periodsummary",
+    "funding_pupilperiodsummary",
+}
 POSTED = {"n": 0}
 STATUSES: dict = {}
 
