@@ -275,13 +275,14 @@ def rebuild(school_id: int) -> None:
 
 class SummaryMiddleware:
     """After a request that may have written (any method but GET, HEAD, OPTIONS), re-cost the
-    rows its writes marked: one query when there are none."""
+    rows marked in the request's school: one query when there are none."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            refresh_marked()
+        school = getattr(request, "school", None)
+        if school is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+            refresh(school.pk)
         return response

@@ -209,3 +209,23 @@ def test_an_import_recosts_its_rows_inside_its_own_transaction(school):
     held = ProvisionTermCost.objects.filter(school=school, academic_year=2025).count()
     assert held == 6  # two rows x three terms
     assert summaries.differences(school.pk) == []
+
+
+def test_after_a_post_the_middleware_recosts_the_schools_marks_and_a_get_leaves_them(
+    school, rf
+):
+    from django.http import HttpResponse
+
+    pupil = pupil_with_provision(school, annual_cost=Decimal("3800"))
+    _need(school, YEAR_2025)
+    row = pupil.provision.get()
+    row.hours_per_week = 2
+    row.save()
+    assert _marks(school) == 1
+    middleware = summaries.SummaryMiddleware(lambda request: HttpResponse("ok"))
+    for method, left in (("get", 1), ("post", 0)):
+        request = getattr(rf, method)("/")
+        request.school = school
+        middleware(request)
+        assert _marks(school) == left
+    assert summaries.differences(school.pk) == []
