@@ -31,7 +31,7 @@ def _pack(request: HttpRequest, public_id) -> RequestPack:
 
 
 @require_capability(CAPABILITY)
-def pack_new(request: HttpRequest, public_id) -> HttpResponse:
+def pack_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = school_object_or_404(Pupil, request, public_id=public_id)
     today = dt.date.today()
     form = request_pack.PackForm(

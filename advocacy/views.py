@@ -147,7 +147,7 @@ def action_pupils(action: AdvocacyAction) -> list:
 
 
 @require_capability("advocacy.edit")
-def action_create(request: HttpRequest) -> HttpResponse:
+def action_add(request: HttpRequest) -> HttpResponse:
     return _action_form_view(request, AdvocacyAction(school=request.school, date=dt.date.today()))
 
 
@@ -296,7 +296,7 @@ def _save_opportunity(request):
 
 
 @require_capability("advocacy.edit")
-def opportunity_create(request: HttpRequest) -> HttpResponse:
+def opportunity_add(request: HttpRequest) -> HttpResponse:
     return _simple_form_view(
         request,
         form_class=OpportunityForm,
@@ -354,7 +354,7 @@ def _save_training(request):
 
 
 @require_capability("advocacy.edit")
-def training_create(request: HttpRequest) -> HttpResponse:
+def training_add(request: HttpRequest) -> HttpResponse:
     return _simple_form_view(
         request,
         form_class=TrainingForm,
@@ -412,7 +412,7 @@ def _save_reform(request):
 
 
 @require_capability("advocacy.edit")
-def reform_create(request: HttpRequest) -> HttpResponse:
+def reform_add(request: HttpRequest) -> HttpResponse:
     return _simple_form_view(
         request,
         form_class=ReformItemForm,

@@ -5,7 +5,7 @@ from reports import views
 app_name = "reports"
 urlpatterns = [
     path("reports/", views.report_list, name="list"),
-    path("reports/new/", views.report_create, name="create"),
+    path("reports/add/", views.report_add, name="add"),
     path("reports/sen-information/", views.information_report, name="information"),
     path("reports/sen-information/edit/", views.information_edit, name="information_edit"),
     path("reports/<uuid:public_id>/", views.report_detail, name="detail"),

@@ -56,7 +56,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_capability("reports.draft")
-def report_create(request: HttpRequest) -> HttpResponse:
+def report_add(request: HttpRequest) -> HttpResponse:
     form = ReportCreateForm(request.POST, today=dt.date.today())
     if not form.is_valid():
         messages.error(request, "Choose one of the terms offered.")

@@ -26,14 +26,14 @@ LOGGED = {
     "pupil_imports:confirm": (AccessKind.IMPORT, {"POST"}, {200, 302, 400}),
     "audit:export": (AccessKind.AUDIT_EXPORT, {"GET"}, {200}),
     # A pupil's request pack: built (the form's POST), opened as HTML, sent to be a PDF.
-    "advocacy:request_pack_new": (AccessKind.REQUEST_PACK, {"POST"}, {302}),
+    "advocacy:request_pack_add": (AccessKind.REQUEST_PACK, {"POST"}, {302}),
     "advocacy:request_pack": (AccessKind.REQUEST_PACK, {"GET"}, {200}),
     "advocacy:request_pack_pdf": (AccessKind.REQUEST_PACK, {"POST"}, {302}),
 }
 # URL name -> how its `public_id` names the pupil: the pupil's own id, or a request pack's.
 PUPIL_BY = {
     "pupils:detail": "pupil",
-    "advocacy:request_pack_new": "pupil",
+    "advocacy:request_pack_add": "pupil",
     "advocacy:request_pack": "pack",
     "advocacy:request_pack_pdf": "pack",
 }

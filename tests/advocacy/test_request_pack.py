@@ -206,8 +206,8 @@ def test_the_pack_is_built_from_the_pupil_page_and_opens_the_advocacy_action(
     senco_client, governor_client, worked, school
 ):
     page = senco_client.get(reverse("pupils:detail", args=[worked.public_id])).content.decode()
-    assert reverse("advocacy:request_pack_new", args=[worked.public_id]) in page
-    form = senco_client.get(reverse("advocacy:request_pack_new", args=[worked.public_id]))
+    assert reverse("advocacy:request_pack_add", args=[worked.public_id]) in page
+    form = senco_client.get(reverse("advocacy:request_pack_add", args=[worked.public_id]))
     assert form.status_code == 200
     data = {
         "kind": "top_up",
@@ -216,7 +216,7 @@ def test_the_pack_is_built_from_the_pupil_page_and_opens_the_advocacy_action(
         "more_needed": "Specialist teacher 2 h a week",
         "more_needed_cost": "3200.00",
     }
-    url = reverse("advocacy:request_pack_new", args=[worked.public_id])
+    url = reverse("advocacy:request_pack_add", args=[worked.public_id])
     response = senco_client.post(url, data)
     pack = RequestPack.objects.get()
     assert response.url == reverse("advocacy:request_pack", args=[pack.public_id])
@@ -304,7 +304,7 @@ def test_bad_input_is_named_and_nothing_is_written(senco_client, school, extra, 
         "more_needed_cost": "100",
         **extra,
     }
-    response = senco_client.post(reverse("advocacy:request_pack_new", args=[pupil.public_id]), data)
+    response = senco_client.post(reverse("advocacy:request_pack_add", args=[pupil.public_id]), data)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not RequestPack.objects.exists() and not AdvocacyAction.objects.exists()
@@ -322,7 +322,7 @@ def test_a_decided_request_is_not_reopened_a_new_action_is_made(senco_client, sc
     )
     old.pupils.set([pupil])
     data = {"kind": "top_up", "span_start": "01/04/2025", "span_end": "31/03/2026"}
-    senco_client.post(reverse("advocacy:request_pack_new", args=[pupil.public_id]), data)
+    senco_client.post(reverse("advocacy:request_pack_add", args=[pupil.public_id]), data)
     assert AdvocacyAction.objects.count() == 2
     assert RequestPack.objects.get().action != old
 

@@ -31,7 +31,7 @@ def _queries(client, url) -> int:
 
 def test_the_head_logs_an_action(head_client, school):
     response = head_client.post(
-        reverse("advocacy:action_create"),
+        reverse("advocacy:action_add"),
         {
             "type": "grant",
             "title": "Inclusion fund bid",
@@ -51,7 +51,7 @@ def test_the_head_logs_an_action(head_client, school):
 
 def test_a_new_action_cannot_start_as_successful(head_client, school):
     response = head_client.post(
-        reverse("advocacy:action_create"),
+        reverse("advocacy:action_add"),
         {
             "type": "grant",
             "title": "X",
@@ -67,7 +67,7 @@ def test_a_new_action_cannot_start_as_successful(head_client, school):
 
 def test_a_negative_amount_is_refused_with_a_message(head_client, school):
     response = head_client.post(
-        reverse("advocacy:action_create"),
+        reverse("advocacy:action_add"),
         {
             "type": "grant",
             "title": "X",
@@ -115,7 +115,7 @@ def test_a_governor_reads_but_cannot_change_anything(governor_client, school):
         reverse("advocacy:action_status", args=[action.public_id]), {"status": "closed"}
     )
     assert status.status_code == 403
-    assert governor_client.get(reverse("advocacy:action_create")).status_code == 403
+    assert governor_client.get(reverse("advocacy:action_add")).status_code == 403
     action.refresh_from_db()
     assert action.status == "submitted"
 
@@ -188,17 +188,17 @@ def test_the_action_form_offers_only_this_schools_pupils(head_client, school, ot
     from tests.factories import PupilFactory
 
     PupilFactory(school=other_school, surname="Elsewhere")
-    form = head_client.get(reverse("advocacy:action_create")).context["form"]
+    form = head_client.get(reverse("advocacy:action_add")).context["form"]
     assert all(p.school_id == school.pk for p in form.fields["pupils"].queryset)
 
 
 def test_a_governors_action_form_never_lists_pupils(head_client, senco_client):
-    assert "pupils" in senco_client.get(reverse("advocacy:action_create")).context["form"].fields
+    assert "pupils" in senco_client.get(reverse("advocacy:action_add")).context["form"].fields
 
 
 def test_saving_a_training_record_works_out_the_senco_deadline(senco_client, school):
     response = senco_client.post(
-        reverse("advocacy:training_create"),
+        reverse("advocacy:training_add"),
         {
             "person_name": "Sam Patel",
             "role": "senco",
@@ -215,7 +215,7 @@ def test_saving_a_training_record_works_out_the_senco_deadline(senco_client, sch
 
 def test_a_senco_qualification_needs_an_appointment_date(senco_client, school):
     response = senco_client.post(
-        reverse("advocacy:training_create"),
+        reverse("advocacy:training_add"),
         {
             "person_name": "Sam Patel",
             "role": "senco",
@@ -437,7 +437,7 @@ def test_training_and_opportunities_can_be_deleted(senco_client, school):
 
 def test_the_training_page_says_a_late_nasenco_does_not_count(senco_client, school):
     response = senco_client.post(
-        reverse("advocacy:training_create"),
+        reverse("advocacy:training_add"),
         {
             "person_name": "Sam Patel",
             "role": "senco",

@@ -46,7 +46,7 @@ def _request_pack(school):
 CASES = [
     UrlCase("advocacy:overview", "advocacy.view"),
     UrlCase("advocacy:actions", "advocacy.view"),
-    UrlCase("advocacy:action_create", "advocacy.edit"),
+    UrlCase("advocacy:action_add", "advocacy.edit"),
     UrlCase("advocacy:action_detail", "advocacy.view", kwargs=_action),
     UrlCase("advocacy:action_edit", "advocacy.edit", kwargs=_action),
     UrlCase(
@@ -74,7 +74,7 @@ CASES = [
         notes="POST deletes",
     ),
     UrlCase("advocacy:opportunities", "advocacy.view"),
-    UrlCase("advocacy:opportunity_create", "advocacy.edit"),
+    UrlCase("advocacy:opportunity_add", "advocacy.edit"),
     UrlCase(
         "advocacy:opportunity_edit",
         "advocacy.edit",
@@ -86,7 +86,7 @@ CASES = [
         kwargs=lambda school: {"public_id": FundingOpportunityFactory(school=school).public_id},
     ),
     UrlCase("advocacy:training", "advocacy.view"),
-    UrlCase("advocacy:training_create", "advocacy.edit"),
+    UrlCase("advocacy:training_add", "advocacy.edit"),
     UrlCase(
         "advocacy:training_edit",
         "advocacy.edit",
@@ -98,7 +98,7 @@ CASES = [
         kwargs=lambda school: {"public_id": TrainingRecordFactory(school=school).public_id},
     ),
     UrlCase("advocacy:reforms", "advocacy.view"),
-    UrlCase("advocacy:reform_create", "advocacy.edit"),
+    UrlCase("advocacy:reform_add", "advocacy.edit"),
     UrlCase(
         "advocacy:reform_edit",
         "advocacy.edit",
@@ -122,7 +122,7 @@ CASES = [
         notes="an unknown period shows the form again; a good one queues the PDF (302)",
     ),
     UrlCase("advocacy:evidence_csv", "advocacy.view"),
-    UrlCase("advocacy:request_pack_new", "advocacy.edit", kwargs=_pupil),
+    UrlCase("advocacy:request_pack_add", "advocacy.edit", kwargs=_pupil),
     UrlCase("advocacy:request_pack", "advocacy.edit", kwargs=_request_pack),
     UrlCase(
         "advocacy:request_pack_pdf",

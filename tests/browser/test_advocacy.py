@@ -78,5 +78,5 @@ def test_a_governor_reads_the_overview_and_evidence_pack_but_cannot_log_actions(
         page.get_by_role("link", name="Download CSV").click()
     assert download.value.suggested_filename.startswith("evidence-pack-100001-")
 
-    response = page.goto(f"{page.base_url}/advocacy/actions/new/")
+    response = page.goto(f"{page.base_url}/advocacy/actions/add/")
     assert response.status == 403

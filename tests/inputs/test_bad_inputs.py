@@ -40,7 +40,7 @@ def test_a_review_dated_9999_is_refused(senco_client, school):
 
 def test_a_training_record_dated_9999_is_refused(head_client, school):
     response = head_client.post(
-        reverse("advocacy:training_create"),
+        reverse("advocacy:training_add"),
         {
             "person_name": "A Person",
             "role": "senco",

@@ -211,9 +211,7 @@ def test_an_import_recosts_its_rows_inside_its_own_transaction(school):
     assert summaries.differences(school.pk) == []
 
 
-def test_after_a_post_the_middleware_recosts_the_schools_marks_and_a_get_leaves_them(
-    school, rf
-):
+def test_after_a_post_the_middleware_recosts_the_schools_marks_and_a_get_leaves_them(school, rf):
     from django.http import HttpResponse
 
     pupil = pupil_with_provision(school, annual_cost=Decimal("3800"))

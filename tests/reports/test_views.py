@@ -155,7 +155,7 @@ def test_a_governor_and_a_trust_lead_get_403_on_every_pupil_level_page(cast, cas
 
 
 def test_the_head_drafts_comments_and_publishes(school, head_client):
-    response = head_client.post(reverse("reports:create"), {"term": f"{YEAR}-{TERM}"})
+    response = head_client.post(reverse("reports:add"), {"term": f"{YEAR}-{TERM}"})
     report = TermlyReport.objects.for_school(school).get()
     assert response.status_code == 302 and report.status == "draft"
     kwargs = {"public_id": report.public_id}
@@ -173,7 +173,7 @@ def test_the_head_drafts_comments_and_publishes(school, head_client):
 
 def test_a_second_draft_for_the_same_term_is_refused_with_a_message(school, senco_client):
     TermlyReportFactory(school=school, academic_year=YEAR, term=TERM)
-    response = senco_client.post(reverse("reports:create"), {"term": f"{YEAR}-{TERM}"}, follow=True)
+    response = senco_client.post(reverse("reports:add"), {"term": f"{YEAR}-{TERM}"}, follow=True)
     assert "already a report for that term" in response.content.decode()
     assert TermlyReport.objects.for_school(school).count() == 1
 

@@ -22,7 +22,7 @@ def _draft(school) -> dict:
 CASES = [
     UrlCase("reports:list", "reports.view"),
     UrlCase(
-        "reports:create",
+        "reports:add",
         "reports.draft",
         method="post",
         data=lambda school: {"term": "bogus"},
