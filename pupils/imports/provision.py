@@ -305,7 +305,9 @@ def _plan_rate(row: Row, role_name: str, cat: _Catalogue, table: Table, report: 
     report.writes.append(lambda: cat.write_rate(role_name, year, row.hourly_rate))
 
 
-def _plan_assignment(school, row: Row, cat: _Catalogue, existing: dict, report: Report) -> None:
+def _plan_assignment(row: Row, cat: _Catalogue, existing: dict, new: list, report: Report) -> None:
+    """Plan one row: a new provision row joins `new` (written in bulk by
+    _write_new_assignments), a changed one is updated, an unchanged one counted."""
     # Blank cells take the catalogue's defaults, as adding provision on the pupil page does.
     provision = cat.provisions.get(row.provision.lower())
     if provision is not None:
@@ -337,17 +339,8 @@ def _plan_assignment(school, row: Row, cat: _Catalogue, existing: dict, report: 
     current = existing.get((row.pupil.pk, row.provision.lower(), row.start_date))
     label = f"{row.provision} for {row.pupil.full_name} from {row.start_date:%d/%m/%Y}"
     if current is None:
-        report.create(
-            row.row,
-            label,
-            lambda: ProvisionAssignment.objects.create(
-                school=school,
-                pupil=row.pupil,
-                provision=cat.provision(row.provision),
-                start_date=row.start_date,
-                **wanted,
-            ),
-        )
+        report.create(row.row, label, None)
+        new.append((row, wanted))
         return
     changed = {k: v for k, v in wanted.items() if getattr(current, k) != v}
     if not changed:
@@ -357,6 +350,24 @@ def _plan_assignment(school, row: Row, cat: _Catalogue, existing: dict, report: 
         row.row,
         f"{label}: " + ", ".join(k.replace("_", " ") for k in changed),
         lambda: ProvisionAssignment.objects.filter(pk=current.pk).update(**changed),
+    )
+
+
+def _write_new_assignments(school: School, cat: _Catalogue, new: list) -> None:
+    """Every new provision row in one INSERT, after the catalogue's new provisions and rates
+    (written before it, in plan order): a 10,000-row file is one statement, not 10,000."""
+    ProvisionAssignment.objects.bulk_create(
+        [
+            ProvisionAssignment(
+                school=school,
+                pupil=row.pupil,
+                provision=cat.provision(row.provision),
+                start_date=row.start_date,
+                **wanted,
+            )
+            for row, wanted in new
+        ],
+        batch_size=2000,
     )
 
 
@@ -380,6 +391,7 @@ def import_provision(
         for a in ProvisionAssignment.objects.for_school(school).select_related("provision")
     }
     seen: dict[tuple, int] = {}
+    new: list = []
     for number, raw in counted(table.rows, "Checking rows"):
         row = _parse_row(table, number, raw, pupils, on, report)
         if row is None:
@@ -392,7 +404,9 @@ def import_provision(
             continue
         seen[key] = number
         if _plan_catalogue(row, cat, table, report):
-            _plan_assignment(school, row, cat, existing, report)
+            _plan_assignment(row, cat, existing, new, report)
+    if new:
+        report.writes.append(lambda: _write_new_assignments(school, cat, new))
     if not dry_run:
         report.apply()
     return report
