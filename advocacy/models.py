@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from sendfund.lib.dates import add_years
 from sendfund.schools.models import School, TenantQuerySet
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -273,17 +274,8 @@ class TrainingStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-def add_years(day: dt.date, years: int) -> dt.date:
-    """Same day `years` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 class TrainingQuerySet(TenantQuerySet):
-    def not_complete(self):
-        return self.exclude(status__in=[TrainingStatus.COMPLETED, TrainingStatus.WITHDRAWN])
+    """Training records of a school (for_school)."""
 
 
 class TrainingRecord(models.Model):

@@ -24,6 +24,7 @@ from advocacy.models import (
     TrainingStatus,
     counts_as_qualification,
 )
+from sendfund.lib.dates import add_months
 from sendfund.lib.periods import Period
 from sendfund.schools.models import School
 
@@ -84,18 +85,6 @@ def last_twelve_months(today: dt.date) -> Period:
     """The year up to and including today: what the overview and home panel summarise."""
     start = add_months(today, -12) + dt.timedelta(days=1)
     return Period(start, today, "the last 12 months")
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, clamped to the end of a shorter month."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, candidate)
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover - every month has a 28th
 
 
 def training_status(*, school: School, today: dt.date) -> dict:

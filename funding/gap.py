@@ -61,8 +61,9 @@ from funding.models import (
     PlaceValue,
 )
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
-from pupils.models import ProvisionAssignment, Pupil, Wave, add_months
+from pupils.models import ProvisionAssignment, Pupil, Wave
 from pupils.summaries import summary_terms
+from sendfund.lib.dates import add_months
 from sendfund.lib.periods import Period, academic_year, academic_year_start, term
 from sendfund.schools.calendar import calendar_note, prorate_by_school_days
 from sendfund.schools.models import School

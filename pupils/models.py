@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, NullIf
 
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
+from sendfund.lib.dates import add_months
 from sendfund.lib.periods import Period, by_academic_year
 from sendfund.schools.models import School, TenantQuerySet
 
@@ -878,15 +879,6 @@ class AssessmentRequest(models.Model):
         if self.final_plan_date is None:
             return None
         return self.final_plan_date <= self.final_due
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Same day `months` later, clamped to the month's end (31 Aug + 6 months = 28/29 Feb)."""
-    import calendar
-
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class ReviewDecision(models.TextChoices):

@@ -8,6 +8,7 @@ clear message, rather than failing every later page that shows it.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from django import forms
@@ -57,3 +58,17 @@ def bound_dates(form: forms.BaseForm) -> None:
         if is_date and not any(isinstance(v, PlausibleDateValidator) for v in field.validators):
             label = str(field.label) if field.label else ""
             field.validators = [*field.validators, PlausibleDateValidator(label)]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (or earlier), clamped to the end of a shorter month:
+    31 Aug + 6 months = 28/29 Feb; 29 Feb − 12 months = 28 Feb. The one answer for review
+    cycles, "the last 12 months" and training renewals."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later; 29 February becomes 28 February in a common year."""
+    return add_months(day, 12 * years)
