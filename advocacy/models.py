@@ -12,9 +12,9 @@ from django.db import models
 from django.db.models import F, Q
 
 from sendfund.lib.dates import add_years
+from sendfund.lib.money import STORED_MONEY
 from sendfund.schools.models import School, TenantQuerySet
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
@@ -121,8 +121,12 @@ class AdvocacyAction(models.Model):
         max_length=16, choices=ActionStatus.choices, default=ActionStatus.PLANNED
     )
     decision_date = models.DateField(null=True, blank=True)
-    amount_requested = models.DecimalField(**MONEY, default=Decimal("0"), validators=NON_NEGATIVE)
-    amount_secured = models.DecimalField(**MONEY, default=Decimal("0"), validators=NON_NEGATIVE)
+    amount_requested = models.DecimalField(
+        **STORED_MONEY, default=Decimal("0"), validators=NON_NEGATIVE
+    )
+    amount_secured = models.DecimalField(
+        **STORED_MONEY, default=Decimal("0"), validators=NON_NEGATIVE
+    )
     next_step = models.CharField(max_length=200, blank=True)
     next_step_due = models.DateField("Next step due", null=True, blank=True)
     notes = models.TextField(blank=True)
@@ -208,7 +212,9 @@ class FundingOpportunity(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
     funder = models.CharField(max_length=200)
-    amount_available = models.DecimalField(**MONEY, null=True, blank=True, validators=NON_NEGATIVE)
+    amount_available = models.DecimalField(
+        **STORED_MONEY, null=True, blank=True, validators=NON_NEGATIVE
+    )
     deadline = models.DateField(null=True, blank=True)
     eligibility = models.TextField("Eligibility notes", blank=True)
     link = models.URLField(blank=True)
@@ -448,7 +454,7 @@ class RequestPack(models.Model):
         "What more is needed", blank=True, help_text="The further provision the pupil needs."
     )
     more_needed_cost = models.DecimalField(
-        "Its cost a year", **MONEY, default=Decimal("0"), validators=NON_NEGATIVE
+        "Its cost a year", **STORED_MONEY, default=Decimal("0"), validators=NON_NEGATIVE
     )
     action = models.ForeignKey(
         AdvocacyAction,

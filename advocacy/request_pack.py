@@ -32,11 +32,11 @@ from pupils.models import InterventionMeasure, Need, ProvisionAssignment, Pupil
 from pupils.queries import cost_year, high_needs_threshold, support_plans, working
 from sendfund.lib import periods
 from sendfund.lib.dates import bound_dates
+from sendfund.lib.money import ZERO
 from sendfund.pdf import html_to_pdf
 from sendfund.schools.calendar import calendar_note
 from sendfund.schools.models import School
 
-ZERO = Decimal("0")
 DEFAULT_TERMS = 3
 MAX_SPAN_DAYS = 3 * 366
 

@@ -24,10 +24,9 @@ from advocacy.models import (
     TrainingRecord,
 )
 from funding.models import FundingSource, FundingStatus, FundingType, TopUpBand, TopUpScheme
+from sendfund.lib.money import ZERO
 from sendfund.lib.versions import StaleEdit, update_if_unchanged
 from sendfund.schools.models import School
-
-ZERO = Decimal("0")
 
 # Which kind of funding source the money from each kind of action becomes.
 FUNDING_TYPE_FOR_ACTION = {

@@ -25,10 +25,10 @@ from advocacy.models import (
     counts_as_qualification,
 )
 from sendfund.lib.dates import add_months
+from sendfund.lib.money import ZERO
 from sendfund.lib.periods import Period
 from sendfund.schools.models import School
 
-ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 WARNING_MONTHS = 6
 

@@ -37,7 +37,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DecimalField,
     ExpressionWrapper,
     F,
     Min,
@@ -64,12 +63,10 @@ from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
 from pupils.models import ProvisionAssignment, Pupil, Wave
 from pupils.summaries import summary_terms
 from sendfund.lib.dates import add_months
+from sendfund.lib.money import UNROUNDED, ZERO
 from sendfund.lib.periods import Period, academic_year, academic_year_start, term
 from sendfund.schools.calendar import calendar_note, prorate_by_school_days
 from sendfund.schools.models import School
-
-ZERO = Decimal("0")
-MONEY = DecimalField(max_digits=30, decimal_places=20)
 
 
 @dataclass(frozen=True)
@@ -258,13 +255,15 @@ def pupil_line(lines: Lines):
     """The line each pupil's cost is measured against, as a per-group expression: the place
     line for place-funded pupils, the threshold line for everyone else (docs/domain.md
     section 4). Over, share, excess and shortfall all follow it."""
-    threshold = Value(lines.threshold_line, output_field=MONEY)
+    threshold = Value(lines.threshold_line, output_field=UNROUNDED)
     if not lines.has_place_pupils:
-        return PerGroup(threshold, output_field=MONEY)
-    place = Value(lines.place_line, output_field=MONEY)
+        return PerGroup(threshold, output_field=UNROUNDED)
+    place = Value(lines.place_line, output_field=UNROUNDED)
     if lines.everyone_placed:
-        return PerGroup(place, output_field=MONEY)
-    return Case(When(BoolOr("pupil__in_unit"), then=place), default=threshold, output_field=MONEY)
+        return PerGroup(place, output_field=UNROUNDED)
+    return Case(
+        When(BoolOr("pupil__in_unit"), then=place), default=threshold, output_field=UNROUNDED
+    )
 
 
 def _pupil_groups(school: School, period: Period, lines: Lines):
@@ -280,10 +279,10 @@ def _pupil_groups(school: School, period: Period, lines: Lines):
         .top_ups()
         .filter(pupil=OuterRef("pupil"))
         .values("pupil")
-        .annotate(total=Sum("period_amount", output_field=MONEY))
+        .annotate(total=Sum("period_amount", output_field=UNROUNDED))
         .values("total")
     )
-    zero = Value(ZERO, output_field=MONEY)
+    zero = Value(ZERO, output_field=UNROUNDED)
     # Grouped by the pupil alone: the pupil's own columns (one value per pupil) are taken with
     # Min, so PostgreSQL estimates one group per pupil, not one per provision row (which made
     # the per-group top-up subquery look dear enough to switch on JIT compilation).
@@ -298,10 +297,10 @@ def _pupil_groups(school: School, period: Period, lines: Lines):
             forename=Min("pupil__forename"),
             surname=Min("pupil__surname"),
             year_group=Min("pupil__year_group"),
-            cost=Sum("period_cost", output_field=MONEY),
+            cost=Sum("period_cost", output_field=UNROUNDED),
             line=pupil_line(lines),
             place=pupil_place(lines),
-            topup=PerGroup(Coalesce(Subquery(topup), zero), output_field=MONEY),
+            topup=PerGroup(Coalesce(Subquery(topup), zero), output_field=UNROUNDED),
             sen_status=Min("sen_status"),
         )
     )
@@ -323,7 +322,9 @@ def pupil_threshold_queryset(*, school: School, period: Period, threshold: Decim
     return (
         _pupil_groups(school, period, lines)
         .annotate(
-            shortfall_key=ExpressionWrapper(F("cost") - F("topup") - F("line"), output_field=MONEY)
+            shortfall_key=ExpressionWrapper(
+                F("cost") - F("topup") - F("line"), output_field=UNROUNDED
+            )
         )
         .order_by("-shortfall_key", "surname", "forename", "pupil")
     )
@@ -390,7 +391,7 @@ def _breakdown(assignments: QuerySet, key: str, labels: dict, none_label: str = 
     rows = (
         assignments.values(key)
         .annotate(
-            need=Sum("period_cost", default=ZERO, output_field=MONEY),
+            need=Sum("period_cost", default=ZERO, output_field=UNROUNDED),
             pupils=Count("pupil", distinct=True),
         )
         .order_by(key)
@@ -415,7 +416,7 @@ def _compute_gap(*, school: School, period: Period) -> Gap:
     threshold = threshold_on(period.start)
     assignments = _assignments(school, period)
     totals = assignments.aggregate(
-        total=Sum("period_cost", default=ZERO, output_field=MONEY),
+        total=Sum("period_cost", default=ZERO, output_field=UNROUNDED),
         pupils=Count("pupil", distinct=True),
     )
     need = totals["total"]
@@ -440,25 +441,25 @@ def _compute_gap(*, school: School, period: Period) -> Gap:
     funding_qs = _funding(school, period)
     counted = Q(status__in=COUNTED_STATUSES)
     money = funding_qs.aggregate(
-        funding=Sum("period_amount", filter=counted, default=ZERO, output_field=MONEY),
-        expected=Sum("period_amount", filter=~counted, default=ZERO, output_field=MONEY),
+        funding=Sum("period_amount", filter=counted, default=ZERO, output_field=UNROUNDED),
+        expected=Sum("period_amount", filter=~counted, default=ZERO, output_field=UNROUNDED),
         notional=Sum(
             "period_amount",
             filter=counted & Q(type=FundingType.NOTIONAL_SEN),
             default=ZERO,
-            output_field=MONEY,
+            output_field=UNROUNDED,
         ),
         topups=Sum(
             "period_amount",
             filter=counted & Q(type=FundingType.TOP_UP),
             default=ZERO,
-            output_field=MONEY,
+            output_field=UNROUNDED,
         ),
         places=Sum(
             "period_amount",
             filter=counted & Q(type=FundingType.PLACE),
             default=ZERO,
-            output_field=MONEY,
+            output_field=UNROUNDED,
         ),
         funded_pupils=Count("pupil", filter=counted, distinct=True),
         funded_school=Count("pk", filter=counted & Q(pupil__isnull=True)),
@@ -472,7 +473,7 @@ def _compute_gap(*, school: School, period: Period) -> Gap:
     type_rows = (
         funding_qs.filter(counted)
         .values("type")
-        .annotate(need=Sum("period_amount", default=ZERO, output_field=MONEY))
+        .annotate(need=Sum("period_amount", default=ZERO, output_field=UNROUNDED))
         .annotate(
             pupils=Count("pupil", distinct=True),
             school_sources=Count("pk", filter=Q(pupil__isnull=True)),
@@ -481,24 +482,24 @@ def _compute_gap(*, school: School, period: Period) -> Gap:
     )
     funding_by_type = _labelled(type_rows, "type", dict(FundingType.choices), "Other")
 
-    zero = Value(ZERO, output_field=MONEY)
+    zero = Value(ZERO, output_field=UNROUNDED)
     lines = lines_for(school, period, threshold)
     groups = _pupil_groups(school, period, lines)
     over = OVER_THRESHOLD
-    share = Least(F("cost"), F("line"), output_field=MONEY)
-    uncovered = ExpressionWrapper(F("cost") - F("topup") - F("line"), output_field=MONEY)
+    share = Least(F("cost"), F("line"), output_field=UNROUNDED)
+    uncovered = ExpressionWrapper(F("cost") - F("topup") - F("line"), output_field=UNROUNDED)
     per_pupil = groups.order_by().aggregate(
         over=Count("pupil", filter=over),
         over_without=Count("pupil", filter=over & Q(topup=0)),
         support_over=Count("pupil", filter=over & Q(sen_status=SenProvision.SEN_SUPPORT)),
         shortfall_total=Sum(
-            Greatest(uncovered, zero, output_field=MONEY), default=ZERO, output_field=MONEY
+            Greatest(uncovered, zero, output_field=UNROUNDED), default=ZERO, output_field=UNROUNDED
         ),
         shortfall_pupils=Count("pupil", filter=Q(cost__gt=F("topup") + F("line"))),
         # The notional SEN budget meets the school share of mainstream pupils outside a unit
         # only; place funding meets the rest's (docs/domain.md section 4).
-        share_total=Sum(share, filter=Q(place=False), default=ZERO, output_field=MONEY),
-        place_share=Sum(share, filter=Q(place=True), default=ZERO, output_field=MONEY),
+        share_total=Sum(share, filter=Q(place=False), default=ZERO, output_field=UNROUNDED),
+        place_share=Sum(share, filter=Q(place=True), default=ZERO, output_field=UNROUNDED),
         place_pupils=Count("pupil", filter=Q(place=True, cost__gt=0)),
     )
     roll = (
@@ -593,7 +594,7 @@ def _project_next_year(*, school: School, today: dt.date) -> Projection:
         ProvisionAssignment.objects.summed(next_year, school)
         .filter(start_date__lte=today)
         .filter(Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gt=today))
-        .aggregate(total=Sum("period_cost", default=ZERO, output_field=MONEY))["total"]
+        .aggregate(total=Sum("period_cost", default=ZERO, output_field=UNROUNDED))["total"]
     )
     year_ago = add_months(today, -12)  # 29 February goes back to 28 February
     pupils = Pupil.objects.for_school(school)
@@ -623,7 +624,7 @@ def _project_next_year(*, school: School, today: dt.date) -> Projection:
     funding = (
         _funding(school, last_twelve_months)
         .counted()
-        .aggregate(total=Sum("period_amount", default=ZERO, output_field=MONEY))["total"]
+        .aggregate(total=Sum("period_amount", default=ZERO, output_field=UNROUNDED))["total"]
     )
     need = running * growth
     return Projection(
@@ -674,7 +675,7 @@ def headline_series(*, school: School, periods: list[Period], build: bool = True
         return [Headline(p, found[p].need, found[p].funding) for p in periods]
     need = {
         p: _assignments(school, p).aggregate(
-            total=Sum("period_cost", default=ZERO, output_field=MONEY)
+            total=Sum("period_cost", default=ZERO, output_field=UNROUNDED)
         )["total"]
         for p in rest
     }
@@ -685,7 +686,7 @@ def headline_series(*, school: School, periods: list[Period], build: bool = True
         .overlapping(start, end)
         .aggregate(
             **{
-                f"p{i}": Sum(FundingSource.amount_in(p), default=ZERO, output_field=MONEY)
+                f"p{i}": Sum(FundingSource.amount_in(p), default=ZERO, output_field=UNROUNDED)
                 for i, p in enumerate(rest)
             }
         )

@@ -16,11 +16,9 @@ from django.db import models
 from django.db.models import ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Cast, Greatest, Least
 
+from sendfund.lib.money import STORED_MONEY, UNROUNDED
 from sendfund.lib.sql import DaysBetween
 from sendfund.schools.models import School, TenantQuerySet
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
-PER_DAY = models.DecimalField(max_digits=30, decimal_places=20)
 
 
 class FundingType(models.TextChoices):
@@ -65,7 +63,7 @@ class HighNeedsThreshold(models.Model):
     """The annual cost a mainstream school meets from element 2 before top-up (£6,000 since
     April 2013). Reference data with an effective date, never a constant in code."""
 
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    amount = models.DecimalField(**STORED_MONEY, validators=[MinValueValidator(Decimal("0"))])
     effective_from = models.DateField(unique=True)
     source = models.CharField(max_length=300, blank=True)
 
@@ -115,7 +113,7 @@ class PlaceValue(models.Model):
     with an effective date, never a constant in code."""
 
     kind = models.CharField(max_length=8, choices=PlaceKind.choices)
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    amount = models.DecimalField(**STORED_MONEY, validators=[MinValueValidator(Decimal("0"))])
     effective_from = models.DateField()
     source = models.CharField(max_length=300, blank=True)
 
@@ -184,12 +182,14 @@ class TopUpBand(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     scheme = models.ForeignKey(TopUpScheme, on_delete=models.CASCADE, related_name="bands")
     name = models.CharField(max_length=100)
-    annual_amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    annual_amount = models.DecimalField(
+        **STORED_MONEY, validators=[MinValueValidator(Decimal("0"))]
+    )
     hours_per_week = models.DecimalField(
         max_digits=5, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     hourly_rate = models.DecimalField(
-        **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+        **STORED_MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
     )
     weeks = models.PositiveSmallIntegerField(null=True, blank=True)
 
@@ -218,8 +218,8 @@ def amount_in(period):
         Value(0),
     )
     # Cast first so that PostgreSQL divides to 20 decimal places, not its default 16 digits.
-    daily = ExpressionWrapper(Cast("amount", PER_DAY) / own_days, output_field=PER_DAY)
-    return ExpressionWrapper(daily * overlap, output_field=PER_DAY)
+    daily = ExpressionWrapper(Cast("amount", UNROUNDED) / own_days, output_field=UNROUNDED)
+    return ExpressionWrapper(daily * overlap, output_field=UNROUNDED)
 
 
 class FundingSourceQuerySet(TenantQuerySet):
@@ -245,7 +245,7 @@ class FundingSource(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     type = models.CharField(max_length=16, choices=FundingType.choices)
     description = models.CharField(max_length=200)
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    amount = models.DecimalField(**STORED_MONEY, validators=[MinValueValidator(Decimal("0"))])
     period_start = models.DateField()
     period_end = models.DateField()
     status = models.CharField(

@@ -28,14 +28,11 @@ from django.db.models.functions import Cast, Coalesce, Greatest, Least, NullIf
 
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
 from sendfund.lib.dates import add_months
+from sendfund.lib.money import STORED_MONEY, UNROUNDED, ZERO
 from sendfund.lib.periods import Period, by_academic_year
 from sendfund.schools.models import School, TenantQuerySet
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-ZERO = Decimal("0")
 # Unrounded money in SQL (PostgreSQL numeric): a daily cost, and a sum of them.
-RATE = DecimalField(max_digits=30, decimal_places=20)
-COST = DecimalField(max_digits=30, decimal_places=20)
 
 # A letter then 12 digits, or a letter, 11 digits and a letter (DfE UPN guidance).
 upn_validator = RegexValidator(
@@ -45,7 +42,7 @@ upn_validator = RegexValidator(
 
 
 def money_field(verbose_name=None, **kwargs) -> DecimalField:
-    return DecimalField(verbose_name, **MONEY, **kwargs)
+    return DecimalField(verbose_name, **STORED_MONEY, **kwargs)
 
 
 class PupilQuerySet(TenantQuerySet):
@@ -449,14 +446,14 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
                     )
                 }
             )
-            costs.append(Coalesce(F(f"{name}__cost"), Value(ZERO), output_field=COST))
+            costs.append(Coalesce(F(f"{name}__cost"), Value(ZERO), output_field=UNROUNDED))
             days.append(Coalesce(F(f"{name}__school_days"), Value(0), output_field=IntegerField()))
         total_cost, total_days = costs[0], days[0]
         for cost, day in zip(costs[1:], days[1:], strict=True):
             total_cost, total_days = total_cost + cost, total_days + day
         return qs.annotate(
             school_days=ExpressionWrapper(total_days, output_field=IntegerField()),
-            period_cost=ExpressionWrapper(total_cost, output_field=COST),
+            period_cost=ExpressionWrapper(total_cost, output_field=UNROUNDED),
         )
 
     def _with_rates(self, years: list[int]):
@@ -603,7 +600,7 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
                     F("_rate_first__actual_hourly_rate"),
                     Value(ZERO),
                 ),
-                output_field=RATE,
+                output_field=UNROUNDED,
             )
             per_year = ExpressionWrapper(
                 Cast(
@@ -617,25 +614,25 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
                             default=Value(ZERO),
                         ),
                         Value(ZERO),
-                        output_field=RATE,
+                        output_field=UNROUNDED,
                     ),
-                    RATE,
+                    UNROUNDED,
                 )
                 / NullIf(year_days, 0),
-                output_field=RATE,
+                output_field=UNROUNDED,
             )
             # Cast first so that PostgreSQL divides to 20 decimal places (its default is 16
             # significant digits).
             staffed = ExpressionWrapper(
-                Cast(rate, RATE)
+                Cast(rate, UNROUNDED)
                 * F("hours_per_week")
                 / ExpressionWrapper(Value(5) * F("group_size"), output_field=IntegerField()),
-                output_field=RATE,
+                output_field=UNROUNDED,
             )
             daily = ExpressionWrapper(
                 Case(When(provision__staff_role__isnull=True, then=Value(ZERO)), default=staffed)
                 + Coalesce(per_year, Value(ZERO)),
-                output_field=RATE,
+                output_field=UNROUNDED,
             )
             qs = qs.alias(**{f"_days_{year}": d, f"_daily_{year}": daily})
             costs.append(F(f"_daily_{year}") * F(f"_days_{year}"))
@@ -660,7 +657,7 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
         return qs.annotate(
             **first,
             school_days=ExpressionWrapper(total_days, output_field=IntegerField()),
-            period_cost=ExpressionWrapper(total_cost, output_field=COST),
+            period_cost=ExpressionWrapper(total_cost, output_field=UNROUNDED),
         )
 
 

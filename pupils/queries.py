@@ -13,7 +13,6 @@ from django.apps import apps
 from django.db.models import (
     Avg,
     Count,
-    DecimalField,
     Exists,
     ExpressionWrapper,
     F,
@@ -37,13 +36,10 @@ from pupils.models import (
     SenStatus,
 )
 from pupils.plan_models import ProfessionalInvolvement, SupportPlan
-from sendfund.lib.money import format_gbp
+from sendfund.lib.money import UNROUNDED, ZERO, format_gbp
 from sendfund.lib.periods import Period, academic_year, academic_year_label, academic_year_start
 from sendfund.schools.calendar import calendar_note
 from sendfund.schools.models import School
-
-ZERO = Decimal("0")
-MONEY = DecimalField(max_digits=30, decimal_places=20)
 
 
 def high_needs_threshold(school: School, on: dt.date) -> Decimal:
@@ -82,7 +78,7 @@ def summed_in(school: School, period: Period) -> QuerySet:
 def need_in(school: School, period: Period) -> Decimal:
     """Σ period_cost: the school's identified need in a period (unrounded)."""
     return summed_in(school, period).aggregate(
-        total=Sum("period_cost", default=ZERO, output_field=MONEY)
+        total=Sum("period_cost", default=ZERO, output_field=UNROUNDED)
     )["total"]
 
 
@@ -96,7 +92,7 @@ def pupil_cost_subquery(school: School, period: Period) -> Coalesce:
         .annotate(total=Sum("period_cost"))
         .values("total")
     )
-    return Coalesce(Subquery(costs, output_field=MONEY), Value(ZERO), output_field=MONEY)
+    return Coalesce(Subquery(costs, output_field=UNROUNDED), Value(ZERO), output_field=UNROUNDED)
 
 
 # Every sort ends in the primary key: two pupils may share a name, and a page of the register
@@ -175,7 +171,7 @@ def provision_map(school: School, year: Period) -> dict:
             pupil_days=Sum("school_days"),
             hour_days=Sum(
                 ExpressionWrapper(
-                    F("hours_per_week") * F("school_days") / F("group_size"), output_field=MONEY
+                    F("hours_per_week") * F("school_days") / F("group_size"), output_field=UNROUNDED
                 )
             ),
             **sums,
@@ -223,7 +219,7 @@ def what_works(school: School, period: Period) -> list[dict]:
         .annotate(
             measured=Count("pk"),
             average_change=Avg(
-                F("measure__exit_score") - F("measure__entry_score"), output_field=MONEY
+                F("measure__exit_score") - F("measure__entry_score"), output_field=UNROUNDED
             ),
         )
     )

@@ -15,16 +15,15 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from funding import gap_store
-from funding.gap import MONEY
 from funding.models import FundingSource
 from pupils.models import AssessmentRequest, ProvisionAssignment, Pupil
 from pupils.summaries import summary_terms
 from sendfund.lib import suppression as sup
 from sendfund.lib.disclosure import protect
+from sendfund.lib.money import UNROUNDED, ZERO
 from sendfund.lib.periods import Period, academic_year_start, term, term_for_date
 from sendfund.schools.models import CalendarYear
 
-ZERO = Decimal("0")
 SORTS = {
     "name": lambda r: r["name"].lower(),
     "pupils": lambda r: r["pupils"],
@@ -48,7 +47,7 @@ def _need_by_school(schools, period: Period) -> dict:
         .order_by()
         .values("school")
         .annotate(
-            total=Sum("period_cost", default=ZERO, output_field=MONEY),
+            total=Sum("period_cost", default=ZERO, output_field=UNROUNDED),
             pupils=Count("pupil", distinct=True),
         )
     )
@@ -79,7 +78,7 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
         .order_by()
         .values("school")
         .annotate(
-            total=Sum("period_amount", default=ZERO, output_field=MONEY),
+            total=Sum("period_amount", default=ZERO, output_field=UNROUNDED),
             pupils=Count("pupil", distinct=True),
             school_level=Count("pk", filter=Q(pupil__isnull=True)),
         )

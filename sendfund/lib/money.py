@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.db.models import DecimalField
+
+ZERO = Decimal("0")
 PENNY = Decimal("0.01")
+# Money as stored: pounds and pence (a DecimalField's max_digits and decimal_places).
+STORED_MONEY = {"max_digits": 12, "decimal_places": 2}
+# Money in SQL before the one rounding at display: a daily cost or a pro-rated amount, and the
+# sums of them (PostgreSQL numeric, divided to 20 decimal places).
+UNROUNDED = DecimalField(max_digits=30, decimal_places=20)
 # UK convention for money: half a penny rounds up (away from zero), as finance offices do.
 ROUNDING = ROUND_HALF_UP
 

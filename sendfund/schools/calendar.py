@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, ExpressionWrapper, Value
+from django.db.models import ExpressionWrapper, Value
 from django.db.models.functions import Cast
 
 from sendfund.lib import schooldays
+from sendfund.lib.money import UNROUNDED
 from sendfund.lib.periods import Period, academic_year, academic_year_label, by_academic_year
 from sendfund.schools.models import CalendarYear, School, SchoolDay, TermBlock
-
-PER_DAY = DecimalField(max_digits=30, decimal_places=20)
 
 
 def _days_for(school_id: int, year: int) -> tuple[str, list[dt.date]]:
@@ -178,11 +177,11 @@ def prorate_by_school_days(amount: Decimal, school: School, period: Period) -> D
         if not part.year_days:
             continue
         daily = ExpressionWrapper(
-            Cast(Value(amount), PER_DAY) / Value(part.year_days),
-            output_field=PER_DAY,
+            Cast(Value(amount), UNROUNDED) / Value(part.year_days),
+            output_field=UNROUNDED,
         )
-        share = ExpressionWrapper(daily * Value(part.days), output_field=PER_DAY)
-        total = share if total is None else ExpressionWrapper(total + share, output_field=PER_DAY)
+        share = ExpressionWrapper(daily * Value(part.days), output_field=UNROUNDED)
+        total = share if total is None else ExpressionWrapper(total + share, output_field=UNROUNDED)
     if total is None:
         return Decimal("0")
     return (

@@ -11,8 +11,9 @@ import pytest
 from django.db.models import Count, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from funding.gap import MONEY, compute_gap
+from funding.gap import compute_gap
 from pupils.models import ProvisionAssignment, StaffRate, primary_need_on, sen_status_on
+from sendfund.lib.money import UNROUNDED as MONEY
 from sendfund.lib.periods import academic_year, term
 from tests.factories import (
     NeedFactory,
