@@ -24,6 +24,7 @@ from advocacy.models import (
     ReformStatus,
     TrainingRecord,
 )
+from pupils.codes import ON_REGISTER_CODES
 from pupils.models import Pupil
 from sendfund.schools.models import Membership, School
 from sendfund.schools.roles import Role
@@ -213,7 +214,7 @@ def _sen_pupils(school: School, count: int, rng: random.Random) -> list[Pupil]:
         Pupil.objects.for_school(school)
         .on_roll()
         .with_sen_status()
-        .filter(sen_status__in=["E", "K"])
+        .filter(sen_status__in=ON_REGISTER_CODES)
         .order_by("upn", "pk")[:60]
     )
     return rng.sample(on_register, min(count, len(on_register)))

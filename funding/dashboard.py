@@ -22,6 +22,7 @@ from funding.gap import (
     threshold_figures,
 )
 from funding.models import FundingType
+from pupils.codes import SenProvision
 from sendfund.lib import csv as safe_csv
 from sendfund.lib.disclosure import Published, publish_gap
 from sendfund.lib.money import to_pennies
@@ -318,9 +319,9 @@ def pupil_tables(school, period, threshold: Decimal) -> dict[str, Table]:
     line_header = line_heading(school)
     shortfall = threshold_figures(rows.filter(WITH_SHORTFALL)[:PUPIL_LIST_LENGTH])
     candidates = threshold_figures(
-        rows.filter(OVER_THRESHOLD, sen_status="K").order_by("-cost", "surname", "pupil")[
-            :PUPIL_LIST_LENGTH
-        ]
+        rows.filter(OVER_THRESHOLD, sen_status=SenProvision.SEN_SUPPORT).order_by(
+            "-cost", "surname", "pupil"
+        )[:PUPIL_LIST_LENGTH]
     )
     return {
         "shortfall": Table(

@@ -24,6 +24,7 @@ from funding.gap import (
     threshold_on,
 )
 from funding.models import FundingSource, FundingType, PlaceValue, TopUpBand, TopUpScheme
+from pupils.codes import ON_REGISTER_CODES
 from pupils.models import Pupil
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import academic_year, academic_year_start, term, term_for_date
@@ -95,7 +96,7 @@ def _pupil_premium(school: School, fy, on: dt.date) -> FundingSource | None:
         Pupil.objects.for_school(school)
         .on_roll(on)
         .with_sen_status(on)
-        .filter(pupil_premium=True, sen_status__in=["E", "K"])
+        .filter(pupil_premium=True, sen_status__in=ON_REGISTER_CODES)
         .count()
     )
     if not count:

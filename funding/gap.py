@@ -59,7 +59,7 @@ from funding.models import (
     PlaceKind,
     PlaceValue,
 )
-from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
+from pupils.codes import ON_REGISTER_CODES, BroadArea, NeedCode, SenProvision, YearGroup
 from pupils.models import ProvisionAssignment, Pupil, Wave
 from pupils.summaries import summary_terms
 from sendfund.lib.dates import add_months
@@ -508,7 +508,7 @@ def _compute_gap(*, school: School, period: Period) -> Gap:
         .with_sen_status(period.end)
         .aggregate(
             total=Count("pk"),
-            sen=Count("pk", filter=Q(sen_status__in=(SenProvision.EHC_PLAN, "K"))),
+            sen=Count("pk", filter=Q(sen_status__in=ON_REGISTER_CODES)),
         )
     )
     funding = money["funding"]
@@ -604,12 +604,12 @@ def _project_next_year(*, school: School, today: dt.date) -> Projection:
         .aggregate(
             now=Count(
                 "pk",
-                filter=Q(status_now__in=("E", "K"))
+                filter=Q(status_now__in=ON_REGISTER_CODES)
                 & (Q(left_date__isnull=True) | Q(left_date__gt=today)),
             ),
             before=Count(
                 "pk",
-                filter=Q(status_before__in=("E", "K"))
+                filter=Q(status_before__in=ON_REGISTER_CODES)
                 & (Q(on_roll_date__isnull=True) | Q(on_roll_date__lte=year_ago))
                 & (Q(left_date__isnull=True) | Q(left_date__gt=year_ago)),
             ),

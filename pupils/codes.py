@@ -14,9 +14,9 @@ class SenProvision(models.TextChoices):
     SCHOOL_ACTION_PLUS = "P", "School Action Plus (legacy)"
 
 
-CURRENT_SEN_CODES = ("E", "K", "N")
-ON_REGISTER_CODES = ("E", "K")
-LEGACY_SEN_CODES = ("S", "A", "P")
+# The codes a pupil can be given now, and those that put a pupil on the SEN register.
+CURRENT_SEN_CODES = (SenProvision.EHC_PLAN, SenProvision.SEN_SUPPORT, SenProvision.NO_SEN)
+ON_REGISTER_CODES = (SenProvision.EHC_PLAN, SenProvision.SEN_SUPPORT)
 
 
 class BroadArea(models.TextChoices):

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pupils.codes import NEED_AREA
+from pupils.codes import NEED_AREA, ON_REGISTER_CODES, SenProvision
 from pupils.models import (
     AnnualReview,
     AssessmentDecision,
@@ -423,13 +423,13 @@ def seed_provision(school: School, *, rng: random.Random, today: dt.date) -> Non
         .on_roll(today)
         .with_sen_status(today)
         .with_primary_need(today)
-        .filter(sen_status__in=["E", "K"])
+        .filter(sen_status__in=ON_REGISTER_CODES)
         .order_by("upn")
     )
     rows, requests, reviews = [], [], []
     for pupil in pupils:
         area = NEED_AREA.get(pupil.primary_need or "OTH", "OTH")
-        if pupil.sen_status == "E":
+        if pupil.sen_status == SenProvision.EHC_PLAN:
             hours = Decimal(rng.randrange(20, 51)) / 2  # 10 to 25 hours a week
             rows.append(
                 _assignment(

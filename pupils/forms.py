@@ -13,7 +13,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from pupils import services
-from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
+from pupils.codes import (
+    CURRENT_SEN_CODES,
+    ON_REGISTER_CODES,
+    BroadArea,
+    NeedCode,
+    SenProvision,
+    YearGroup,
+)
 from pupils.models import (
     AnnualReview,
     AssessmentDecision,
@@ -32,7 +39,7 @@ from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.models import School
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-CURRENT_STATUS_CHOICES = [(c.value, c.label) for c in SenProvision if c.value in ("E", "K", "N")]
+CURRENT_STATUS_CHOICES = [(c.value, c.label) for c in SenProvision if c.value in CURRENT_SEN_CODES]
 
 
 def date_field(label: str, *, required: bool = True, **kwargs) -> forms.DateField:
@@ -157,7 +164,7 @@ class PupilAddForm(PupilForm):
     def clean(self):
         data = super().clean()
         code, primary = data.get("sen_code"), data.get("primary_need")
-        if code in ("E", "K") and not primary:
+        if code in ON_REGISTER_CODES and not primary:
             self.add_error(
                 "primary_need",
                 "Primary need: an EHC plan (E) or SEN support (K) needs a primary need.",

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import Count, Q
 from django.http import HttpRequest
 
+from pupils.codes import SenProvision
 from pupils.models import AnnualReview, AssessmentRequest, Pupil
 from pupils.plan_models import SupportPlan
 from sendfund.schools.access import can
@@ -20,8 +21,8 @@ def home_context(request: HttpRequest) -> dict:
         .on_roll(today)
         .with_sen_status(today)
         .aggregate(
-            ehc=Count("pk", filter=Q(sen_status="E")),
-            support=Count("pk", filter=Q(sen_status="K")),
+            ehc=Count("pk", filter=Q(sen_status=SenProvision.EHC_PLAN)),
+            support=Count("pk", filter=Q(sen_status=SenProvision.SEN_SUPPORT)),
         )
     )
     overdue_assessments = (

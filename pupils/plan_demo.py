@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Count
 
+from pupils.codes import SenProvision
 from pupils.models import ProvisionAssignment, Pupil
 from pupils.plan_models import (
     InterventionMeasure,
@@ -147,7 +148,7 @@ def seed(school: School, *, rng: random.Random, today: dt.date) -> None:
         Pupil.objects.for_school(school)
         .on_roll(today)
         .with_sen_status(today)
-        .filter(sen_status="K")
+        .filter(sen_status=SenProvision.SEN_SUPPORT)
         .annotate(annual_cost=pupil_cost_subquery(school, year))
         .filter(annual_cost__gt=0)
         .order_by("-annual_cost", "upn")[:PLAN_PUPILS]

@@ -26,7 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from pupils.codes import NEED_AREA, BroadArea, year_group_order_case
+from pupils.codes import NEED_AREA, ON_REGISTER_CODES, BroadArea, year_group_order_case
 from pupils.models import (
     AnnualReview,
     AssessmentRequest,
@@ -124,7 +124,7 @@ def register(school: School, *, filters: dict, today: dt.date | None = None) -> 
         year_order=year_group_order_case(),
     )
     if filters.get("status") == "EK":
-        qs = qs.filter(sen_status__in=["E", "K"])
+        qs = qs.filter(sen_status__in=ON_REGISTER_CODES)
     elif filters.get("status"):
         qs = qs.filter(sen_status=filters["status"])
     if filters.get("need"):

@@ -16,7 +16,7 @@ from django.db.models import Count
 from advocacy.summary import advocacy_summary, training_status
 from funding.gap import compute_gap
 from pupils.clocks import assessment_timeliness
-from pupils.codes import NEED_AREA, BroadArea, NeedCode, YearGroup
+from pupils.codes import NEED_AREA, ON_REGISTER_CODES, BroadArea, NeedCode, YearGroup
 from pupils.models import Pupil, Wave
 from reports.models import NationalFigure
 from sendfund.lib import disclosure
@@ -47,7 +47,7 @@ def _register(school: School, day: dt.date) -> tuple[dict, int]:
     roll = 0
     for row in rows:
         roll += row["n"]
-        if row["sen_status"] in ("E", "K"):
+        if row["sen_status"] in ON_REGISTER_CODES:
             key = (row["sen_status"], row["primary_need"] or NO_NEED, row["year_group"])
             counts[key] = counts.get(key, 0) + row["n"]
     return counts, roll

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 
 from funding import gap_store
 from funding.models import FundingSource
+from pupils.codes import ON_REGISTER_CODES, SenProvision
 from pupils.models import AssessmentRequest, ProvisionAssignment, Pupil
 from pupils.summaries import summary_terms
 from sendfund.lib import suppression as sup
@@ -106,8 +107,8 @@ def _roll(ids, today: dt.date) -> dict:
         .values("school")
         .annotate(
             total=Count("pk"),
-            ehc=Count("pk", filter=Q(status="E")),
-            support=Count("pk", filter=Q(status="K")),
+            ehc=Count("pk", filter=Q(status=SenProvision.EHC_PLAN)),
+            support=Count("pk", filter=Q(status=SenProvision.SEN_SUPPORT)),
         )
     }
 
@@ -146,7 +147,7 @@ def _register(ids, period: Period) -> dict:
         .with_sen_status(period.end)
         .order_by()
         .values("school")
-        .annotate(sen=Count("pk", filter=Q(sen_status__in=("E", "K"))))
+        .annotate(sen=Count("pk", filter=Q(sen_status__in=ON_REGISTER_CODES)))
     }
 
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pupils.codes import NeedCode, SenProvision, YearGroup
+from pupils.codes import CURRENT_SEN_CODES, NeedCode, SenProvision, YearGroup
 from sendfund.lib.dates import out_of_range, range_message
 from sendfund.lib.money import parse_amount
 
@@ -218,7 +218,7 @@ SEN_WORDS = {
 def parse_sen_provision(value: str) -> str:
     text = value.strip().upper()
     code = SEN_WORDS.get(text, text)
-    if code in ("E", "K", "N"):
+    if code in CURRENT_SEN_CODES:
         return str(code)
     if code in ("S", "A", "P"):
         raise CellError(
