@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from sendfund.lib.money import format_gbp
 from sendfund.lib.suppression import (
@@ -304,7 +305,7 @@ def publish_advocacy(summary: Mapping) -> dict:
         equations.append(type_equation)
     rank = {"actions_total": 1}
     hidden = protect(counts, {k for k, v in counts.items() if is_small(v)}, equations, rank)
-    cells = {
+    cells: dict[str, Any] = {
         k: HIDDEN if k in hidden else Cell(v, False, format_cell(v)) for k, v in counts.items()
     }
 

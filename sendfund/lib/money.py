@@ -12,7 +12,7 @@ PENNY = Decimal("0.01")
 STORED_MONEY = {"max_digits": 12, "decimal_places": 2}
 # Money in SQL before the one rounding at display: a daily cost or a pro-rated amount, and the
 # sums of them (PostgreSQL numeric, divided to 20 decimal places).
-UNROUNDED = DecimalField(max_digits=30, decimal_places=20)
+UNROUNDED: DecimalField = DecimalField(max_digits=30, decimal_places=20)
 # UK convention for money: half a penny rounds up (away from zero), as finance offices do.
 ROUNDING = ROUND_HALF_UP
 

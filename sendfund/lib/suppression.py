@@ -60,9 +60,7 @@ class Cell:
 
     def as_json(self) -> dict:
         """JSON-safe form (Decimals as strings); a suppressed cell carries no value."""
-        value = self.value
-        if isinstance(value, Decimal):
-            value = str(value)
+        value: int | str | None = str(self.value) if isinstance(self.value, Decimal) else self.value
         return {"value": value, "suppressed": self.suppressed, "display": self.display}
 
     @classmethod
@@ -446,8 +444,8 @@ def suppress_series(
     columns = list(cols) if cols is not None else _columns(merged, None)
     grids = [_Grid({r: dict(t.get(r, {})) for r in rows}, columns, groups) for t in tables]
     hidden: set = set().union(*(_primary(g) for g in grids)) if grids else set()
-    for row, col in also_hide or ():
-        pos = grids[0].position(row, col) if grids else None
+    for hidden_row, hidden_col in also_hide or ():
+        pos = grids[0].position(hidden_row, hidden_col) if grids else None
         if pos is not None:
             hidden.add(pos)
     while True:

@@ -9,10 +9,13 @@ their values beside yours and the new version, so saving again is a decision, no
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db import models
+from django.http import QueryDict
 from django.utils import timezone
 
 VERSION_FIELD = "updated"
@@ -59,10 +62,17 @@ def _shown(form: forms.BaseForm, name: str, value) -> str:
         return f"{value:%d/%m/%Y}"
     if isinstance(value, models.Model) or not isinstance(field, forms.ChoiceField):
         return str(value)
-    return str(dict(field.choices).get(value, value))
+    choices = cast(Iterable[tuple[Any, Any]], field.choices)
+    return str(dict(choices).get(value, value))
 
 
-class VersionedFormMixin:
+if TYPE_CHECKING:  # the mixin is only ever mixed into a ModelForm
+    _FormBase = forms.ModelForm
+else:
+    _FormBase = object
+
+
+class VersionedFormMixin(_FormBase):
     """For a ModelForm editing a row with an `updated` timestamp: adds the hidden version."""
 
     conflicts: list[Conflict]
@@ -107,7 +117,7 @@ class VersionedFormMixin:
         """Show the other person's saved values and carry their version into the next save."""
         model = type(self.instance)
         current = model._base_manager.get(pk=self.instance.pk)
-        for name in self._meta.fields:
+        for name in self._meta.fields or ():
             if name not in self.fields or name not in self.cleaned_data:
                 continue
             if isinstance(self.fields[name], forms.ModelMultipleChoiceField):
@@ -119,6 +129,7 @@ class VersionedFormMixin:
                     Conflict(label, _shown(self, name, theirs), _shown(self, name, yours))
                 )
         stamp = timezone.localtime(getattr(current, VERSION_FIELD))
-        self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = getattr(current, VERSION_FIELD).isoformat()
+        data = cast(QueryDict, self.data).copy()  # the posted values, made mutable
+        data[self.add_prefix("version")] = getattr(current, VERSION_FIELD).isoformat()
+        self.data = data
         self.add_error(None, STALE_MESSAGE.format(when=f"{stamp:%d/%m/%Y at %H:%M}"))
