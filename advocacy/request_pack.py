@@ -71,6 +71,7 @@ class PackForm(forms.ModelForm):
     def __init__(self, *args, school: School, pupil: Pupil, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.school, self.pupil, self.today = school, pupil, today
+        self.instance.school, self.instance.pupil = school, pupil  # the tenant, for validation
         span = default_span(today)
         self.fields["span_start"].initial = span.start
         self.fields["span_end"].initial = span.end
@@ -117,10 +118,6 @@ class PackForm(forms.ModelForm):
         if data.get("more_needed_cost") and not data.get("more_needed"):
             self.add_error("more_needed", "What more is needed: describe what the cost buys.")
         return data
-
-    def _post_clean(self):
-        self.instance.school, self.instance.pupil = self.school, self.pupil
-        super()._post_clean()
 
 
 @dataclass

@@ -156,6 +156,7 @@ class FundingSourceForm(VersionedFormMixin, PeriodFieldsMixin, forms.ModelForm):
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        self.instance.school = school  # the tenant, for validation
         self.fields["type"].choices = [c for c in FundingType.choices if c[0] != FundingType.TOP_UP]
         self.fields["period_start"].required = False
         self.fields["period_end"].required = False
@@ -168,10 +169,6 @@ class FundingSourceForm(VersionedFormMixin, PeriodFieldsMixin, forms.ModelForm):
             if not data.get(name) and name not in self.errors:
                 self.add_error(name, "Give a date, or choose a financial or academic year.")
         return data
-
-    def _post_clean(self):
-        self.instance.school = self.school
-        super()._post_clean()
 
 
 class TopUpForm(VersionedFormMixin, PeriodFieldsMixin, forms.ModelForm):
@@ -192,6 +189,7 @@ class TopUpForm(VersionedFormMixin, PeriodFieldsMixin, forms.ModelForm):
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        self.instance.school, self.instance.type = school, FundingType.TOP_UP
         self.fields["pupil"].queryset = Pupil.objects.for_school(school).order_by(
             "surname", "forename"
         )
@@ -223,11 +221,6 @@ class TopUpForm(VersionedFormMixin, PeriodFieldsMixin, forms.ModelForm):
             data["description"] = f"Top-up: {band.name}" if band else "Element 3 top-up"
         return data
 
-    def _post_clean(self):
-        self.instance.school = self.school
-        self.instance.type = FundingType.TOP_UP
-        super()._post_clean()
-
 
 def band_amount_for(annual: Decimal, period: Period) -> Decimal:
     """A band's annual amount for a period: whole years exactly, else by day over 365, to the
@@ -249,6 +242,8 @@ class TopUpSchemeForm(forms.ModelForm):
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        self.instance.school = school  # the tenant and its LA, for validation
+        self.instance.local_authority_id = school.local_authority_id
 
     def clean(self):
         data = super().clean()
@@ -261,11 +256,6 @@ class TopUpSchemeForm(forms.ModelForm):
         if data.get("year") is not None and data.get("name") and clash.exists():
             raise ValidationError("Your school already has a scheme with this name and year.")
         return data
-
-    def _post_clean(self):
-        self.instance.school = self.school
-        self.instance.local_authority_id = self.school.local_authority_id
-        super()._post_clean()
 
 
 MAX_WEEKS = 53  # weeks in a year, at most
@@ -282,6 +272,7 @@ class TopUpBandForm(forms.ModelForm):
     def __init__(self, *args, scheme: TopUpScheme, **kwargs):
         super().__init__(*args, **kwargs)
         self.scheme = scheme
+        self.instance.scheme = scheme
         self.fields["annual_amount"].required = False
 
     def clean(self):
@@ -301,7 +292,3 @@ class TopUpBandForm(forms.ModelForm):
         elif data.get("annual_amount") is None:
             self.add_error("annual_amount", "Give an annual amount or funded hours.")
         return data
-
-    def _post_clean(self):
-        self.instance.scheme = self.scheme
-        super()._post_clean()

@@ -35,6 +35,7 @@ from pupils.models import (
     upn_validator,
 )
 from sendfund.lib.dates import PlausibleDateValidator, bound_dates
+from sendfund.lib.forms import add_service_errors
 from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.models import School
 
@@ -186,7 +187,7 @@ class PupilAddForm(PupilForm):
             self.add_error("upn", "UPN: another pupil in this school already has this UPN.")
             return None
         except ValidationError as exc:
-            _attach(self, exc)
+            add_service_errors(self, exc)
             return None
 
     def _register(self, d: dict) -> Pupil:
@@ -208,15 +209,6 @@ class PupilAddForm(PupilForm):
         )
 
 
-def _attach(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form (on its field when the form has it)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 class ServiceForm(forms.Form):
     """A plain form whose save() calls a service and reports its refusals on the form."""
 
@@ -230,7 +222,7 @@ class ServiceForm(forms.Form):
         try:
             return service(school=self.school, **kwargs)
         except ValidationError as exc:
-            _attach(self, exc)
+            add_service_errors(self, exc)
             return None
 
 
@@ -421,6 +413,7 @@ class AssignmentForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, school: School, pupil: Pupil, **kwargs):
         super().__init__(*args, **kwargs)
         self.school, self.pupil = school, pupil
+        self.instance.school, self.instance.pupil = school, pupil  # the tenant, for validation
         _date_widgets(self)
         qs = Provision.objects.for_school(school).select_related("staff_role")
         if not self.instance.pk:
@@ -458,14 +451,12 @@ class AssignmentForm(VersionedFormMixin, forms.ModelForm):
             self.add_error("end_date", "End date: provision cannot end before it starts.")
         if data.get("status") == AssignmentStatus.ENDED and not end:
             self.add_error("end_date", "End date: ended provision needs the date it ended.")
-        return data
-
-    def _post_clean(self):
-        self.instance.school, self.instance.pupil = self.school, self.pupil
+        # The catalogue's defaults, also where a field was left out of the post altogether
+        # (a ModelForm keeps the model's default for an omitted field).
         for name in ("hours_per_week", "group_size", "weeks"):
-            if self.cleaned_data.get(name) is not None:
-                setattr(self.instance, name, self.cleaned_data[name])
-        super()._post_clean()
+            if data.get(name) is not None:
+                setattr(self.instance, name, data[name])
+        return data
 
 
 class AssessmentForm(VersionedFormMixin, forms.ModelForm):
@@ -488,6 +479,7 @@ class AssessmentForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, school: School, pupil: Pupil, **kwargs):
         super().__init__(*args, **kwargs)
         self.school, self.pupil = school, pupil
+        self.instance.school, self.instance.pupil = school, pupil  # the tenant, for validation
         _date_widgets(self)
 
     def clean(self):
@@ -515,10 +507,6 @@ class AssessmentForm(VersionedFormMixin, forms.ModelForm):
             data["status"] = AssessmentStatus.PLAN_ISSUED
         return data
 
-    def _post_clean(self):
-        self.instance.school, self.instance.pupil = self.school, self.pupil
-        super()._post_clean()
-
 
 class ReviewForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
@@ -539,6 +527,7 @@ class ReviewForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, school: School, pupil: Pupil, **kwargs):
         super().__init__(*args, **kwargs)
         self.school, self.pupil = school, pupil
+        self.instance.school, self.instance.pupil = school, pupil  # the tenant, for validation
         _date_widgets(self)
         self.fields["due_date"].required = False
         self.fields[
@@ -554,13 +543,9 @@ class ReviewForm(VersionedFormMixin, forms.ModelForm):
             self.add_error("due_date", "Due date: must be after the last review.")
         if data.get("la_decision") and not data.get("la_decision_date"):
             self.add_error("la_decision_date", "LA decision date: give the date of the decision.")
+        if data.get("due_date"):
+            self.instance.due_date = data["due_date"]  # also when worked out from the last one
         return data
-
-    def _post_clean(self):
-        self.instance.school, self.instance.pupil = self.school, self.pupil
-        if self.cleaned_data.get("due_date"):
-            self.instance.due_date = self.cleaned_data["due_date"]
-        super()._post_clean()
 
 
 class RegisterFilterForm(forms.Form):

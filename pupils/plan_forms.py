@@ -75,6 +75,7 @@ class PlanForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, school: School, pupil: Pupil, **kwargs):
         super().__init__(*args, **kwargs)
         self.school, self.pupil = school, pupil
+        self.instance.school, self.instance.pupil = school, pupil  # the tenant, for validation
         _date_widgets(self)
         field = self.fields["provision"]
         field.queryset = (
@@ -133,10 +134,6 @@ class PlanForm(VersionedFormMixin, forms.ModelForm):
         if awaiting is not None and not self.instance.is_reviewed:
             self.add_error(None, ONE_AWAITING.format(pupil=self.pupil, start=awaiting.start_date))
         return data
-
-    def _post_clean(self):
-        self.instance.school, self.instance.pupil = self.school, self.pupil
-        super()._post_clean()
 
     def save_plan(self, user=None) -> bool:
         """Plan, outcomes and provision links in one transaction; False when refused."""
@@ -232,6 +229,7 @@ class ProfessionalForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, school: School, pupil: Pupil, **kwargs):
         super().__init__(*args, **kwargs)
         self.school, self.pupil = school, pupil
+        self.instance.school, self.instance.pupil = school, pupil  # the tenant, for validation
         _date_widgets(self)
         self.fields["kind"].error_messages.update(
             _choice_errors("Professional", "the list (choose Other and name the service)")
@@ -254,10 +252,6 @@ class ProfessionalForm(VersionedFormMixin, forms.ModelForm):
             self.add_error("name", "Name or service: say who it is when the professional is Other.")
         return data
 
-    def _post_clean(self):
-        self.instance.school, self.instance.pupil = self.school, self.pupil
-        super()._post_clean()
-
 
 class MeasureForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
@@ -274,6 +268,7 @@ class MeasureForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, assignment: ProvisionAssignment, **kwargs):
         super().__init__(*args, **kwargs)
         self.assignment = assignment
+        self.instance.school, self.instance.assignment = assignment.school, assignment
         _date_widgets(self)
         for name, label in (("entry_score", "Entry score"), ("exit_score", "Exit score")):
             self.fields[name].error_messages.update(
@@ -303,8 +298,3 @@ class MeasureForm(VersionedFormMixin, forms.ModelForm):
         if entry and exit_date and exit_date < entry:
             self.add_error("exit_date", "Exit measured on: cannot be before the entry measure.")
         return data
-
-    def _post_clean(self):
-        self.instance.school = self.assignment.school
-        self.instance.assignment = self.assignment
-        super()._post_clean()

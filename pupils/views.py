@@ -24,6 +24,7 @@ from pupils.models import (
     StaffRate,
     StaffRole,
 )
+from sendfund.lib.forms import add_service_errors
 from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.calendar import calendar_note
 
@@ -156,7 +157,7 @@ def need_end(request: HttpRequest, public_id, rank: int) -> HttpResponse:
                 school=request.school, need=need, end_date=form.cleaned_data["end_date"]
             )
         except ValidationError as exc:
-            forms._attach(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{need.get_code_display()} ended.")
             return redirect("pupils:detail", public_id=pupil.public_id)
@@ -216,7 +217,7 @@ def assignment_end(request: HttpRequest, public_id) -> HttpResponse:
                 school=request.school, assignment=assignment, **form.cleaned_data
             )
         except ValidationError as exc:
-            forms._attach(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{assignment.provision} ended.")
             return redirect("pupils:detail", public_id=assignment.pupil.public_id)
