@@ -69,12 +69,19 @@ def stored(school, periods: list[Period]) -> dict[Period, object]:
         kind=PeriodSummary.Kind.GAP,
         start__in=[p.start for p in periods],
         end__in=[p.end for p in periods],
-    ).values_list("start", "end", "figures")
+    ).values_list("pk", "start", "end", "figures")
     out = {}
-    for start, end, figures in rows:
+    unreadable = []
+    for pk, start, end, figures in rows:
         if (start, end) in wanted:
             period = wanted[(start, end)]
-            out[period] = _decode(figures, period)
+            try:
+                out[period] = _decode(figures, period)
+            except (TypeError, KeyError, ValueError):
+                # Stored by a version of the gap engine with other fields: build it again.
+                unreadable.append(pk)
+    if unreadable:
+        PeriodSummary.objects.filter(pk__in=unreadable).delete()
     return out
 
 
@@ -134,8 +141,11 @@ def projection(school, today: dt.date, compute):
         .first()
     )
     if found is not None:
-        period = found.pop("period")
-        return Projection(period=Period(**period), **found)
+        try:
+            period = found.pop("period")
+            return Projection(period=Period(**period), **found)
+        except (TypeError, KeyError, ValueError):  # stored by another version: make it again
+            PeriodSummary.objects.filter(school=school, kind=kind, start=today).delete()
     with transaction.atomic():
         keep = _try_lock(school.pk)
         result = compute()

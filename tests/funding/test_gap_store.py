@@ -149,3 +149,11 @@ def test_a_read_while_a_write_is_under_way_is_served_but_not_kept(school):
     assert _stored(school) == 1
     with summaries.detail_only():
         assert compute_gap(school=school, period=YEAR) == after
+
+
+def test_a_summary_stored_by_another_version_of_the_engine_is_built_again(school):
+    pupil_with_provision(school, annual_cost=Decimal("3800"))
+    first = compute_gap(school=school, period=YEAR)
+    PeriodSummary.objects.filter(school=school).update(figures={"need": "1"})
+    assert compute_gap(school=school, period=YEAR) == first
+    assert _stored(school) == 1
