@@ -227,3 +227,17 @@ def test_after_a_post_the_middleware_recosts_the_schools_marks_and_a_get_leaves_
         middleware(request)
         assert _marks(school) == left
     assert summaries.differences(school.pk) == []
+
+
+def test_rebuild_ahead_holds_this_academic_year_and_the_next(school):
+    from sendfund.lib.periods import academic_year_start
+
+    pupil_with_provision(school, annual_cost=Decimal("3800"))
+    year = academic_year_start(dt.date.today())
+    assert not SummaryYear.objects.filter(school=school).exists()
+    call_command("rebuild_summaries", "--ahead", stdout=StringIO())
+    held = set(SummaryYear.objects.filter(school=school).values_list("academic_year", flat=True))
+    assert held == {year, year + 1}
+    assert summaries.differences(school.pk) == []
+    with pytest.raises(CommandError, match="without --check"):
+        call_command("rebuild_summaries", "--ahead", "--check", stdout=StringIO())
