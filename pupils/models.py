@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, NullIf
 
 from pupils.codes import BroadArea, NeedCode, SenProvision, YearGroup
@@ -448,7 +449,8 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
             )
             costs.append(Coalesce(F(f"{name}__cost"), Value(ZERO), output_field=UNROUNDED))
             days.append(Coalesce(F(f"{name}__school_days"), Value(0), output_field=IntegerField()))
-        total_cost, total_days = costs[0], days[0]
+        total_cost: Combinable = costs[0]
+        total_days: Combinable = days[0]
         for cost, day in zip(costs[1:], days[1:], strict=True):
             total_cost, total_days = total_cost + cost, total_days + day
         return qs.annotate(
@@ -550,7 +552,9 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
                 output_field=IntegerField(),
             )
 
-        costs, days, first = [], [], {}
+        costs: list[Combinable] = []
+        days: list[Combinable] = []
+        first: dict[str, Combinable] = {}
         for year, part in parts:
             start, end = Value(part.start, DateField()), Value(part.end, DateField())
             lo, hi = f"_lo_{year}", f"_hi_{year}"
@@ -648,10 +652,10 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
                     "daily_cost": F(f"_daily_{year}"),
                     "year_days": Coalesce(year_days, Value(0), output_field=IntegerField()),
                 }
-        total_cost = costs[0]
+        total_cost: Combinable = costs[0]
         for extra in costs[1:]:
             total_cost = total_cost + extra
-        total_days = days[0]
+        total_days: Combinable = days[0]
         for extra in days[1:]:
             total_days = total_days + extra
         return qs.annotate(
@@ -965,9 +969,12 @@ class AnnualReview(models.Model):
                 return "Send review papers (2 weeks before the meeting)", self.papers_due
             return "Hold the review meeting", self.due_date
         if self.report_sent_date is None:
-            return "Send the review report (2 weeks after the meeting)", self.report_due
+            return (
+                "Send the review report (2 weeks after the meeting)",
+                self.meeting_date + TWO_WEEKS,
+            )
         if self.la_decision_date is None:
-            return "LA decision (4 weeks after the meeting)", self.la_decision_due
+            return "LA decision (4 weeks after the meeting)", self.meeting_date + FOUR_WEEKS
         if self.amended_plan_due and self.amended_plan_date is None:
             return "Amended plan (8 weeks after the LA decision)", self.amended_plan_due
         return None

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Final, TypedDict
 
 from django.db.models import DecimalField
 
 ZERO = Decimal("0")
 PENNY = Decimal("0.01")
+
+
 # Money as stored: pounds and pence (a DecimalField's max_digits and decimal_places).
-STORED_MONEY = {"max_digits": 12, "decimal_places": 2}
+class DecimalSize(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+STORED_MONEY: Final[DecimalSize] = {"max_digits": 12, "decimal_places": 2}
 # Money in SQL before the one rounding at display: a daily cost or a pro-rated amount, and the
 # sums of them (PostgreSQL numeric, divided to 20 decimal places).
 UNROUNDED: DecimalField = DecimalField(max_digits=30, decimal_places=20)
