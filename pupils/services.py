@@ -1,7 +1,10 @@
 """Writes to the SEN register that touch several rows. Keyword-only, atomic, school-checked.
 
-Rules (docs/domain.md section 2): one open SEN status record per pupil; E or K needs an open rank-1
-need; NSA is valid only with K; a change closes the old record the day before the new one starts.
+The SEN-history rules (docs/domain.md section 2: one open SEN status record per pupil; E or K
+needs an open rank-1 need; NSA is valid only with K; a change closes the old record the day
+before the new one starts) live in pupils/sen_history.py; the services here check one pupil's
+change against them, plan it and write it through `sen_history.apply`, as the imports do for
+many pupils at once.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from pupils.codes import CURRENT_SEN_CODES, ON_REGISTER_CODES, NeedCode, SenProvision
+from pupils import sen_history
+from pupils.codes import NeedCode, SenProvision
 from pupils.models import (
     AnnualReview,
     AssignmentStatus,
@@ -68,34 +72,37 @@ def need_set(
     if rank < 1:
         raise ValidationError({"rank": "Rank is 1 for the primary need, 2 for the secondary…"})
     status = status_code or getattr(current_status(pupil), "code", SenProvision.NO_SEN)
-    if code == NeedCode.NSA and status != SenProvision.SEN_SUPPORT:
+    if code == NeedCode.NSA and not sen_history.nsa_allowed(status):
         raise ValidationError(
             {"code": "NSA (no specialist assessment) is valid only with SEN support (K)."}
         )
     existing = Need.objects.filter(pupil=pupil, rank=rank, end_date__isnull=True).first()
-    if existing is not None:
-        if existing.code == code:
-            if description and description != existing.description:
-                existing.description = description
-                existing.save(update_fields=["description"])
-            return existing
-        if start_date <= existing.start_date:
-            raise ValidationError(
-                {
-                    "start_date": f"The current rank-{rank} need started on "
-                    f"{existing.start_date:%d/%m/%Y}; a change must start after that."
-                }
-            )
-        existing.end_date = start_date - ONE_DAY
-        existing.save(update_fields=["end_date"])
-    return Need.objects.create(
-        school=school,
-        pupil=pupil,
-        code=code,
-        rank=rank,
-        start_date=start_date,
-        description=description,
-    )
+    if existing is not None and existing.code == code:
+        if description and description != existing.description:
+            existing.description = description
+            existing.save(update_fields=["description"])
+        return existing
+    plan = sen_history.HistoryPlan()
+    try:
+        need = plan.change_need(
+            school_id=school.pk,
+            pupil_id=pupil.pk,
+            current=existing,
+            code=code,
+            rank=rank,
+            start_date=start_date,
+            description=description,
+        )
+    except sen_history.TooEarly as exc:
+        raise ValidationError(
+            {
+                "start_date": f"The current rank-{rank} need started on "
+                f"{exc.record.start_date:%d/%m/%Y}; a change must start after that."
+            }
+        ) from None
+    sen_history.apply(plan)
+    assert need is not None
+    return need
 
 
 @transaction.atomic
@@ -104,7 +111,7 @@ def need_end(*, school: School, need: Need, end_date: dt.date) -> Need:
     _check_school(school, need)
     pupil = _lock(need.pupil)
     status = current_status(pupil)
-    if need.rank == 1 and status is not None and status.code in ON_REGISTER_CODES:
+    if need.rank == 1 and status is not None and sen_history.needs_primary(status.code):
         raise ValidationError(
             "A pupil with an EHC plan or SEN support needs a primary (rank 1) need: "
             "record the new primary need instead of ending this one."
@@ -133,7 +140,7 @@ def sen_status_change(
     """
     _check_school(school, pupil)
     pupil = _lock(pupil)
-    if code not in CURRENT_SEN_CODES:
+    if not sen_history.is_current_code(code):
         raise ValidationError(
             {"code": f"SEN provision must be E, K or N ({code!r} is a legacy or unknown code)."}
         )
@@ -158,7 +165,7 @@ def sen_status_change(
         )
     if SenStatus.objects.filter(pupil=pupil, end_date__gte=start_date).exists():
         raise ValidationError({"start_date": "This date overlaps an earlier status record."})
-    if code in ON_REGISTER_CODES:
+    if sen_history.needs_primary(code):
         if primary_need:
             need_set(
                 school=school,
@@ -173,16 +180,22 @@ def sen_status_change(
             raise ValidationError(
                 {"primary_need": "An EHC plan (E) or SEN support (K) needs a primary need."}
             )
-        if code == SenProvision.EHC_PLAN and needs[1].code == NeedCode.NSA:
+        if needs[1].code == NeedCode.NSA and not sen_history.nsa_allowed(code):
             raise ValidationError(
                 {"primary_need": "NSA is valid only with SEN support (K), not an EHC plan."}
             )
-    if current is not None:
-        current.end_date = start_date - ONE_DAY
-        current.save(update_fields=["end_date"])
-    return SenStatus.objects.create(
-        school=school, pupil=pupil, code=code, start_date=start_date, note=note
+    plan = sen_history.HistoryPlan()
+    status = plan.change_status(
+        school_id=school.pk,
+        pupil_id=pupil.pk,
+        current=current,
+        code=code,
+        start_date=start_date,
+        note=note,
     )
+    sen_history.apply(plan)
+    assert status is not None
+    return status
 
 
 @transaction.atomic
@@ -219,7 +232,7 @@ def pupil_register(
     )
     pupil.full_clean()
     pupil.save()
-    if primary_need and sen_code in ON_REGISTER_CODES:
+    if primary_need and sen_history.needs_primary(sen_code):
         need_set(
             school=school,
             pupil=pupil,
@@ -228,7 +241,7 @@ def pupil_register(
             start_date=start_date,
             status_code=sen_code,
         )
-    if secondary_need and sen_code in ON_REGISTER_CODES:
+    if secondary_need and sen_history.needs_primary(sen_code):
         need_set(
             school=school,
             pupil=pupil,

@@ -25,6 +25,10 @@ Real files carry two gaps that are accepted with a warning line in the report, n
   an existing pupil keeps the year group the school holds; a pupil added from the file takes
   the year group of their age on 31 August before the effective date.
 Anything else that is wrong (a bad code, a malformed date) still refuses the whole file.
+
+The SEN-history rules (NSA only with K; E or K needs an open primary need; legacy codes are
+history only) are pupils/sen_history.py's, and every pupil's records are planned into one
+`sen_history.HistoryPlan` that is written in bulk at the end, as the pupil import does.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from pupils.codes import ON_REGISTER_CODES, NeedCode, SenProvision, YearGroup
+from pupils import sen_history
+from pupils.codes import NeedCode, SenProvision, YearGroup
 from pupils.imports.parsers import CellError, parse_date, parse_upn, parse_year_group
 from pupils.imports.report import Report
 from pupils.models import Need, Pupil, SenStatus
@@ -44,7 +49,7 @@ from sendfund.jobs.progress import counted
 from sendfund.lib.periods import academic_year_start
 from sendfund.schools.models import School
 
-ONE_DAY = dt.timedelta(days=1)
+ONE_DAY = sen_history.ONE_DAY
 HISTORY_CODES = {c.value for c in SenProvision}
 
 
@@ -183,7 +188,7 @@ def _read_pupil(index: int, element: Element, report: Report, on: dt.date) -> Ct
 def _read_undated_needs(p: CtfPupil, elements: list[Element], report: Report, on: dt.date):
     """Needs without a NeedStartDate: dated from the SEN record they belong to (the latest E or
     K record in the file), else the effective date; ended ones are skipped. Each is warned."""
-    on_register = [start for start, code in p.history if code in ON_REGISTER_CODES]
+    on_register = [start for start, code in p.history if sen_history.needs_primary(code)]
     start, source = (
         (on_register[-1], "the start of the pupil's latest SEN record in the file")
         if on_register
@@ -247,7 +252,7 @@ def _check_rules(p: CtfPupil, report: Report) -> bool:
         for i, (s_start, s_code) in enumerate(p.history):
             s_end = p.history[i + 1][0] - ONE_DAY if i + 1 < len(p.history) else None
             overlaps = s_start <= (end or dt.date.max) and start <= (s_end or dt.date.max)
-            if overlaps and s_code != SenProvision.SEN_SUPPORT:
+            if overlaps and not sen_history.nsa_allowed(s_code):
                 report.error(
                     p.index,
                     "SENneed/SENtype",
@@ -257,7 +262,7 @@ def _check_rules(p: CtfPupil, report: Report) -> bool:
                 break
     if p.history:
         code = p.history[-1][1]
-        if code in ("S", "A", "P"):
+        if code in sen_history.LEGACY_CODES:
             report.error(
                 p.index,
                 "SEN/SENprovision",
@@ -265,7 +270,7 @@ def _check_rules(p: CtfPupil, report: Report) -> bool:
                 "the current status must be E, K or N.",
             )
             ok = False
-        elif code in ON_REGISTER_CODES and not any(
+        elif sen_history.needs_primary(code) and not any(
             r == 1 and e is None for _c, r, _s, e in p.needs
         ):
             report.error(
@@ -350,7 +355,9 @@ def _merge_needs(p: CtfPupil, needs: list[Need], merge: _Merge) -> None:
             merge.conflicts.append(label)
 
 
-def _plan_pupil(school, pupil, p: CtfPupil, statuses, needs, report: Report) -> None:
+def _plan_pupil(
+    school, pupil, p: CtfPupil, statuses, needs, report: Report, plan: sen_history.HistoryPlan
+) -> None:
     merge = _Merge()
     _merge_statuses(p, statuses, merge)
     _merge_needs(p, needs, merge)
@@ -362,24 +369,27 @@ def _plan_pupil(school, pupil, p: CtfPupil, statuses, needs, report: Report) -> 
     if not (merge.statuses or merge.needs or merge.edits):
         report.unchanged += 1
         return
-
-    def write() -> None:
-        # Edits first: closing an open record makes room for the new open one.
-        for model, pk, changes, _label in merge.edits:
-            model.objects.filter(pk=pk).update(**changes)
-        for code, rank, start, end in merge.needs:
-            Need.objects.create(
-                school=school, pupil=pupil, code=code, rank=rank, start_date=start, end_date=end
-            )
-        for start, code, end in merge.statuses:
-            SenStatus.objects.create(
-                school=school, pupil=pupil, code=code, start_date=start, end_date=end
-            )
-
+    # Into the file's one plan (sen_history.apply: edits first, closing an open record makes
+    # room for the new open one).
+    for model, pk, changes, _label in merge.edits:
+        plan.edits.setdefault((model, pk), {}).update(changes)
+    for code, rank, start, end in merge.needs:
+        plan.open_need(
+            school_id=school.pk,
+            pupil_id=pupil.pk,
+            code=code,
+            rank=rank,
+            start_date=start,
+            end_date=end,
+        )
+    for start, code, end in merge.statuses:
+        plan.open_status(
+            school_id=school.pk, pupil_id=pupil.pk, code=code, start_date=start, end_date=end
+        )
     parts = [f"SEN status {c} from {s:%d/%m/%Y}" for s, c, _e in merge.statuses]
     parts += [f"need {c} (rank {r}) from {s:%d/%m/%Y}" for c, r, s, _e in merge.needs]
     parts += [label for *_x, label in merge.edits]
-    report.update(p.index, f"{pupil.full_name}: {'; '.join(parts)}", write)
+    report.update(p.index, f"{pupil.full_name}: {'; '.join(parts)}", None)
 
 
 def _plan_new_pupil(school, p: CtfPupil, on: dt.date, report: Report) -> None:
@@ -415,16 +425,23 @@ def _plan_new_pupil(school, p: CtfPupil, on: dt.date, report: Report) -> None:
             year_group=p.year_group,
             on_roll_date=on,
         )
+        plan = sen_history.HistoryPlan()
         for code, rank, start, end in p.needs:
-            Need.objects.create(
-                school=school, pupil=pupil, code=code, rank=rank, start_date=start, end_date=end
+            plan.open_need(
+                school_id=school.pk,
+                pupil_id=pupil.pk,
+                code=code,
+                rank=rank,
+                start_date=start,
+                end_date=end,
             )
-        history = p.history or [(on, SenProvision.NO_SEN)]
-        for i, (start, code) in enumerate(history):
-            end = history[i + 1][0] - ONE_DAY if i + 1 < len(history) else None
-            SenStatus.objects.create(
-                school=school, pupil=pupil, code=code, start_date=start, end_date=end
+        for start, code, end in sen_history.closed_history(
+            p.history or [(on, SenProvision.NO_SEN)]
+        ):
+            plan.open_status(
+                school_id=school.pk, pupil_id=pupil.pk, code=code, start_date=start, end_date=end
             )
+        sen_history.apply(plan)
 
     report.create(
         p.index, f"pupil {p.name} with {len(p.history)} SEN records and {len(p.needs)} needs", write
@@ -463,6 +480,7 @@ def import_ctf(
     for n in Need.objects.for_school(school):
         needs.setdefault(n.pupil_id, []).append(n)
     seen: set = set()
+    plan = sen_history.HistoryPlan()
     for index, element in enumerate(counted(elements, "Checking pupils"), start=1):
         p = _read_pupil(index, element, report, on)
         if p is None or not _check_rules(p, report):
@@ -491,6 +509,7 @@ def import_ctf(
                 statuses.get(match[0].pk, []),
                 needs.get(match[0].pk, []),
                 report,
+                plan,
             )
         elif create_pupils:
             _plan_new_pupil(school, p, on, report)
@@ -499,6 +518,9 @@ def import_ctf(
                 f"Pupil {index} ({p.name}, UPN {p.upn or 'none'}) is not on this school's roll: "
                 "not imported (tick “add pupils who are not on roll” to add them)."
             )
+    if plan:
+        # Before the new pupils' writes, as when each pupil's records were written in turn.
+        report.writes.insert(0, lambda: sen_history.apply(plan))
     if not dry_run:
         report.apply()
     return report

@@ -1,9 +1,11 @@
 """The pupil register import (CSV from an MIS): validate every row, then write all or nothing.
 
-Rules kept here as in pupils/services.py (docs/domain.md section 2): one open SEN status
-record; E or K needs a rank-1 need; NSA only with K; a changed status or need closes the old
-record the day before the new one starts. A record that started on the effective date itself
-is corrected in place (a same-day re-import after fixing the file), never left zero-length.
+The SEN-history rules (one open status record; E or K needs a rank-1 need; NSA only with K; a
+changed status or need closes the old record the day before the new one starts) are
+pupils/sen_history.py's, as for the register pages: every row is checked against them and its
+changes planned into one `HistoryPlan`, which `sen_history.apply` writes in bulk. A record that
+started on the effective date itself is corrected in place (a same-day re-import after fixing
+the file), never left zero-length.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pupils.codes import ON_REGISTER_CODES, NeedCode, SenProvision
+from pupils import sen_history
+from pupils.codes import SenProvision
 from pupils.imports.parsers import (
     CellError,
     FileError,
@@ -30,8 +33,6 @@ from pupils.imports.report import Report
 from pupils.models import Need, Pupil, SenStatus
 from sendfund.jobs.progress import counted
 from sendfund.schools.models import School
-
-ONE_DAY = dt.timedelta(days=1)
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "upn": ("unique pupil number", "pupil upn"),
@@ -112,6 +113,18 @@ class PupilRow:
         return f"{self.forename} {self.surname}"
 
 
+# How a file's row words each problem sen_history.need_rule_problems finds.
+_RULE_MESSAGES = {
+    "primary": "an EHC plan (E) or SEN support (K) needs a primary need (SEN provision is {sen}).",
+    "no_needs": "a pupil with no SEN (N) has no needs: leave the needs empty or set E or K.",
+    "nsa": "NSA (no specialist assessment) is valid only with SEN support (K), not {sen}.",
+}
+_SECONDARY_MESSAGES = {
+    "orphan": "is given without a primary need.",
+    "repeat": "is the same as the primary need.",
+}
+
+
 def _parse_optional_bool(value: str) -> bool | None:
     return parse_bool(value) if value.strip() else None
 
@@ -169,25 +182,13 @@ def _parse_row(
         values["primary_need"],
         values["secondary_need"],
     )
-    if sen in ON_REGISTER_CODES and not primary:
-        report.error(
-            number,
-            table.label("primary_need"),
-            f"an EHC plan (E) or SEN support (K) needs a primary need (SEN provision is {sen}).",
-        )
-    if sen == SenProvision.NO_SEN and (primary or secondary):
-        report.error(
-            number,
-            table.label("primary_need" if primary else "secondary_need"),
-            "a pupil with no SEN (N) has no needs: leave the needs empty or set E or K.",
-        )
-    for column, code in (("primary_need", primary), ("secondary_need", secondary)):
-        if code == NeedCode.NSA and sen != SenProvision.SEN_SUPPORT:
-            report.error(
-                number,
-                table.label(column),
-                f"NSA (no specialist assessment) is valid only with SEN support (K), not {sen}.",
-            )
+    problems = sen_history.need_rule_problems(sen, {1: primary, 2: secondary})
+    need_column = {1: "primary_need", 2: "secondary_need"}
+    for rank, problem in problems:
+        if problem in _RULE_MESSAGES:
+            code = primary if rank == 1 else secondary
+            message = _RULE_MESSAGES[problem].format(sen=sen, code=code)
+            report.error(number, table.label(need_column[rank]), message)
     if values["unit_pupil"] and school is not None and not school.has_unit:
         report.error(
             number,
@@ -195,10 +196,9 @@ def _parse_row(
             "says a unit pupil, but the school has no resourced provision or SEN unit: set "
             "one in the school's settings first, or leave the column empty.",
         )
-    if secondary and not primary:
-        report.error(number, table.label("secondary_need"), "is given without a primary need.")
-    if secondary and secondary == primary:
-        report.error(number, table.label("secondary_need"), "is the same as the primary need.")
+    for rank, problem in problems:
+        if problem in _SECONDARY_MESSAGES:
+            report.error(number, table.label(need_column[rank]), _SECONDARY_MESSAGES[problem])
     if len(report.errors) > before:
         return None
     return PupilRow(
@@ -292,67 +292,67 @@ def _check_roll_dates(pupil: Pupil, row: PupilRow, fields: dict, table, report) 
     return False
 
 
-def _replace(model, record, code: str | None, on: dt.date, create: dict) -> None:
-    """Close `record` the day before `on` and open `code` from `on` (same-day: correct in place)."""
-    if record is not None and record.start_date >= on:
-        if code:
-            model.objects.filter(pk=record.pk).update(code=code)
-        else:
-            model.objects.filter(pk=record.pk).delete()
-        return
-    if record is not None:
-        model.objects.filter(pk=record.pk).update(end_date=on - ONE_DAY)
-    if code:
-        model.objects.create(code=code, start_date=on, **create)
+class _Writes:
+    """Everything a file changes, written in bulk at the end: new pupils, changed pupil fields
+    (one UPDATE per set of changed columns) and one SEN-history plan for every pupil."""
 
+    def __init__(self, school: School, on: dt.date):
+        self.school, self.on = school, on
+        self.new: list[PupilRow] = []
+        self.fields: dict[tuple[str, ...], list[Pupil]] = {}
+        self.history = sen_history.HistoryPlan()
 
-def _create_all(school: School, rows: list[PupilRow], on: dt.date) -> None:
-    """Add new pupils in three bulk INSERTs (a whole-school file is thousands of rows)."""
-    pupils = Pupil.objects.bulk_create(
-        [
-            Pupil(
-                school=school,
-                upn=row.upn,
-                surname=row.surname,
-                forename=row.forename,
-                date_of_birth=row.date_of_birth,
-                year_group=row.year_group,
-                pupil_premium=row.pupil_premium,
-                looked_after=row.looked_after,
-                on_roll_date=row.on_roll_date,
-                left_date=row.left_date,
-                in_unit=bool(row.in_unit),
+    def change_fields(self, pupil: Pupil, fields: dict) -> None:
+        self.fields.setdefault(tuple(sorted(fields)), []).append(Pupil(pk=pupil.pk, **fields))
+
+    def write(self) -> None:
+        for names, changed in self.fields.items():
+            Pupil.objects.bulk_update(changed, list(names), batch_size=1000)
+        if self.new:
+            self._create_new()
+        sen_history.apply(self.history)
+
+    def _create_new(self) -> None:
+        """Add new pupils in one bulk INSERT; their needs and statuses join the history plan."""
+        school, on = self.school, self.on
+        pupils = Pupil.objects.bulk_create(
+            [
+                Pupil(
+                    school=school,
+                    upn=row.upn,
+                    surname=row.surname,
+                    forename=row.forename,
+                    date_of_birth=row.date_of_birth,
+                    year_group=row.year_group,
+                    pupil_premium=row.pupil_premium,
+                    looked_after=row.looked_after,
+                    on_roll_date=row.on_roll_date,
+                    left_date=row.left_date,
+                    in_unit=bool(row.in_unit),
+                )
+                for row in self.new
+            ],
+            batch_size=1000,
+        )
+        for pupil, row in zip(pupils, self.new, strict=True):
+            for rank, code in row.needs.items():
+                if code:
+                    self.history.open_need(
+                        school_id=school.pk, pupil_id=pupil.pk, code=code, rank=rank, start_date=on
+                    )
+            self.history.open_status(
+                school_id=school.pk, pupil_id=pupil.pk, code=row.sen, start_date=on
             )
-            for row in rows
-        ],
-        batch_size=500,
-    )
-    Need.objects.bulk_create(
-        [
-            Need(school=school, pupil=pupil, code=code, rank=rank, start_date=on)
-            for pupil, row in zip(pupils, rows, strict=True)
-            for rank, code in row.needs.items()
-            if code
-        ],
-        batch_size=500,
-    )
-    SenStatus.objects.bulk_create(
-        [
-            SenStatus(school=school, pupil=pupil, code=row.sen, start_date=on)
-            for pupil, row in zip(pupils, rows, strict=True)
-        ],
-        batch_size=500,
-    )
 
 
-def _plan_new(row: PupilRow, new: list[PupilRow], report: Report) -> None:
-    new.append(row)
+def _plan_new(row: PupilRow, writes: _Writes, report: Report) -> None:
+    writes.new.append(row)
     needs = ", ".join(c for c in row.needs.values() if c)
     report.create(row.row, f"pupil {row.name} ({row.sen}{': ' + needs if needs else ''})", None)
 
 
 def _plan_existing(
-    school: School, pupil: Pupil, row: PupilRow, reg: _Register, on: dt.date, table, report
+    writes: _Writes, pupil: Pupil, row: PupilRow, reg: _Register, on: dt.date, table, report
 ) -> None:
     fields = _field_changes(pupil, row)
     if not _check_roll_dates(pupil, row, fields, table, report):
@@ -365,34 +365,48 @@ def _plan_existing(
         open_need = reg.needs.get((pupil.pk, rank))
         if (open_need.code if open_need else "") != code:
             need_changes[rank] = (open_need, code)
-    late = [status] if status_change else []
-    late += [n for n, _ in need_changes.values()]
-    for record in late:
-        if record is not None and record.start_date > on:
-            column = (
-                "sen_provision"
-                if isinstance(record, SenStatus)
-                else ("primary_need" if record.rank == 1 else "secondary_need")
-            )
-            report.error(
-                row.row,
-                table.label(column),
-                f"the current record started on {record.start_date:%d/%m/%Y}, after the "
-                f"effective date {on:%d/%m/%Y}: import with a later date.",
-            )
-            return
     if not (fields or status_change or need_changes):
         report.unchanged += 1
         return
-
-    def write() -> None:
-        if fields:
-            Pupil.objects.filter(pk=pupil.pk).update(**fields)
-        for rank, (open_need, code) in need_changes.items():
-            _replace(Need, open_need, code, on, {"school": school, "pupil": pupil, "rank": rank})
+    plan = sen_history.HistoryPlan()
+    school_id = writes.school.pk
+    try:
         if status_change:
-            _replace(SenStatus, status, row.sen, on, {"school": school, "pupil": pupil})
-
+            plan.change_status(
+                school_id=school_id,
+                pupil_id=pupil.pk,
+                current=status,
+                code=row.sen,
+                start_date=on,
+                same_day="correct",
+            )
+        for rank, (open_need, code) in need_changes.items():
+            plan.change_need(
+                school_id=school_id,
+                pupil_id=pupil.pk,
+                current=open_need,
+                code=code,
+                rank=rank,
+                start_date=on,
+                same_day="correct",
+            )
+    except sen_history.TooEarly as exc:
+        record = exc.record
+        column = (
+            "sen_provision"
+            if isinstance(record, SenStatus)
+            else ("primary_need" if record.rank == 1 else "secondary_need")
+        )
+        report.error(
+            row.row,
+            table.label(column),
+            f"the current record started on {record.start_date:%d/%m/%Y}, after the "
+            f"effective date {on:%d/%m/%Y}: import with a later date.",
+        )
+        return
+    if fields:
+        writes.change_fields(pupil, fields)
+    writes.history.extend(plan)
     parts = [
         f"{_LABELS.get(name, name.replace('_', ' '))} → {_shown(value)}"
         for name, value in fields.items()
@@ -402,7 +416,7 @@ def _plan_existing(
     for rank, (open_need, code) in need_changes.items():
         label = "primary need" if rank == 1 else "secondary need"
         parts.append(f"{label} {open_need.code if open_need else 'none'} → {code or 'none'}")
-    report.update(row.row, f"{pupil.full_name}: {'; '.join(parts)}", write)
+    report.update(row.row, f"{pupil.full_name}: {'; '.join(parts)}", None)
 
 
 def import_pupils(
@@ -424,7 +438,7 @@ def import_pupils(
     ]
     reg = _Register(school)
     seen: dict[object, int] = {}
-    new: list[PupilRow] = []
+    writes = _Writes(school, on)
     for row in rows:
         if row is None:
             continue
@@ -443,11 +457,11 @@ def import_pupils(
                 "add their UPN to tell them apart.",
             )
         elif matches:
-            _plan_existing(school, matches[0], row, reg, on, table, report)
+            _plan_existing(writes, matches[0], row, reg, on, table, report)
         else:
-            _plan_new(row, new, report)
-    if new:
-        report.writes.append(lambda: _create_all(school, new, on))
+            _plan_new(row, writes, report)
+    if report.has_changes:
+        report.writes.append(writes.write)
     if not dry_run:
         report.apply()
     return report

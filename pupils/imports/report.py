@@ -64,10 +64,12 @@ class Report:
         if write is not None:
             self.writes.append(write)
 
-    def update(self, row: int, description: str, write: Callable[[], None]) -> None:
+    def update(self, row: int, description: str, write: Callable[[], None] | None) -> None:
+        """Plan a change; `write` may be None when the caller writes its changes in bulk."""
         self.updated += 1
         self.changes.append(Change(row, "update", description))
-        self.writes.append(write)
+        if write is not None:
+            self.writes.append(write)
 
     def summary(self) -> str:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
