@@ -144,3 +144,18 @@ def _item(kind: str, record, step: str, due: dt.date, today: dt.date) -> DueItem
         days_left=(due - today).days,
         record=record,
     )
+
+
+def _under_five(pupil: Pupil, on: dt.date) -> bool:
+    born = pupil.date_of_birth
+    fifth = (
+        born.replace(year=born.year + 5)
+        if not (born.month == 2 and born.day == 29)
+        else (dt.date(born.year + 5, 3, 1))
+    )
+    return on < fifth
+
+
+def review_due_date(*, pupil: Pupil, previous_date: dt.date) -> dt.date:
+    """12 months after the last review, or 6 for a child under 5 then (Code of Practice 9.178)."""
+    return AnnualReview.due_after(previous_date, under_five=_under_five(pupil, previous_date))

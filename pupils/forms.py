@@ -10,9 +10,8 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 
-from pupils import services
+from pupils import clocks
 from pupils.codes import (
     CURRENT_SEN_CODES,
     ON_REGISTER_CODES,
@@ -35,7 +34,6 @@ from pupils.models import (
     upn_validator,
 )
 from sendfund.lib.dates import PlausibleDateValidator, bound_dates
-from sendfund.lib.forms import add_service_errors
 from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.models import School
 
@@ -98,6 +96,7 @@ class PupilForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        self.instance.school = school  # the tenant, for validation
         if not school.has_unit:
             # Only meaningful where the school has a resourced provision or SEN unit.
             del self.fields["in_unit"]
@@ -137,10 +136,6 @@ class PupilForm(VersionedFormMixin, forms.ModelForm):
             self.add_error("date_of_birth", "Date of birth: this date is in the future.")
         return data
 
-    def save(self, commit=True):
-        self.instance.school = self.school
-        return super().save(commit)
-
 
 class PupilAddForm(PupilForm):
     """A new pupil with their SEN status and needs, recorded in one step."""
@@ -176,57 +171,16 @@ class PupilAddForm(PupilForm):
             self.add_error("secondary_need", "Secondary need: choose a different need.")
         return data
 
-    def save(self, commit=True) -> Pupil:
-        d = self.cleaned_data
-        try:
-            with transaction.atomic():
-                return self._register(d)
-        except IntegrityError:
-            # Another session added the same UPN between our check and our insert: the
-            # database's unique constraint refused the second one.
-            self.add_error("upn", "UPN: another pupil in this school already has this UPN.")
-            return None
-        except ValidationError as exc:
-            add_service_errors(self, exc)
-            return None
 
-    def _register(self, d: dict) -> Pupil:
-        return services.pupil_register(
-            school=self.school,
-            forename=d["forename"],
-            surname=d["surname"],
-            date_of_birth=d["date_of_birth"],
-            year_group=d["year_group"],
-            upn=d["upn"],
-            pupil_premium=d["pupil_premium"],
-            looked_after=d["looked_after"],
-            on_roll_date=d["on_roll_date"],
-            sen_code=d["sen_code"],
-            primary_need=d["primary_need"] or None,
-            secondary_need=d["secondary_need"] or None,
-            start_date=d["start_date"] or dt.date.today(),
-            in_unit=bool(d.get("in_unit")),
-        )
-
-
-class ServiceForm(forms.Form):
-    """A plain form whose save() calls a service and reports its refusals on the form."""
+class PupilChangeForm(forms.Form):
+    """A plain form about one pupil; the view passes its cleaned data to a service."""
 
     def __init__(self, *args, school: School, pupil: Pupil | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.school, self.pupil = school, pupil
 
-    def call(self, service, **kwargs):
-        if not self.is_valid():
-            return None
-        try:
-            return service(school=self.school, **kwargs)
-        except ValidationError as exc:
-            add_service_errors(self, exc)
-            return None
 
-
-class StatusForm(ServiceForm):
+class StatusForm(PupilChangeForm):
     code = forms.ChoiceField(
         label="SEN provision",
         choices=CURRENT_STATUS_CHOICES,
@@ -240,19 +194,8 @@ class StatusForm(ServiceForm):
     )
     note = forms.CharField(max_length=300, required=False)
 
-    def save(self):
-        d = self.cleaned_data if self.is_valid() else {}
-        return self.call(
-            services.sen_status_change,
-            pupil=self.pupil,
-            code=d.get("code"),
-            start_date=d.get("start_date"),
-            primary_need=d.get("primary_need") or None,
-            note=d.get("note", ""),
-        )
 
-
-class NeedForm(ServiceForm):
+class NeedForm(PupilChangeForm):
     code = forms.ChoiceField(
         label="Need", choices=NeedCode.choices, error_messages=_choice_errors("Need", "the list")
     )
@@ -266,10 +209,6 @@ class NeedForm(ServiceForm):
     )
     start_date = date_field("From", initial=dt.date.today)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-    def save(self):
-        d = self.cleaned_data if self.is_valid() else {}
-        return self.call(services.need_set, pupil=self.pupil, **d)
 
 
 class EndForm(forms.Form):
@@ -287,6 +226,7 @@ class StaffRoleForm(forms.ModelForm):
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        self.instance.school = school  # the tenant, for validation
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -296,10 +236,6 @@ class StaffRoleForm(forms.ModelForm):
         if clash.exists():
             raise ValidationError("Name: this school already has a staff role with this name.")
         return name
-
-    def save(self, commit=True):
-        self.instance.school = self.school
-        return super().save(commit)
 
 
 class StaffRateForm(forms.ModelForm):
@@ -311,6 +247,7 @@ class StaffRateForm(forms.ModelForm):
     def __init__(self, *args, school: School, staff_role: StaffRole, **kwargs):
         super().__init__(*args, **kwargs)
         self.school, self.staff_role = school, staff_role
+        self.instance.school, self.instance.staff_role = school, staff_role  # the tenant
         self.fields["academic_year"].min_value = 2000
         self.fields["academic_year"].widget.attrs.update(min=2000, max=2100)
 
@@ -329,10 +266,6 @@ class StaffRateForm(forms.ModelForm):
             )
         return year
 
-    def save(self, commit=True):
-        self.instance.school, self.instance.staff_role = self.school, self.staff_role
-        return super().save(commit)
-
 
 class CostingBasisForm(forms.ModelForm):
     class Meta:
@@ -340,6 +273,12 @@ class CostingBasisForm(forms.ModelForm):
         fields = ["costing_basis"]
         labels = {"costing_basis": "Cost the provision map with"}
         widgets = {"costing_basis": forms.RadioSelect}
+        error_messages = {
+            "costing_basis": {
+                "required": "Costing basis: choose actual costs or the LA's standard rates.",
+                "invalid_choice": "Costing basis: choose actual costs or the LA's standard rates.",
+            }
+        }
 
 
 class ProvisionForm(forms.ModelForm):
@@ -363,6 +302,7 @@ class ProvisionForm(forms.ModelForm):
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        self.instance.school = school  # the tenant, for validation
         self.fields["staff_role"].queryset = StaffRole.objects.for_school(school)
         self.fields["staff_role"].empty_label = "— bought-in service —"
         self.fields["area"].error_messages.update(_choice_errors("Broad area", "the list"))
@@ -386,10 +326,6 @@ class ProvisionForm(forms.ModelForm):
                 "the bought-in service.",
             )
         return data
-
-    def save(self, commit=True):
-        self.instance.school = self.school
-        return super().save(commit)
 
 
 class AssignmentForm(VersionedFormMixin, forms.ModelForm):
@@ -538,7 +474,7 @@ class ReviewForm(VersionedFormMixin, forms.ModelForm):
         data = super().clean()
         previous = data.get("previous_date")
         if previous and not data.get("due_date"):
-            data["due_date"] = services.review_due_date(pupil=self.pupil, previous_date=previous)
+            data["due_date"] = clocks.review_due_date(pupil=self.pupil, previous_date=previous)
         if previous and data.get("due_date") and data["due_date"] <= previous:
             self.add_error("due_date", "Due date: must be after the last review.")
         if data.get("la_decision") and not data.get("la_decision_date"):

@@ -13,18 +13,23 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from pupils import sen_history
 from pupils.codes import NeedCode, SenProvision
 from pupils.models import (
     AnnualReview,
+    AssessmentRequest,
     AssignmentStatus,
     Need,
     Provision,
     ProvisionAssignment,
     Pupil,
     SenStatus,
+    StaffRate,
+    StaffRole,
 )
+from sendfund.lib.versions import StaleEdit, update_if_unchanged
 from sendfund.schools.models import School
 
 ONE_DAY = dt.timedelta(days=1)
@@ -319,16 +324,101 @@ def provision_end(
     return assignment
 
 
-def _under_five(pupil: Pupil, on: dt.date) -> bool:
-    born = pupil.date_of_birth
-    fifth = (
-        born.replace(year=born.year + 5)
-        if not (born.month == 2 and born.day == 29)
-        else (dt.date(born.year + 5, 3, 1))
+@transaction.atomic
+def provision_assignment_edit(
+    *,
+    school: School,
+    assignment: ProvisionAssignment,
+    provision: Provision,
+    start_date: dt.date,
+    hours_per_week=None,
+    group_size: int | None = None,
+    weeks: int | None = None,
+    status: str,
+    end_date: dt.date | None = None,
+    review_date: dt.date | None = None,
+    outcome: str = "",
+    version: dt.datetime | None = None,
+) -> ProvisionAssignment:
+    """Change a row of a pupil's provision map; blank hours, group size and weeks default from
+    the catalogue. With `version` (the `updated` the edit started from) the row is written only
+    if nobody saved it since; otherwise StaleEdit and nothing is written."""
+    _check_school(school, assignment, provision)
+    _check_assignment_dates(start_date, end_date, status)
+    assignment.provision = provision
+    assignment.start_date, assignment.end_date = start_date, end_date
+    assignment.hours_per_week = (
+        provision.default_hours_per_week if hours_per_week is None else hours_per_week
     )
-    return on < fifth
+    assignment.group_size = group_size or provision.default_group_size
+    assignment.weeks = weeks or provision.default_weeks
+    assignment.status, assignment.review_date, assignment.outcome = status, review_date, outcome
+    assignment.full_clean()
+    if version is None:
+        assignment.save()
+    elif not update_if_unchanged(assignment, version):
+        raise StaleEdit(assignment)
+    return assignment
 
 
-def review_due_date(*, pupil: Pupil, previous_date: dt.date) -> dt.date:
-    """12 months after the last review, or 6 for a child under 5 then (Code of Practice 9.178)."""
-    return AnnualReview.due_after(previous_date, under_five=_under_five(pupil, previous_date))
+def clock_record_delete(*, school: School, record: AssessmentRequest | AnnualReview) -> None:
+    """Delete an EHC needs assessment request or an annual review recorded in error."""
+    _check_school(school, record)
+    record.delete()
+
+
+# --- The provision catalogue, staff roles and their hourly rates ---------------------------
+
+
+def provision_save(*, school: School, provision: Provision) -> Provision:
+    """Add a provision to the school's catalogue, or save changes to one."""
+    if provision.pk is None:
+        provision.school = school
+    _check_school(school, provision, provision.staff_role)
+    provision.full_clean()
+    provision.save()
+    return provision
+
+
+def provision_delete(*, school: School, provision: Provision) -> None:
+    """Remove a provision from the catalogue, unless pupils' provision maps use it."""
+    _check_school(school, provision)
+    try:
+        with transaction.atomic():
+            provision.delete()
+    except ProtectedError:
+        raise ValidationError(
+            f"{provision} is on pupils' provision maps, so it stays in the catalogue: "
+            "untick “Active” to stop offering it."
+        ) from None
+
+
+def staff_role_save(*, school: School, role: StaffRole) -> StaffRole:
+    """Add a staff role who delivers provision, or rename one."""
+    if role.pk is None:
+        role.school = school
+    _check_school(school, role)
+    role.full_clean()
+    role.save()
+    return role
+
+
+def staff_rate_save(*, school: School, rate: StaffRate) -> StaffRate:
+    """Record a staff role's hourly rates (actual and the LA's standard) for an academic year."""
+    if rate.pk is None:
+        rate.school = school
+    _check_school(school, rate, rate.staff_role)
+    rate.full_clean()
+    rate.save()
+    return rate
+
+
+def costing_basis_set(*, school: School, costing_basis: str) -> School:
+    """Cost the school's provision map with actual pay or the LA's standard rates."""
+    if costing_basis not in School.CostingBasis.values:
+        raise ValidationError(
+            {"costing_basis": "Costing basis: choose actual costs or the LA's standard rates."}
+        )
+    school.costing_basis = costing_basis
+    school.save(update_fields=["costing_basis"])
+    return school

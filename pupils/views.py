@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import ProtectedError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -25,6 +25,7 @@ from pupils.models import (
     StaffRole,
 )
 from sendfund.lib.forms import add_service_errors
+from sendfund.lib.versions import StaleEdit
 from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.calendar import calendar_note
 
@@ -100,12 +101,40 @@ def _form_page(request, form, template: str, **context) -> HttpResponse:
     return render(request, template, {"form": form, **context})
 
 
+def _register(school, data: dict) -> Pupil:
+    """The add form's cleaned data, as pupil_register takes it."""
+    return services.pupil_register(
+        school=school,
+        forename=data["forename"],
+        surname=data["surname"],
+        date_of_birth=data["date_of_birth"],
+        year_group=data["year_group"],
+        upn=data["upn"],
+        pupil_premium=data["pupil_premium"],
+        looked_after=data["looked_after"],
+        on_roll_date=data["on_roll_date"],
+        sen_code=data["sen_code"],
+        primary_need=data["primary_need"] or None,
+        secondary_need=data["secondary_need"] or None,
+        start_date=data["start_date"] or dt.date.today(),
+        in_unit=bool(data.get("in_unit")),
+    )
+
+
 @require_capability("pupils.edit")
 def pupil_add(request: HttpRequest) -> HttpResponse:
     form = forms.PupilAddForm(request.POST or None, school=request.school)
     if request.method == "POST" and form.is_valid():
-        pupil = form.save()
-        if pupil is not None:
+        try:
+            with transaction.atomic():
+                pupil = _register(request.school, form.cleaned_data)
+        except IntegrityError:
+            # Another session added the same UPN between the form's check and our insert: the
+            # database's unique constraint refused the second one.
+            form.add_error("upn", "UPN: another pupil in this school already has this UPN.")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
             messages.success(request, f"{pupil.full_name} added to the register.")
             return redirect("pupils:detail", public_id=pupil.public_id)
     return _form_page(request, form, "pupils/form.html", title="Add a pupil")
@@ -127,9 +156,22 @@ def pupil_edit(request: HttpRequest, public_id) -> HttpResponse:
 def status_change(request: HttpRequest, public_id) -> HttpResponse:
     pupil = _pupil(request, public_id)
     form = forms.StatusForm(request.POST or None, school=request.school, pupil=pupil)
-    if request.method == "POST" and form.save() is not None:
-        messages.success(request, "SEN status recorded.")
-        return redirect("pupils:detail", public_id=pupil.public_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.sen_status_change(
+                school=request.school,
+                pupil=pupil,
+                code=data["code"],
+                start_date=data["start_date"],
+                primary_need=data["primary_need"] or None,
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "SEN status recorded.")
+            return redirect("pupils:detail", public_id=pupil.public_id)
     return _form_page(
         request, form, "pupils/form.html", title=f"Change SEN status: {pupil}", pupil=pupil
     )
@@ -139,9 +181,14 @@ def status_change(request: HttpRequest, public_id) -> HttpResponse:
 def need_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = _pupil(request, public_id)
     form = forms.NeedForm(request.POST or None, school=request.school, pupil=pupil)
-    if request.method == "POST" and form.save() is not None:
-        messages.success(request, "Need recorded.")
-        return redirect("pupils:detail", public_id=pupil.public_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.need_set(school=request.school, pupil=pupil, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Need recorded.")
+            return redirect("pupils:detail", public_id=pupil.public_id)
     return _form_page(request, form, "pupils/form.html", title=f"Add a need: {pupil}", pupil=pupil)
 
 
@@ -179,10 +226,15 @@ def assignment_add(request: HttpRequest, public_id) -> HttpResponse:
     pupil = _pupil(request, public_id)
     form = forms.AssignmentForm(request.POST or None, school=request.school, pupil=pupil)
     if request.method == "POST" and form.is_valid():
-        form.instance.created_by = request.user
-        form.save()
-        messages.success(request, f"{form.instance.provision} added to {pupil}'s provision.")
-        return redirect("pupils:detail", public_id=pupil.public_id)
+        try:
+            assignment = services.provision_assign(
+                school=request.school, pupil=pupil, created_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{assignment.provision} added to {pupil}'s provision.")
+            return redirect("pupils:detail", public_id=pupil.public_id)
     return _form_page(
         request,
         form,
@@ -201,9 +253,18 @@ def assignment_edit(request: HttpRequest, public_id) -> HttpResponse:
     form = forms.AssignmentForm(
         request.POST or None, instance=assignment, school=request.school, pupil=pupil
     )
-    if request.method == "POST" and form.is_valid() and form.save_versioned():
-        messages.success(request, "Provision saved.")
-        return redirect("pupils:detail", public_id=pupil.public_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.provision_assignment_edit(
+                school=request.school, assignment=assignment, **form.cleaned_data
+            )
+        except StaleEdit:
+            form.refuse_stale()
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Provision saved.")
+            return redirect("pupils:detail", public_id=pupil.public_id)
     return _form_page(request, form, "pupils/form.html", title=f"Edit {assignment}", pupil=pupil)
 
 
@@ -291,7 +352,7 @@ def clock_delete(request: HttpRequest, kind: str, public_id) -> HttpResponse:
     record = school_object_or_404(
         model.objects.select_related("pupil"), request, public_id=public_id
     )
-    record.delete()
+    services.clock_record_delete(school=request.school, record=record)
     messages.success(request, f"{record} deleted.")
     return redirect("pupils:detail", public_id=record.pupil.public_id)
 
@@ -357,9 +418,15 @@ def provision_edit(request: HttpRequest, public_id=None) -> HttpResponse:
         instance = school_object_or_404(Provision, request, public_id=public_id)
     form = forms.ProvisionForm(request.POST or None, instance=instance, school=request.school)
     if request.method == "POST" and form.is_valid():
-        provision = form.save()
-        messages.success(request, f"{provision} saved in the catalogue.")
-        return redirect("pupils:catalogue")
+        try:
+            provision = services.provision_save(
+                school=request.school, provision=form.save(commit=False)
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{provision} saved in the catalogue.")
+            return redirect("pupils:catalogue")
     title = f"Edit {instance}" if instance else "Add a provision to the catalogue"
     return _form_page(request, form, "pupils/form.html", title=title, back="pupils:catalogue")
 
@@ -369,52 +436,61 @@ def provision_edit(request: HttpRequest, public_id=None) -> HttpResponse:
 def provision_delete(request: HttpRequest, public_id) -> HttpResponse:
     provision = school_object_or_404(Provision, request, public_id=public_id)
     try:
-        provision.delete()
-    except ProtectedError:
-        messages.error(
-            request,
-            f"{provision} is on pupils' provision maps, so it stays in the catalogue: "
-            "untick “Active” to stop offering it.",
-        )
+        services.provision_delete(school=request.school, provision=provision)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
     else:
         messages.success(request, f"{provision} removed from the catalogue.")
     return redirect("pupils:catalogue")
 
 
-@require_capability("pupils.view")
-def staff(request: HttpRequest) -> HttpResponse:
-    roles = StaffRole.objects.for_school(request.school)
-    rates = StaffRate.objects.for_school(request.school).select_related("staff_role")
-    may_set_basis = can(request, "provision.edit") or can(request, "school.manage")
-    basis_form = forms.CostingBasisForm(instance=request.school) if may_set_basis else None
+def _may_set_basis(request: HttpRequest) -> bool:
+    return can(request, "provision.edit") or can(request, "school.manage")
+
+
+def _staff_page(request: HttpRequest, basis_form=None) -> HttpResponse:
+    if basis_form is None and _may_set_basis(request):
+        basis_form = forms.CostingBasisForm(instance=request.school)
     return render(
         request,
         "pupils/staff.html",
         {
-            "roles": roles,
-            "rates": rates,
+            "roles": StaffRole.objects.for_school(request.school),
+            "rates": StaffRate.objects.for_school(request.school).select_related("staff_role"),
             "basis_form": basis_form,
             "current_year": queries.cost_year(),
         },
     )
 
 
+@require_capability("pupils.view")
+def staff(request: HttpRequest) -> HttpResponse:
+    return _staff_page(request)
+
+
 @require_POST
 @require_capability("pupils.view")
 def costing_basis(request: HttpRequest) -> HttpResponse:
     """The school's costing basis: the SENCO (provision.edit) or school managers may set it."""
-    if not (can(request, "provision.edit") or can(request, "school.manage")):
+    if not _may_set_basis(request):
         raise PermissionDenied("Your role cannot change the costing basis.")
     form = forms.CostingBasisForm(request.POST, instance=request.school)
     if form.is_valid():
-        form.save(commit=False).save(update_fields=["costing_basis"])
-        messages.success(
-            request,
-            f"Provision is now costed with {request.school.get_costing_basis_display().lower()}.",
-        )
-    else:
-        messages.error(request, "Costing basis: choose actual costs or the LA's standard rates.")
-    return redirect("pupils:staff")
+        try:
+            school = services.costing_basis_set(
+                school=request.school, costing_basis=form.cleaned_data["costing_basis"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Provision is now costed with {school.get_costing_basis_display().lower()}.",
+            )
+            return redirect("pupils:staff")
+    # The staff page again, the form's error summary saying what to choose.
+    return _staff_page(request, basis_form=form)
 
 
 @require_capability("provision.edit")
@@ -424,9 +500,13 @@ def staff_role_edit(request: HttpRequest, public_id=None) -> HttpResponse:
         instance = school_object_or_404(StaffRole, request, public_id=public_id)
     form = forms.StaffRoleForm(request.POST or None, instance=instance, school=request.school)
     if request.method == "POST" and form.is_valid():
-        role = form.save()
-        messages.success(request, f"{role} saved. Add its hourly rates for each year.")
-        return redirect("pupils:staff")
+        try:
+            role = services.staff_role_save(school=request.school, role=form.save(commit=False))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{role} saved. Add its hourly rates for each year.")
+            return redirect("pupils:staff")
     title = f"Edit {instance}" if instance else "Add a staff role"
     return _form_page(request, form, "pupils/form.html", title=title, back="pupils:staff")
 
@@ -446,8 +526,12 @@ def staff_rate_edit(request: HttpRequest, public_id, year: int | None = None) ->
         staff_role=role,
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Rates for {role} saved.")
-        return redirect("pupils:staff")
+        try:
+            services.staff_rate_save(school=request.school, rate=form.save(commit=False))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Rates for {role} saved.")
+            return redirect("pupils:staff")
     title = f"Hourly rates: {role}"
     return _form_page(request, form, "pupils/form.html", title=title, back="pupils:staff")

@@ -126,13 +126,14 @@ def test_the_same_upn_added_twice_at_once_is_a_form_error(senco_client, school, 
     from pupils import forms
 
     upn = "A123456789012"
-    original = forms.PupilAddForm.save
+    original = forms.PupilAddForm.is_valid
 
-    def racing_save(self, *args, **kwargs):
+    def racing_is_valid(self):
+        valid = original(self)
         PupilFactory(school=school, upn=upn)  # the other session wins the race
-        return original(self, *args, **kwargs)
+        return valid
 
-    monkeypatch.setattr(forms.PupilAddForm, "save", racing_save)
+    monkeypatch.setattr(forms.PupilAddForm, "is_valid", racing_is_valid)
     response = senco_client.post(
         reverse("pupils:add"),
         {

@@ -4,9 +4,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from pupils import services
 from pupils.forms import AssignmentForm, NeedForm, ProvisionForm, PupilAddForm, StatusForm
 from pupils.models import Pupil, SenStatus
+from pupils.views import _register
+from sendfund.lib.forms import add_service_errors
 from tests.factories import (
     NeedFactory,
     ProvisionFactory,
@@ -34,10 +38,21 @@ def _add(school, **changes):
     return PupilAddForm({**VALID, **changes}, school=school)
 
 
+def _refused(form, service, **kwargs) -> bool:
+    """What the views do: a valid form's data to the service, its refusal onto the form."""
+    assert form.is_valid(), form.errors
+    try:
+        service(**kwargs)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return True
+    return False
+
+
 def test_a_valid_pupil_is_saved_with_status_and_need_and_an_upper_case_upn(school):
     form = _add(school)
     assert form.is_valid(), form.errors
-    pupil = form.save()
+    pupil = _register(school, form.cleaned_data)
     assert pupil.upn == "A123456789012"
     assert pupil.date_of_birth == dt.date(2015, 12, 10)
     assert SenStatus.objects.get(pupil=pupil).code == "K"
@@ -88,7 +103,14 @@ def test_an_ehc_plan_without_a_rank_1_need_is_rejected_by_the_status_form(school
     pupil = PupilFactory(school=school)
     SenStatusFactory(pupil=pupil, code="N", start_date=dt.date(2024, 9, 1))
     form = StatusForm({"code": "E", "start_date": "2026-01-05"}, school=school, pupil=pupil)
-    assert form.save() is None
+    assert _refused(
+        form,
+        services.sen_status_change,
+        school=school,
+        pupil=pupil,
+        code="E",
+        start_date=dt.date(2026, 1, 5),
+    )
     assert "primary need" in form.errors["primary_need"][0]
     assert SenStatus.objects.get(pupil=pupil, end_date__isnull=True).code == "N"
 
@@ -100,7 +122,8 @@ def test_nsa_is_rejected_by_the_need_form_for_a_pupil_with_an_ehc_plan(school):
     form = NeedForm(
         {"code": "NSA", "rank": 2, "start_date": "2026-01-05"}, school=school, pupil=pupil
     )
-    assert form.save() is None
+    assert form.is_valid(), form.errors
+    assert _refused(form, services.need_set, school=school, pupil=pupil, **form.cleaned_data)
     assert "NSA" in form.errors["code"][0]
 
 
@@ -113,7 +136,16 @@ def test_an_overlapping_status_record_is_rejected_by_the_status_form(school):
         school=school,
         pupil=pupil,
     )
-    assert form.save() is None
+    assert form.is_valid(), form.errors
+    assert _refused(
+        form,
+        services.sen_status_change,
+        school=school,
+        pupil=pupil,
+        code="E",
+        start_date=dt.date(2025, 6, 1),
+        primary_need="ASD",
+    )
     assert "overlap" in form.errors["start_date"][0]
     assert SenStatus.objects.filter(pupil=pupil).count() == 1
 
@@ -150,7 +182,7 @@ def test_an_assignment_takes_the_catalogue_defaults_and_rejects_an_end_before_st
     data = {"provision": provision.pk, "status": "in_place", "start_date": "2026-01-05"}
     form = AssignmentForm(data, school=school, pupil=pupil)
     assert form.is_valid(), form.errors
-    row = form.save()
+    row = services.provision_assign(school=school, pupil=pupil, **form.cleaned_data)
     assert (row.hours_per_week, row.group_size, row.weeks) == (Decimal("1.50"), 4, 38)
     bad = AssignmentForm(
         {**data, "end_date": "2025-12-01", "status": "ended"}, school=school, pupil=pupil
