@@ -1,7 +1,7 @@
 """Forms for SEN support plans (APDR cycles) and their reviews.
 
-Each error names its field, as the other pupil forms do. Saving a plan writes the plan, its
-outcomes and its links to the provision map in one transaction: all of it or nothing.
+Each error names its field, as the other pupil forms do. The forms only validate: the views
+save through pupils.plan_services (a plan, its outcomes and its provision links: all or nothing).
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.db import IntegrityError, transaction
 
 from pupils.forms import _choice_errors, _date_widgets
 from pupils.models import ProvisionAssignment, Pupil
 from pupils.plan_models import (
+    ONE_AWAITING,
     InterventionMeasure,
-    PlanOutcome,
     ProfessionalInvolvement,
     ProfessionalKind,
     Progress,
@@ -26,10 +25,6 @@ from sendfund.schools.models import School
 
 MAX_OUTCOMES = 12
 OUTCOME_LENGTH = 500
-ONE_AWAITING = (
-    "{pupil} already has a plan awaiting review (from {start:%d/%m/%Y}): review it before "
-    "starting the next cycle."
-)
 
 
 def provision_label(row: ProvisionAssignment) -> str:
@@ -135,36 +130,6 @@ class PlanForm(VersionedFormMixin, forms.ModelForm):
             self.add_error(None, ONE_AWAITING.format(pupil=self.pupil, start=awaiting.start_date))
         return data
 
-    def save_plan(self, user=None) -> bool:
-        """Plan, outcomes and provision links in one transaction; False when refused."""
-        try:
-            with transaction.atomic():
-                if self.instance.pk is None:
-                    self.instance.created_by = user
-                if not self.save_versioned():
-                    transaction.set_rollback(True)
-                    return False
-                self._save_outcomes(self.cleaned_data["outcomes"])
-        except IntegrityError:
-            # Two people starting a cycle at once: the database keeps one awaiting review.
-            self.add_error(None, ONE_AWAITING.format(pupil=self.pupil, start=dt.date.today()))
-            return False
-        return True
-
-    def _save_outcomes(self, lines: list[str]) -> None:
-        """Keep outcomes whose text is unchanged (and their progress), add the new ones."""
-        plan = self.instance
-        existing = {o.text: o for o in plan.outcomes.all()}
-        keep = []
-        for position, text in enumerate(lines, 1):
-            outcome = existing.pop(text, None)
-            if outcome is None:
-                outcome = PlanOutcome(school=self.school, plan=plan, text=text)
-            outcome.position = position
-            outcome.save()
-            keep.append(outcome.pk)
-        plan.outcomes.exclude(pk__in=keep).delete()
-
 
 class PlanReviewForm(forms.Form):
     """The review of one cycle: progress on each outcome and the next steps."""
@@ -208,16 +173,9 @@ class PlanReviewForm(forms.Form):
     def progress_fields(self):
         return [self[f"progress_{o.pk}"] for o in self.outcomes]
 
-    @transaction.atomic
-    def save(self) -> SupportPlan:
-        plan = self.plan
-        for outcome in self.outcomes:
-            outcome.progress = self.cleaned_data[f"progress_{outcome.pk}"]
-            outcome.save(update_fields=["progress"])
-        plan.reviewed_on = self.cleaned_data["reviewed_on"]
-        plan.next_steps = self.cleaned_data["next_steps"]
-        plan.save(update_fields=["reviewed_on", "next_steps", "updated"])
-        return plan
+    def progress(self) -> dict[int, str]:
+        """The progress chosen for each outcome, by the outcome's id."""
+        return {o.pk: self.cleaned_data[f"progress_{o.pk}"] for o in self.outcomes}
 
 
 class ProfessionalForm(VersionedFormMixin, forms.ModelForm):

@@ -32,6 +32,13 @@ def plan_review_overdue(today: dt.date) -> Q:
     return Q(reviewed_on__isnull=True, review_date__lt=today)
 
 
+# One cycle at a time (the plan_one_awaiting_review constraint): the form's and the service's words.
+ONE_AWAITING = (
+    "{pupil} already has a plan awaiting review (from {start:%d/%m/%Y}): review it before "
+    "starting the next cycle."
+)
+
+
 class SupportPlanQuerySet(TenantQuerySet):
     def awaiting_review(self):
         return self.filter(reviewed_on__isnull=True)

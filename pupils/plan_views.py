@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pupils import plan_forms
+from pupils import plan_forms, plan_services
 from pupils.models import ProvisionAssignment, Pupil
 from pupils.plan_models import InterventionMeasure, ProfessionalInvolvement, SupportPlan
+from sendfund.lib.forms import add_service_errors
+from sendfund.lib.versions import StaleEdit
 from sendfund.schools.access import require_capability, school_object_or_404
 
 
@@ -28,9 +31,23 @@ def _plan_form(request: HttpRequest, pupil: Pupil, plan: SupportPlan | None) -> 
     form = plan_forms.PlanForm(
         request.POST or None, instance=plan, school=request.school, pupil=pupil
     )
-    if request.method == "POST" and form.is_valid() and form.save_plan(user=request.user):
-        messages.success(request, "SEN support plan saved.")
-        return redirect("pupils:detail", public_id=pupil.public_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_services.plan_save(
+                school=request.school,
+                plan=form.save(commit=False),
+                outcomes=form.cleaned_data["outcomes"],
+                provision=form.cleaned_data["provision"],
+                user=request.user,
+                version=form.cleaned_data.get("version"),
+            )
+        except StaleEdit:
+            form.refuse_stale()
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "SEN support plan saved.")
+            return redirect("pupils:detail", public_id=pupil.public_id)
     title = f"SEN support plan: {pupil}" if plan is None else f"Edit {plan}: {pupil}"
     return render(
         request,
@@ -62,9 +79,19 @@ def plan_review(request: HttpRequest, public_id) -> HttpResponse:
     plan = _plan(request, public_id)
     form = plan_forms.PlanReviewForm(request.POST or None, plan=plan)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Review of {plan} recorded.")
-        return redirect("pupils:detail", public_id=plan.pupil.public_id)
+        try:
+            plan_services.plan_review_record(
+                school=request.school,
+                plan=plan,
+                reviewed_on=form.cleaned_data["reviewed_on"],
+                next_steps=form.cleaned_data["next_steps"],
+                progress=form.progress(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Review of {plan} recorded.")
+            return redirect("pupils:detail", public_id=plan.pupil.public_id)
     return render(
         request,
         "pupils/form.html",
@@ -120,7 +147,7 @@ def professional_edit(request: HttpRequest, public_id) -> HttpResponse:
 @require_capability("provision.edit")
 def professional_delete(request: HttpRequest, public_id) -> HttpResponse:
     record = _professional(request, public_id)
-    record.delete()
+    plan_services.professional_delete(school=request.school, record=record)
     messages.success(request, f"{record} removed from {record.pupil}'s page.")
     return redirect("pupils:detail", public_id=record.pupil.public_id)
 
