@@ -199,6 +199,26 @@ def training_save(*, school: School, record: TrainingRecord) -> TrainingRecord:
     return record
 
 
+def opportunity_save(*, school: School, opportunity: FundingOpportunity) -> FundingOpportunity:
+    """Save a funding opportunity the school may bid for, linked to one of its own actions."""
+    if opportunity.pk is None:
+        opportunity.school = school
+    _check_school(school, opportunity, opportunity.action)
+    opportunity.full_clean()
+    opportunity.save()
+    return opportunity
+
+
+def reform_item_save(*, school: School, item: ReformItem) -> ReformItem:
+    """Save the school's position on a reform: a national one or one of its own."""
+    if item.pk is None:
+        item.school = school
+    _check_school(school, item)
+    item.full_clean()
+    item.save()
+    return item
+
+
 def reform_items_sync(*, school: School) -> int:
     """Give the school an item for every national reform it does not track yet."""
     missing = Reform.objects.exclude(items__school=school)

@@ -35,6 +35,7 @@ from advocacy.summary import advocacy_summary, last_twelve_months, training_stat
 from advocacy.tasks import build_evidence_pdf
 from sendfund.jobs.services import file_job_start
 from sendfund.lib import periods
+from sendfund.lib.forms import add_service_errors
 from sendfund.lib.versions import StaleEdit
 from sendfund.schools.access import can, require_capability, school_object_or_404
 
@@ -134,7 +135,7 @@ def _action_form_view(request: HttpRequest, action: AdvocacyAction) -> HttpRespo
         except StaleEdit:
             form.refuse_stale()
         except ValidationError as error:
-            _messages_from(request, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Saved “{action.title}”.")
             return redirect("advocacy:action_detail", public_id=action.public_id)
@@ -159,11 +160,24 @@ def action_edit(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("advocacy.view")
 def action_detail(request: HttpRequest, public_id) -> HttpResponse:
+    return _action_page(request, public_id)
+
+
+def _action_page(request: HttpRequest, public_id, status_form=None) -> HttpResponse:
+    """The action's page; after a refused status change, with that form and its errors."""
     action = school_object_or_404(
         visible_actions(request).select_related("owner", "funding_source"),
         request,
         public_id=public_id,
     )
+    if status_form is None:
+        status_form = StatusForm(
+            action=action,
+            initial={
+                "decision_date": action.decision_date or dt.date.today(),
+                "amount_secured": action.amount_secured if action.amount_secured else None,
+            },
+        )
     show_pupils = can(request, "pupils.view") and action.type in PUPIL_TYPES
     context = {
         "action": action,
@@ -171,13 +185,7 @@ def action_detail(request: HttpRequest, public_id) -> HttpResponse:
         if show_pupils
         else None,
         "show_pupils": show_pupils,
-        "status_form": StatusForm(
-            action=action,
-            initial={
-                "decision_date": action.decision_date or dt.date.today(),
-                "amount_secured": action.amount_secured if action.amount_secured else None,
-            },
-        ),
+        "status_form": status_form,
         "can_edit": can(request, "advocacy.edit"),
         "opportunities": list(action.opportunities.all()),
     }
@@ -189,20 +197,19 @@ def action_detail(request: HttpRequest, public_id) -> HttpResponse:
 def action_status(request: HttpRequest, public_id) -> HttpResponse:
     action = school_object_or_404(AdvocacyAction, request, public_id=public_id)
     form = StatusForm(request.POST, action=action)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("advocacy:action_detail", public_id=action.public_id)
-    try:
-        action = services.action_set_status(
-            school=request.school, action=action, **form.cleaned_data
-        )
-    except ValidationError as error:
-        _messages_from(request, error)
-    else:
-        messages.success(request, f"“{action.title}” is now {action.get_status_display().lower()}.")
-    return redirect("advocacy:action_detail", public_id=action.public_id)
+    if form.is_valid():
+        try:
+            action = services.action_set_status(
+                school=request.school, action=action, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            status = action.get_status_display().lower()
+            messages.success(request, f"“{action.title}” is now {status}.")
+            return redirect("advocacy:action_detail", public_id=action.public_id)
+    # The action's page again, the status form's error summary saying what to fix.
+    return _action_page(request, action.public_id, status_form=form)
 
 
 @require_POST
@@ -278,7 +285,7 @@ def _simple_form_view(request, *, form_class, instance, save, template, title, s
         try:
             save(form.save(commit=False))
         except ValidationError as error:
-            _messages_from(request, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Saved.")
             return redirect(success)
@@ -287,12 +294,9 @@ def _simple_form_view(request, *, form_class, instance, save, template, title, s
 
 
 def _save_opportunity(request):
-    def save(opportunity):
-        opportunity.school = request.school
-        opportunity.full_clean()
-        opportunity.save()
-
-    return save
+    return lambda opportunity: services.opportunity_save(
+        school=request.school, opportunity=opportunity
+    )
 
 
 @require_capability("advocacy.edit")
@@ -403,12 +407,7 @@ def reform_list(request: HttpRequest) -> HttpResponse:
 
 
 def _save_reform(request):
-    def save(item):
-        item.school = request.school
-        item.full_clean()
-        item.save()
-
-    return save
+    return lambda item: services.reform_item_save(school=request.school, item=item)
 
 
 @require_capability("advocacy.edit")

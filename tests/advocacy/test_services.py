@@ -303,3 +303,74 @@ def test_every_school_gets_each_national_reform_once(school, other_school):
     assert ReformItem.objects.for_school(other_school).count() == 0
     titles = set(ReformItem.objects.for_school(school).values_list("title", flat=True))
     assert {"Individual Support Plans", "Local inclusion plans"} <= titles
+
+
+# --- Opportunities and reform items save through services (issue 14 item 1) ----------------
+
+
+def test_an_opportunity_is_saved_for_this_school_and_linked_to_its_own_action(school):
+    from advocacy.models import FundingOpportunity
+
+    action = AdvocacyActionFactory(school=school)
+    opportunity = services.opportunity_save(
+        school=school,
+        opportunity=FundingOpportunity(name="Inclusion grant", funder="Trust", action=action),
+    )
+    assert FundingOpportunity.objects.for_school(school).get() == opportunity
+    assert opportunity.action == action
+
+
+def test_an_opportunity_linked_to_another_schools_action_is_refused_and_not_saved(
+    school, other_school
+):
+    from advocacy.models import FundingOpportunity
+
+    with pytest.raises(ValidationError):
+        services.opportunity_save(
+            school=school,
+            opportunity=FundingOpportunity(
+                name="Inclusion grant",
+                funder="Trust",
+                action=AdvocacyActionFactory(school=other_school),
+            ),
+        )
+    assert not FundingOpportunity.objects.exists()
+
+
+def test_another_schools_opportunity_is_not_changed(school, other_school):
+    from advocacy.models import FundingOpportunity
+    from tests.advocacy.factories import FundingOpportunityFactory
+
+    theirs = FundingOpportunityFactory(school=other_school, name="Theirs")
+    theirs.name = "Mine"
+    with pytest.raises(ValidationError):
+        services.opportunity_save(school=school, opportunity=theirs)
+    assert FundingOpportunity.objects.get(pk=theirs.pk).name == "Theirs"
+
+
+def test_an_opportunity_that_fails_validation_writes_nothing(school):
+    from advocacy.models import FundingOpportunity
+
+    with pytest.raises(ValidationError) as refused:
+        services.opportunity_save(
+            school=school, opportunity=FundingOpportunity(name="", funder="Trust")
+        )
+    assert "name" in refused.value.error_dict
+    assert not FundingOpportunity.objects.exists()
+
+
+def test_a_reform_item_is_saved_for_this_school_only(school, other_school):
+    from tests.advocacy.factories import ReformItemFactory
+
+    item = services.reform_item_save(
+        school=school, item=ReformItem(title="Local offer review", status="preparing")
+    )
+    assert ReformItem.objects.for_school(school).filter(title="Local offer review").get() == item
+    theirs = ReformItemFactory(school=other_school, title="Theirs")
+    theirs.title = "Mine"
+    with pytest.raises(ValidationError):
+        services.reform_item_save(school=school, item=theirs)
+    assert ReformItem.objects.get(pk=theirs.pk).title == "Theirs"
+    with pytest.raises(ValidationError):
+        services.reform_item_save(school=school, item=ReformItem(title="", status="preparing"))
+    assert not ReformItem.objects.filter(title="").exists()

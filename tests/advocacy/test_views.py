@@ -452,3 +452,26 @@ def test_the_training_page_says_a_late_nasenco_does_not_count(senco_client, scho
     page = senco_client.get(reverse("advocacy:training")).content.decode()
     assert 'data-testid="late-nasenco"' in page
     assert "A SENCO holds the mandatory qualification" not in page
+
+
+def test_a_refused_status_change_is_shown_in_the_status_forms_error_summary(head_client, school):
+    action = AdvocacyActionFactory(school=school, status="submitted", date=dt.date(2024, 10, 1))
+    url = reverse("advocacy:action_status", args=[action.public_id])
+    response = head_client.post(url, {"status": "successful", "decision_date": "2024-09-01"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Please correct the following" in page
+    assert "The decision cannot come before the action&#x27;s date." in page
+    assert response.context["status_form"].non_field_errors()
+    action.refresh_from_db()
+    assert (action.status, action.decision_date) == ("submitted", None)
+
+
+def test_a_status_form_error_is_linked_to_its_field(head_client, school):
+    action = AdvocacyActionFactory(school=school, status="submitted")
+    url = reverse("advocacy:action_status", args=[action.public_id])
+    response = head_client.post(url, {"status": "successful", "amount_secured": "-1"})
+    assert response.status_code == 200
+    assert 'href="#id_amount_secured"' in response.content.decode()
+    action.refresh_from_db()
+    assert action.status == "submitted"
