@@ -1,4 +1,5 @@
-"""Writes touching several rows: importing funding from CSV (all or nothing, idempotent)."""
+"""Funding writes: the edit pages' saves (school-checked, a clash refused with a message) and
+importing funding from CSV (all or nothing, idempotent)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from funding.forms import band_amount_for
@@ -18,6 +20,7 @@ from pupils.models import Pupil
 from sendfund.lib.dates import check_date
 from sendfund.lib.money import parse_amount
 from sendfund.lib.periods import Period, academic_year_start
+from sendfund.lib.versions import StaleEdit, update_if_unchanged
 from sendfund.schools.models import School
 
 COLUMNS = ["type", "description", "amount", "period_start", "period_end", "status", "upn", "band"]
@@ -259,3 +262,71 @@ def funding_import(*, school: School, rows: list[dict], user=None) -> ImportResu
         else:
             result.unchanged += 1
     return result
+
+
+# --- The edit pages: funding sources, pupils' top-ups, top-up schemes and bands -------------
+
+CLASH = (
+    "This clashes with a record already saved (the same name and year, or the same band name "
+    "in the scheme): change it and save again."
+)
+
+
+def _check_school(school: School, *objects) -> None:
+    for obj in objects:
+        if obj is not None and obj.school_id != school.pk:
+            # Never reveal another school's data: treat it as not found.
+            raise ValidationError("That record does not belong to this school.")
+
+
+def _save_or_clash(instance, version: dt.datetime | None = None) -> None:
+    """Save (an edit only if unchanged since `version`, else StaleEdit); a unique rule the
+    form could not check, or another session getting there first, is refused with CLASH."""
+    try:
+        with transaction.atomic():
+            if version is not None and instance.pk is not None:
+                if not update_if_unchanged(instance, version):
+                    raise StaleEdit(instance)
+            else:
+                instance.save()
+    except IntegrityError:
+        raise ValidationError(CLASH) from None
+
+
+@transaction.atomic
+def funding_source_save(
+    *, school: School, source: FundingSource, user=None, version: dt.datetime | None = None
+) -> FundingSource:
+    """Add or edit a funding source or a pupil's top-up. With `version` (the `updated` the edit
+    started from) an edit is written only if nobody saved it since; otherwise StaleEdit."""
+    if source.pk is None:
+        source.school, source.created_by = school, user
+    _check_school(school, source, source.pupil)
+    if source.band_id is not None:
+        schemes = TopUpScheme.objects.for_school(school)
+        if not TopUpBand.objects.filter(pk=source.band_id, scheme__in=schemes).exists():
+            raise ValidationError({"band": "That band is not in a scheme of your local authority."})
+    _save_or_clash(source, version)
+    return source
+
+
+def funding_source_delete(*, school: School, source: FundingSource) -> None:
+    """Delete a funding source: it no longer counts towards the gap."""
+    _check_school(school, source)
+    source.delete()
+
+
+def topup_scheme_save(*, school: School, scheme: TopUpScheme) -> TopUpScheme:
+    """Add or edit one of the school's own top-up schemes (shared LA schemes are read-only)."""
+    if scheme.pk is None:
+        scheme.school, scheme.local_authority_id = school, school.local_authority_id
+    _check_school(school, scheme)
+    _save_or_clash(scheme)
+    return scheme
+
+
+def topup_band_save(*, school: School, band: TopUpBand) -> TopUpBand:
+    """Add or edit a band of one of the school's own top-up schemes."""
+    _check_school(school, band.scheme)
+    _save_or_clash(band)
+    return band

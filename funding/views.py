@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 
 from funding import dashboard as dash
+from funding import services
 from funding.forms import (
     FundingSourceForm,
     PeriodForm,
@@ -28,8 +29,9 @@ from funding.gap import (
     threshold_on,
 )
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
+from sendfund.lib.forms import add_service_errors
 from sendfund.lib.money import format_gbp
-from sendfund.lib.versions import VersionedFormMixin
+from sendfund.lib.versions import StaleEdit
 from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.calendar import calendar_note
 
@@ -120,30 +122,38 @@ def sources(request: HttpRequest) -> HttpResponse:
     return render(request, "funding/sources.html", context | {"type": kind})
 
 
-CLASH = (
-    "This clashes with a record already saved (the same name and year, or the same band name "
-    "in the scheme): change it and save again."
-)
-
-
-def _save(request, form, message: str, to: str) -> HttpResponse | None:
+def _save(request, form, save, message: str, to: str) -> HttpResponse | None:
+    """A valid post goes to the service `save`; its refusal goes on the form."""
     if request.method == "POST" and form.is_valid():
-        if not form.instance.pk and hasattr(form.instance, "created_by_id"):
-            form.instance.created_by = request.user
         try:
-            with transaction.atomic():
-                if isinstance(form, VersionedFormMixin):
-                    if not form.save_versioned():
-                        return None  # someone saved first: the form shows their values
-                else:
-                    form.save()
-        except IntegrityError:
-            # A unique rule the form could not check (or another session got there first).
-            form.add_error(None, CLASH)
+            save(form.save(commit=False))
+        except StaleEdit:
+            form.refuse_stale()  # someone saved first: the form shows their values
+            return None
+        except ValidationError as error:
+            add_service_errors(form, error)
             return None
         messages.success(request, message)
         return redirect(to)
     return None
+
+
+def _save_source(request, form):
+    def save(source):
+        version = form.cleaned_data.get("version")
+        return services.funding_source_save(
+            school=request.school, source=source, user=request.user, version=version
+        )
+
+    return save
+
+
+def _save_scheme(request):
+    return lambda scheme: services.topup_scheme_save(school=request.school, scheme=scheme)
+
+
+def _save_band(request):
+    return lambda band: services.topup_band_save(school=request.school, band=band)
 
 
 def _form_page(request, form, title: str, back: str, status_ok: int = 200) -> HttpResponse:
@@ -155,14 +165,16 @@ def _form_page(request, form, title: str, back: str, status_ok: int = 200) -> Ht
 @require_capability("funding.edit")
 def source_add(request: HttpRequest) -> HttpResponse:
     form = FundingSourceForm(request.POST or None, school=request.school)
-    done = _save(request, form, "Funding source added.", "funding:sources")
+    done = _save(
+        request, form, _save_source(request, form), "Funding source added.", "funding:sources"
+    )
     return done or _form_page(request, form, "Add funding", "funding:sources")
 
 
 @require_capability("funding.edit")
 def topup_add(request: HttpRequest) -> HttpResponse:
     form = TopUpForm(request.POST or None, school=request.school)
-    done = _save(request, form, "Top-up added.", "funding:sources")
+    done = _save(request, form, _save_source(request, form), "Top-up added.", "funding:sources")
     return done or _form_page(request, form, "Add a pupil's top-up", "funding:sources")
 
 
@@ -171,7 +183,7 @@ def source_edit(request: HttpRequest, public_id) -> HttpResponse:
     source = school_object_or_404(FundingSource, request, public_id=public_id)
     form_class = TopUpForm if source.type == FundingType.TOP_UP else FundingSourceForm
     form = form_class(request.POST or None, instance=source, school=request.school)
-    done = _save(request, form, "Funding saved.", "funding:sources")
+    done = _save(request, form, _save_source(request, form), "Funding saved.", "funding:sources")
     return done or _form_page(request, form, f"Edit {source}", "funding:sources")
 
 
@@ -179,7 +191,7 @@ def source_edit(request: HttpRequest, public_id) -> HttpResponse:
 def source_delete(request: HttpRequest, public_id) -> HttpResponse:
     source = school_object_or_404(FundingSource, request, public_id=public_id)
     if request.method == "POST":
-        source.delete()
+        services.funding_source_delete(school=request.school, source=source)
         messages.success(request, f"Deleted {source}.")
         return redirect("funding:sources")
     consequence = (
@@ -204,7 +216,8 @@ def schemes(request: HttpRequest) -> HttpResponse:
 @require_capability("funding.edit")
 def scheme_add(request: HttpRequest) -> HttpResponse:
     form = TopUpSchemeForm(request.POST or None, school=request.school)
-    done = _save(request, form, "Top-up scheme added: now add its bands.", "funding:schemes")
+    message = "Top-up scheme added: now add its bands."
+    done = _save(request, form, _save_scheme(request), message, "funding:schemes")
     return done or _form_page(request, form, "Add your LA's top-up scheme", "funding:schemes")
 
 
@@ -213,7 +226,7 @@ def scheme_edit(request: HttpRequest, public_id) -> HttpResponse:
     # Only the school's own schemes are editable; shared reference data is read-only.
     scheme = school_object_or_404(TopUpScheme, request, public_id=public_id)
     form = TopUpSchemeForm(request.POST or None, instance=scheme, school=request.school)
-    done = _save(request, form, "Top-up scheme saved.", "funding:schemes")
+    done = _save(request, form, _save_scheme(request), "Top-up scheme saved.", "funding:schemes")
     return done or _form_page(request, form, f"Edit {scheme}", "funding:schemes")
 
 
@@ -221,7 +234,7 @@ def scheme_edit(request: HttpRequest, public_id) -> HttpResponse:
 def band_add(request: HttpRequest, public_id) -> HttpResponse:
     scheme = school_object_or_404(TopUpScheme, request, public_id=public_id)
     form = TopUpBandForm(request.POST or None, scheme=scheme)
-    done = _save(request, form, "Band added.", "funding:schemes")
+    done = _save(request, form, _save_band(request), "Band added.", "funding:schemes")
     return done or _form_page(request, form, f"Add a band to {scheme}", "funding:schemes")
 
 
@@ -230,5 +243,5 @@ def band_edit(request: HttpRequest, public_id) -> HttpResponse:
     bands = TopUpBand.objects.select_related("scheme")
     band = school_object_or_404(bands, request, via="scheme__school", public_id=public_id)
     form = TopUpBandForm(request.POST or None, instance=band, scheme=band.scheme)
-    done = _save(request, form, "Band saved.", "funding:schemes")
+    done = _save(request, form, _save_band(request), "Band saved.", "funding:schemes")
     return done or _form_page(request, form, f"Edit {band.name}", "funding:schemes")
