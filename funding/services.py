@@ -1,25 +1,17 @@
 """Funding writes: the edit pages' saves (school-checked, a clash refused with a message) and
-importing funding from CSV (all or nothing, idempotent)."""
+the funding import's write (all or nothing, idempotent). The file is read, checked and
+previewed by the funding import on the shared import framework (funding/imports.py);
+`funding_import` is the write it plans."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
-from funding.forms import band_amount_for
-from funding.models import FundingSource, FundingStatus, FundingType, TopUpBand, TopUpScheme
-from pupils.models import Pupil
-from sendfund.lib.dates import check_date
-from sendfund.lib.money import parse_amount
-from sendfund.lib.periods import Period, academic_year_start
+from funding.models import FundingSource, TopUpBand, TopUpScheme
 from sendfund.lib.versions import StaleEdit, update_if_unchanged
 from sendfund.schools.models import School
 
@@ -43,183 +35,62 @@ class ImportResult:
     rows: list[dict] = field(default_factory=list)
 
 
-def _date(value: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            day = dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-        return check_date(day)
-    raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
-
-
-def _words(text: str) -> str:
-    """Lower case, every run of punctuation or spaces as one space: "Element 3 top-up" and
-    "element_3 top up" read the same."""
-    return " ".join(re.sub(r"[^a-z0-9£]+", " ", text.lower()).split())
-
-
-# The words schools write for each type and status, besides its code and its label.
-TYPE_WORDS = {
-    FundingType.NOTIONAL_SEN: (
-        "notional sen budget",
-        "notional sen",
-        "notional send budget",
-        "notional send",
-        "notional budget",
-        "element 2",
-        "e2",
-        "sen budget",
-    ),
-    FundingType.TOP_UP: (
-        "top up",
-        "topup",
-        "top ups",
-        "element 3",
-        "e3",
-        "element 3 top up",
-        "high needs top up",
-        "top up funding",
-        "ehcp top up",
-    ),
-    FundingType.PLACE: (
-        "place funding",
-        "place",
-        "places",
-        "place funding element 1 and 2",
-        "high needs place funding",
-        "special school place funding",
-        "resourced provision place funding",
-        "unit place funding",
-    ),
-    FundingType.PUPIL_PREMIUM: (
-        "pupil premium",
-        "pp",
-        "ppg",
-        "pupil premium grant",
-        "pupil premium share",
-    ),
-    FundingType.DAF: ("disability access fund", "daf"),
-    FundingType.LA_GRANT: ("la grant", "local authority grant", "council grant", "la funding"),
-    FundingType.TRUST_FUND: ("trust fund", "trust", "trust funding", "central trust fund"),
-    FundingType.OTHER_GRANT: ("other grant", "grant", "other", "charity grant"),
-}
-STATUS_WORDS = {
-    FundingStatus.EXPECTED: ("expected", "estimated", "estimate", "forecast", "applied for"),
-    FundingStatus.CONFIRMED: ("confirmed", "agreed", "approved", "allocated"),
-    FundingStatus.RECEIVED: ("received", "paid", "in the bank"),
-}
-
-
-def _choice(value: str, choices, words: dict) -> str:
-    """A code, its label or one of the usual words for it, in any case."""
-    wanted = _words(value)
-    for key, label in choices:
-        if wanted in (_words(key), _words(label), *words.get(key, ())):
-            return key
-    examples = "; ".join(f"{label} ({key})" for key, label in choices)
-    raise ValueError(f"{value!r} is not one of: {examples}")
-
-
-def _band(school: School, name: str, start: dt.date) -> TopUpBand:
-    """The band of that name in the latest scheme (school's own or its LA's shared one) that
-    started on or before the top-up's academic year."""
-    year = academic_year_start(start)
-    schemes = TopUpScheme.objects.for_school(school).filter(year__lte=year)
-    band = (
-        TopUpBand.objects.filter(scheme__in=schemes, name__iexact=name.strip())
-        .order_by("-scheme__year", "-scheme__school")
-        .first()
-    )
-    if band is None:
-        raise ValueError(f"no band called {name!r} in a top-up scheme for {school.local_authority}")
-    return band
-
-
 def parse_funding_csv(text: str, *, school: School) -> list[dict]:
-    """Validate every row; raise FundingImportError listing every problem (row and column)."""
-    if "\x00" in text:
-        raise FundingImportError(["The file contains NUL characters: save it as CSV (UTF-8)."])
-    try:
-        return _parse_funding_rows(csv.DictReader(io.StringIO(text, newline="")), school)
-    except csv.Error as exc:
-        raise FundingImportError([f"The file is not a readable CSV: {exc}."]) from None
+    """Validate every row; raise FundingImportError listing every problem (row and column).
+
+    The rows are read by the funding import on the shared framework (funding/imports.py)."""
+    from funding.imports import read_funding_rows
+    from sendfund.lib.imports.report import Report
+
+    report = Report("funding")
+    rows = read_funding_rows(text, school=school, report=report)
+    if report.file_error:
+        raise FundingImportError([report.file_error])
+    if report.errors:
+        raise FundingImportError([str(e) for e in report.errors])
+    return [row for _number, row in rows]
 
 
-def _parse_funding_rows(reader: csv.DictReader, school: School) -> list[dict]:
-    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED + ["amount"] if c not in headers]
-    if missing:
-        raise FundingImportError([f"Row 1 (header): missing column(s) {', '.join(missing)}"])
-    pupils = dict(Pupil.objects.for_school(school).exclude(upn="").values_list("upn", "pk"))
-    errors, rows = [], []
-    for number, raw in enumerate(reader, start=2):
-        data = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        row, problems = {}, []
-
-        def check(column, parse, row=row, data=data, problems=problems, number=number):
-            try:
-                row[column] = parse(data.get(column, ""))
-            except (ValueError, InvalidOperation) as exc:
-                problems.append(f"Row {number}, column {column}: {exc}")
-
-        for column in REQUIRED:
-            if not data.get(column):
-                problems.append(f"Row {number}, column {column}: required")
-        if problems:
-            errors.extend(problems)
-            continue
-        check("type", lambda v: _choice(v, FundingType.choices, TYPE_WORDS))
-        check("status", lambda v: _choice(v, FundingStatus.choices, STATUS_WORDS))
-        check("period_start", _date)
-        check("period_end", _date)
-        check("amount", lambda v: parse_amount(v) if v else None)
-        row["description"] = data["description"][:200]
-        row["reference"] = data.get("reference", "")[:100]
-        if not problems:
-            problems += _check_row(row, data, number, school, pupils)
-        errors.extend(problems)
-        rows.append(row)
-    if errors:
-        raise FundingImportError(errors)
-    if not rows:
-        raise FundingImportError(["The file has no rows after the header."])
-    return rows
+VALUES = ("amount", "status", "band", "reference")
 
 
-def _check_row(row: dict, data: dict, number: int, school: School, pupils: dict) -> list[str]:
-    problems = []
-    if row["period_end"] < row["period_start"]:
-        problems.append(f"Row {number}, column period_end: before period_start")
-    if row["amount"] is not None and row["amount"] < 0:
-        problems.append(f"Row {number}, column amount: must be 0 or more")
-    if row["amount"] is not None and row["amount"] != row["amount"].quantize(Decimal("0.01")):
-        problems.append(f"Row {number}, column amount: pounds and pence only")
-    upn, band = data.get("upn", ""), data.get("band", "")
-    row["pupil_id"], row["band"] = None, None
-    if row["type"] != FundingType.TOP_UP:
-        for column, value in (("upn", upn), ("band", band)):
-            if value:
-                problems.append(f"Row {number}, column {column}: only for top-ups")
-    else:
-        if not upn:
-            problems.append(f"Row {number}, column upn: a top-up needs the pupil's UPN")
-        elif upn.upper() not in pupils:
-            problems.append(f"Row {number}, column upn: no pupil with UPN {upn} in this school")
+def funding_key(row: dict) -> tuple:
+    """What makes a row the same funding record again: type, description, dates and pupil."""
+    return (
+        row["type"],
+        row["description"],
+        row["period_start"],
+        row["period_end"],
+        row["pupil_id"],
+    )
+
+
+def funding_held(school: School) -> dict[tuple, FundingSource]:
+    """The school's funding records by `funding_key` (one query for a whole file)."""
+    held: dict[tuple, FundingSource] = {}
+    for source in FundingSource.objects.for_school(school).order_by("pk"):
+        key = (
+            source.type,
+            source.description,
+            source.period_start,
+            source.period_end,
+            source.pupil_id,
+        )
+        held.setdefault(key, source)
+    return held
+
+
+def funding_changes(existing: FundingSource, row: dict) -> dict:
+    """The values a row changes on the record it matches ({} when none)."""
+    changes = {}
+    for name in VALUES:
+        if name == "band":
+            same = existing.band_id == (row["band"].pk if row["band"] is not None else None)
         else:
-            row["pupil_id"] = pupils[upn.upper()]
-        if band:
-            try:
-                row["band"] = _band(school, band, row["period_start"])
-            except ValueError as exc:
-                problems.append(f"Row {number}, column band: {exc}")
-    if row["amount"] is None:
-        if row["band"] is None:
-            problems.append(f"Row {number}, column amount: required (or give a band)")
-        elif not problems:
-            period = Period(row["period_start"], row["period_end"])
-            row["amount"] = band_amount_for(row["band"].annual_amount, period)
-    return problems
+            same = getattr(existing, name) == row[name]
+        if not same:
+            changes[name] = row[name]
+    return changes
 
 
 @transaction.atomic
@@ -227,23 +98,13 @@ def funding_import(*, school: School, rows: list[dict], user=None) -> ImportResu
     """Create or update one FundingSource per row. A row is the same record again when type,
     description, dates and pupil match: importing a file twice changes nothing."""
     result = ImportResult(rows=rows)
+    held = funding_held(school)
     for row in rows:
-        key = Q(
-            type=row["type"],
-            description=row["description"],
-            period_start=row["period_start"],
-            period_end=row["period_end"],
-            pupil_id=row["pupil_id"],
-        )
-        values = {
-            "amount": row["amount"],
-            "status": row["status"],
-            "band": row["band"],
-            "reference": row["reference"],
-        }
-        existing = FundingSource.objects.for_school(school).filter(key).first()
+        key = funding_key(row)
+        values = {name: row[name] for name in VALUES}
+        existing = held.get(key)
         if existing is None:
-            FundingSource.objects.create(
+            held[key] = FundingSource.objects.create(
                 school=school,
                 type=row["type"],
                 description=row["description"],
@@ -254,7 +115,7 @@ def funding_import(*, school: School, rows: list[dict], user=None) -> ImportResu
                 **values,
             )
             result.created += 1
-        elif any(getattr(existing, k) != v for k, v in values.items()):
+        elif funding_changes(existing, row):
             for k, v in values.items():
                 setattr(existing, k, v)
             existing.save()

@@ -31,6 +31,7 @@ from pupils.models import Need, SenStatus
 ONE_DAY = dt.timedelta(days=1)
 LEGACY_CODES = ("S", "A", "P")
 BATCH = 1000
+Record = SenStatus | Need
 
 
 # --- The rules, as questions with no database access ----------------------------------------
@@ -96,8 +97,9 @@ class HistoryPlan:
 
     statuses: list[SenStatus] = field(default_factory=list)  # to open (unsaved)
     needs: list[Need] = field(default_factory=list)
-    edits: dict[tuple[type, int], dict] = field(default_factory=dict)  # (model, pk) -> changes
-    deletes: list[tuple[type, int]] = field(default_factory=list)
+    # (model, pk) -> changes
+    edits: dict[tuple[type[Record], int], dict] = field(default_factory=dict)
+    deletes: list[tuple[type[Record], int]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.statuses or self.needs or self.edits or self.deletes)
@@ -254,14 +256,14 @@ def apply(plan: HistoryPlan) -> HistoryPlan:
     Runs inside the caller's transaction (the services and imports are atomic). The opened
     records get their primary keys.
     """
-    by_model: dict[type, list[int]] = defaultdict(list)
+    by_model: dict[type[Record], list[int]] = defaultdict(list)
     for model, pk in plan.deletes:
         by_model[model].append(pk)
     for model, pks in by_model.items():
         model.objects.filter(pk__in=pks).delete()
     # One UPDATE per model and set of changed fields (CASE WHEN over the primary keys). Ends
     # first, so that a record moved or re-coded never meets one still open beside it.
-    groups: dict[tuple[type, tuple[str, ...]], list] = defaultdict(list)
+    groups: dict[tuple[type[Record], tuple[str, ...]], list] = defaultdict(list)
     for (model, pk), changes in plan.edits.items():
         groups[(model, tuple(sorted(changes)))].append(model(pk=pk, **changes))
     for (model, names), objects in sorted(

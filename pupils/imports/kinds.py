@@ -1,48 +1,16 @@
-"""The imports the pages offer, who may run each, and how each is run."""
+"""The pupil imports the pages offer (registered with the shared framework's kinds)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from pupils.imports import outcomes, provision, pupils, staff_rates
 from pupils.imports.ctf import import_ctf
-from pupils.imports.report import Report
-from sendfund.schools.roles import role_can
+from sendfund.lib.imports.kinds import KINDS, ImportKind, register
+from sendfund.lib.imports.kinds import columns as _columns
+
+__all__ = ["KINDS", "PUPIL_KINDS", "ImportKind"]
 
 
-@dataclass(frozen=True)
-class ImportKind:
-    key: str
-    title: str
-    summary: str
-    file_label: str
-    extension: str
-    run: Callable[..., Report]
-    columns: tuple[tuple[str, str], ...] = ()  # (column, accepted aliases)
-    required: tuple[str, ...] = ()
-    has_date: bool = True
-    date_help: str = "Changed SEN statuses and needs start on this date. Leave empty for today."
-    can_create_pupils: bool = False
-    # An import is an edit: the role must also hold the capability that edits the same records.
-    edit_capability: str = "pupils.edit"
-
-    def allowed(self, request) -> bool:
-        return role_can(request.role, self.edit_capability, school=request.school)
-
-    def execute(self, *, school, data: bytes, options: dict, dry_run: bool) -> Report:
-        kwargs = dict(options)
-        if "on" in kwargs:
-            kwargs["on"] = dt.date.fromisoformat(kwargs["on"])
-        return self.run(school=school, data=data, dry_run=dry_run, **kwargs)
-
-
-def _columns(aliases: dict[str, tuple[str, ...]]) -> tuple[tuple[str, str], ...]:
-    return tuple((c, ", ".join(f"“{a}”" for a in names)) for c, names in aliases.items())
-
-
-KINDS = {
+PUPIL_KINDS = {
     "pupils": ImportKind(
         key="pupils",
         title="Pupils, SEN status and needs",
@@ -105,3 +73,4 @@ KINDS = {
         date_help="Pupils added from the file join the roll on this date. Leave empty for today.",
     ),
 }
+register(*PUPIL_KINDS.values())

@@ -1,142 +1,50 @@
-"""Reading import files: text decoding, CSV headers with MIS aliases, cell values, CTF XML.
+"""The pupil-specific cell values (UPN, year group, SEN provision, need code).
 
-Plain functions with no database access. Every value parser raises `CellError` with a message
-that the import reports against the row and column it came from.
+Plain functions with no database access. The file reading and the common values (dates,
+yes/no, amounts, whole numbers) are the shared import framework's (sendfund/lib/imports/
+parsers.py), re-exported here for the pupil imports.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 from pupils.codes import CURRENT_SEN_CODES, NeedCode, SenProvision, YearGroup
-from sendfund.lib.dates import out_of_range, range_message
-from sendfund.lib.money import parse_amount
+from pupils.sen_history import LEGACY_CODES
+from sendfund.lib.imports.parsers import (
+    UTF8_BOM,
+    CellError,
+    FileError,
+    Table,
+    decode_text,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    parse_int,
+    parse_optional_date,
+    read_table,
+)
 
-
-class FileError(Exception):
-    """The whole file is unusable (encoding, headers, not XML...)."""
-
-
-class CellError(Exception):
-    """One cell's value is invalid; the caller adds the row and column."""
-
-
-UTF8_BOM = b"\xef\xbb\xbf"
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 with or without a byte-order mark; anything else is refused with a clear message."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileError(
-            "The file is saved as UTF-16 (Excel's 'Unicode text'). Save it as 'CSV UTF-8' and "
-            "upload it again."
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileError(
-            f"The file is not UTF-8 text (byte {data[exc.start]:#04x} at position {exc.start}). "
-            "Save it as 'CSV UTF-8 (comma delimited)' and upload it again."
-        ) from exc
-    if "\x00" in text:
-        raise FileError("The file contains binary data: upload a CSV text file.")
-    return text
-
-
-def _normalise_header(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", name.strip().lower()).strip()
-
-
-@dataclass
-class Table:
-    """A CSV file read against a column specification."""
-
-    headers: dict[str, str]  # canonical column -> header as written in the file
-    rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, canonical -> raw value)
-    ignored: list[str] = field(default_factory=list)
-
-    def label(self, column: str) -> str:
-        """How error messages name a column: canonical name, and the file's header if different."""
-        written = self.headers.get(column, column)
-        if _normalise_header(written) == _normalise_header(column):
-            return column
-        return f'{column} ("{written}")'
-
-
-def read_table(
-    text: str,
-    *,
-    aliases: dict[str, tuple[str, ...]],
-    required: tuple[str, ...],
-    max_rows: int = 20000,
-) -> Table:
-    """Read a CSV whose headers may be in any order and case and may use MIS aliases."""
-    lookup: dict[str, str] = {}
-    for canonical, names in aliases.items():
-        for name in (canonical, *names):
-            lookup[_normalise_header(name)] = canonical
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header_row = next(reader)
-    except StopIteration:
-        raise FileError(
-            "The file is empty: it needs a header row and at least one pupil row."
-        ) from None
-    except csv.Error as exc:
-        raise FileError(f"The file is not a readable CSV: {exc}.") from exc
-    headers: dict[str, str] = {}
-    positions: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, written in enumerate(header_row):
-        canonical = lookup.get(_normalise_header(written))
-        if canonical is None:
-            if written.strip():
-                ignored.append(written.strip())
-            continue
-        if canonical in headers:
-            raise FileError(
-                f'Columns "{headers[canonical]}" and "{written}" both mean {canonical}: '
-                "keep one of them."
-            )
-        headers[canonical] = written.strip()
-        positions[canonical] = index
-    missing = [c for c in required if c not in headers]
-    if missing and len(header_row) == 1 and ";" in header_row[0]:
-        raise FileError(
-            "The file is separated by semicolons: save it as 'CSV UTF-8 (comma delimited)'."
-        )
-    if missing:
-        raise FileError(
-            f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
-            "Download the template to see the expected headers."
-        )
-    rows: list[tuple[int, dict[str, str]]] = []
-    try:
-        for line in reader:
-            if not any(cell.strip() for cell in line):
-                continue
-            row_number = reader.line_num  # the spreadsheet row (the header is row 1)
-            rows.append(
-                (
-                    row_number,
-                    {c: (line[i].strip() if i < len(line) else "") for c, i in positions.items()},
-                )
-            )
-            if len(rows) > max_rows:
-                raise FileError(f"The file has more than {max_rows:,} rows: split it up.")
-    except csv.Error as exc:
-        raise FileError(f"The CSV breaks at row {reader.line_num}: {exc}.") from exc
-    if not rows:
-        raise FileError("The file has a header row but no data rows.")
-    return Table(headers=headers, rows=rows, ignored=ignored)
-
+__all__ = [
+    "UTF8_BOM",
+    "CellError",
+    "FileError",
+    "Table",
+    "decode_text",
+    "parse_bool",
+    "parse_date",
+    "parse_decimal",
+    "parse_int",
+    "parse_need",
+    "parse_optional_date",
+    "parse_sen_provision",
+    "parse_upn",
+    "parse_year_group",
+    "read_table",
+]
 
 # --- cell values ---------------------------------------------------------------------------
+
 
 UPN_RE = re.compile(r"^[A-Z]\d{12}$|^[A-Z]\d{11}[A-Z]$")
 
@@ -149,45 +57,6 @@ def parse_upn(value: str) -> str:
             "and a letter)."
         )
     return upn
-
-
-def parse_date(value: str) -> dt.date:
-    """YYYY-MM-DD (ISO, as CTFs and databases write it) or DD/MM/YYYY (as UK schools write it)."""
-    # MIS exports often carry a midnight time ("10/12/2016 00:00:00", "2016-12-10T00:00:00").
-    text = re.sub(r"[T ]\d{1,2}:\d{2}(:\d{2})?$", "", value.strip())
-    for pattern, order in (
-        (r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd"),
-        (r"(\d{1,2})/(\d{1,2})/(\d{4})", "dmy"),
-    ):
-        match = re.fullmatch(pattern, text)
-        if match:
-            a, b, c = (int(g) for g in match.groups())
-            year, month, day = (a, b, c) if order == "ymd" else (c, b, a)
-            try:
-                day = dt.date(year, month, day)
-            except ValueError:
-                break
-            if out_of_range(day):
-                raise CellError(f"{value!r}: {range_message()}")
-            return day
-    raise CellError(f"{value!r} is not a date: use YYYY-MM-DD or DD/MM/YYYY.")
-
-
-def parse_optional_date(value: str) -> dt.date | None:
-    return parse_date(value) if value.strip() else None
-
-
-TRUE_WORDS = {"y", "yes", "true", "1", "t"}
-FALSE_WORDS = {"n", "no", "false", "0", "f", ""}
-
-
-def parse_bool(value: str) -> bool:
-    word = value.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise CellError(f"{value!r} is not yes or no: use Y/N, Yes/No, True/False or 1/0.")
 
 
 YEAR_WORDS = {"RECEPTION": "R", "REC": "R", "YR": "R", "NURSERY 1": "N1", "NURSERY 2": "N2"}
@@ -220,7 +89,7 @@ def parse_sen_provision(value: str) -> str:
     code = SEN_WORDS.get(text, text)
     if code in CURRENT_SEN_CODES:
         return str(code)
-    if code in ("S", "A", "P"):
+    if code in LEGACY_CODES:
         raise CellError(
             f"{value!r} is a legacy code (statement, School Action or Action Plus) that is kept "
             "in history only: use E, K or N."
@@ -233,19 +102,3 @@ def parse_need(value: str) -> str:
     if code and code not in NeedCode.values:
         raise CellError(f"{value!r} is not a census need code ({', '.join(NeedCode.values)}).")
     return code
-
-
-def parse_decimal(value: str, *, minimum: Decimal = Decimal("0"), places: int = 2) -> Decimal:
-    """A money, hours or rate cell: sendfund.lib.money.parse_amount's bounds (finite, below
-    £100 million, `places` decimal places), checked before any arithmetic on the number."""
-    try:
-        return parse_amount(value, minimum=minimum, places=places)
-    except ValueError as exc:
-        raise CellError(str(exc)) from None
-
-
-def parse_int(value: str, *, low: int, high: int) -> int:
-    text = value.strip()
-    if not re.fullmatch(r"\d+", text) or not low <= int(text) <= high:
-        raise CellError(f"{value!r} must be a whole number from {low} to {high}.")
-    return int(text)

@@ -1,16 +1,6 @@
-"""Imports too large for a request, run by a worker (`manage.py run_worker`)."""
+"""The import tasks under their first module path, so that a task queued by name before the
+framework moved (sendfund/lib/imports/tasks.py) still finds its function."""
 
-from django_tasks import task
+from sendfund.lib.imports.tasks import confirm_import, preview_import
 
-from pupils.imports.jobs import import_apply, import_preview
-from sendfund.jobs.services import job_run
-
-
-@task()
-def preview_import(public_id: str) -> dict:
-    return job_run(public_id, import_preview)
-
-
-@task()
-def confirm_import(public_id: str) -> dict:
-    return job_run(public_id, import_apply)
+__all__ = ["confirm_import", "preview_import"]

@@ -4,7 +4,9 @@ The preview never trusts the browser: the uploaded bytes wait in the database (a
 school, for the person who uploaded them; never in the session or on a web node's disk), and
 confirming runs the whole import again against the current register before writing anything.
 Files above SENDFUND_BACKGROUND_IMPORT_ROWS rows are checked and imported by a worker while the
-page shows its progress (pupils/imports/jobs.py).
+page shows its progress (sendfund/lib/imports/jobs.py). Every import kind registered with the
+shared framework (sendfund/lib/imports/kinds.py) has these pages: the pupil imports and the
+funding import (funding/imports.py) alike.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ from django.views.decorators.http import require_POST
 from pupils.imports import outcomes, provision, pupils, staff_rates
 from pupils.imports.export import register_csv
 from pupils.imports.forms import ImportForm
-from pupils.imports.jobs import StoredReport, import_confirm, kind_of, upload_create
-from pupils.imports.kinds import KINDS, ImportKind
 from sendfund.jobs.models import Job, JobStatus
 from sendfund.jobs.services import job_retry
 from sendfund.jobs.workers import reap_lost_tasks
 from sendfund.lib import csv as safe_csv
+from sendfund.lib.imports.jobs import StoredReport, import_confirm, kind_of, upload_create
+from sendfund.lib.imports.kinds import KINDS
 from sendfund.schools.access import require_capability, school_object_or_404
 
 log = logging.getLogger(__name__)
@@ -48,9 +50,10 @@ def _preview_context(job: Job) -> dict:
     return {"kind": kind_of(job), "report": report, "token": str(job.public_id) if waiting else ""}
 
 
-def _upload_view(kind: ImportKind):
+def _upload_view(key: str):
     @require_capability("pupils.import")
     def view(request: HttpRequest) -> HttpResponse:
+        kind = KINDS[key]  # registered when the apps are ready
         if not kind.allowed(request):
             raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None, kind=kind)
@@ -68,15 +71,16 @@ def _upload_view(kind: ImportKind):
             return render(request, "pupils/imports/preview.html", _preview_context(job))
         return render(request, "pupils/imports/form.html", {"kind": kind, "form": form})
 
-    view.__name__ = f"upload_{kind.key}"
+    view.__name__ = f"upload_{key}"
     return view
 
 
-upload_pupils = _upload_view(KINDS["pupils"])
-upload_provision = _upload_view(KINDS["provision"])
-upload_ctf = _upload_view(KINDS["ctf"])
-upload_staff_rates = _upload_view(KINDS["staff_rates"])
-upload_outcomes = _upload_view(KINDS["outcomes"])
+upload_pupils = _upload_view("pupils")
+upload_provision = _upload_view("provision")
+upload_ctf = _upload_view("ctf")
+upload_staff_rates = _upload_view("staff_rates")
+upload_outcomes = _upload_view("outcomes")
+upload_funding = _upload_view("funding")
 
 
 @require_capability("pupils.import")
@@ -136,7 +140,7 @@ def job(request: HttpRequest, public_id) -> HttpResponse:
 @require_capability("pupils.import")
 @require_POST
 def job_retry_view(request: HttpRequest, public_id) -> HttpResponse:
-    from pupils.imports.tasks import confirm_import, preview_import
+    from sendfund.lib.imports.tasks import confirm_import, preview_import
 
     job = _import_job(request, public_id)
     task = confirm_import if job.phase == "import" else preview_import
@@ -177,6 +181,17 @@ def template_staff_rates(request: HttpRequest) -> HttpResponse:
 @require_capability("pupils.import")
 def template_outcomes(request: HttpRequest) -> HttpResponse:
     return _template_csv(outcomes.TEMPLATE_HEADER, outcomes.TEMPLATE_ROWS, "outcomes-template.csv")
+
+
+@require_capability("pupils.import")
+def template_funding(request: HttpRequest) -> HttpResponse:
+    from funding import imports as funding_imports
+
+    if not KINDS["funding"].allowed(request):
+        raise PermissionDenied
+    return _template_csv(
+        funding_imports.TEMPLATE_HEADER, funding_imports.TEMPLATE_ROWS, "funding-template.csv"
+    )
 
 
 @require_capability("pupils.import")

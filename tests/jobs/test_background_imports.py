@@ -15,12 +15,12 @@ from django.urls import reverse
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from pupils.imports import jobs as import_jobs
 from pupils.imports.kinds import KINDS
 from pupils.models import Pupil
 from sendfund.jobs.models import Job, JobStatus
 from sendfund.jobs.progress import counted, tracking
 from sendfund.jobs.workers import LOST_MESSAGE, hold_worker_lock, reap_lost_tasks, worker_alive
+from sendfund.lib.imports import jobs as import_jobs
 from tests.jobs.helpers import pupils_csv, run_worker_batch
 
 pytestmark = pytest.mark.django_db(transaction=True)

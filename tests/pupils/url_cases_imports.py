@@ -30,6 +30,11 @@ CASES = [
     ),
     UrlCase("pupil_imports:outcomes", "provision.edit", notes="Measures sit on provision rows."),
     UrlCase(
+        "pupil_imports:funding",
+        "funding.edit",  # and pupils.import, which every role with funding.edit holds
+        notes="The funding import on the shared framework: funding is edited by the head.",
+    ),
+    UrlCase(
         "pupil_imports:confirm",
         "pupils.import",
         method="post",
@@ -50,5 +55,6 @@ CASES = [
     UrlCase("pupil_imports:template_ctf", "pupils.import"),
     UrlCase("pupil_imports:template_staff_rates", "pupils.import"),
     UrlCase("pupil_imports:template_outcomes", "pupils.import"),
+    UrlCase("pupil_imports:template_funding", "funding.edit"),
     UrlCase("pupil_imports:export_register", "pupils.import"),
 ]

@@ -1,16 +1,14 @@
-"""import_funding FILE --school URN [--dry-run]: funding sources and top-ups from CSV."""
+"""import_funding FILE --school URN [--dry-run]: funding sources and top-ups from CSV.
+
+The funding import of the shared import framework (funding/imports.py), as on its page."""
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from funding.services import FundingImportError, funding_import, parse_funding_csv
+from funding.imports import import_funding
 from sendfund.schools.models import School
-
-
-class DryRun(Exception):
-    """Raised inside the transaction to roll a dry run back."""
 
 
 class Command(BaseCommand):
@@ -29,24 +27,26 @@ class Command(BaseCommand):
         target = School.objects.filter(urn=school).first()
         if target is None:
             raise CommandError(f"No school with URN {school}.")
+        path = Path(file)
         try:
-            text = Path(file).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            if path.stat().st_size > settings.SENDFUND_MAX_UPLOAD_BYTES:
+                raise CommandError(
+                    f"{path} is larger than the {settings.SENDFUND_MAX_UPLOAD_BYTES:,}-byte limit."
+                )
+            data = path.read_bytes()
+        except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from exc
-        try:
-            rows = parse_funding_csv(text, school=target)
-            with transaction.atomic():
-                result = funding_import(school=target, rows=rows)
-                if dry_run:
-                    raise DryRun
-        except FundingImportError as exc:
+        report = import_funding(school=target, data=data, dry_run=dry_run)
+        if report.file_error:
+            raise CommandError(f"Nothing imported: {report.file_error}")
+        if report.errors:
             raise CommandError(
-                f"Nothing imported: {len(exc.errors)} problem(s).\n" + "\n".join(exc.errors)
-            ) from exc
-        except DryRun:
-            pass
+                f"Nothing imported: {len(report.errors)} problem(s).\n"
+                + "\n".join(str(e) for e in report.errors)
+            )
+        rows = report.created + report.updated + report.unchanged
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(
-            f"{verb} {len(rows)} row(s) for {target.name}: {result.created} new, "
-            f"{result.updated} updated, {result.unchanged} unchanged."
+            f"{verb} {rows} row(s) for {target.name}: {report.created} new, "
+            f"{report.updated} updated, {report.unchanged} unchanged."
         )

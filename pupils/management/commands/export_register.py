@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from pupils.imports.command import school_for
 from pupils.imports.export import register_csv
 from pupils.imports.parsers import CellError, parse_date
+from sendfund.lib.imports.command import school_for
 
 
 class Command(BaseCommand):

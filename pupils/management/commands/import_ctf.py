@@ -1,5 +1,5 @@
-from pupils.imports.command import ImportCommand
 from pupils.imports.ctf import import_ctf
+from sendfund.lib.imports.command import ImportCommand
 
 
 class Command(ImportCommand):

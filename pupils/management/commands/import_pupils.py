@@ -1,5 +1,5 @@
-from pupils.imports.command import ImportCommand
 from pupils.imports.pupils import import_pupils
+from sendfund.lib.imports.command import ImportCommand
 
 
 class Command(ImportCommand):

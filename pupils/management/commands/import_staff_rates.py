@@ -1,5 +1,5 @@
-from pupils.imports.command import ImportCommand
 from pupils.imports.staff_rates import import_staff_rates
+from sendfund.lib.imports.command import ImportCommand
 
 
 class Command(ImportCommand):

@@ -1,4 +1,4 @@
-"""What the three import commands share: --school, --dry-run, --date, the report as text."""
+"""What the import commands share: --school, --dry-run, --date, the report as text."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from pupils.imports.parsers import CellError, parse_date
-from pupils.imports.report import Report
+from sendfund.lib.imports.parsers import CellError, parse_date
+from sendfund.lib.imports.report import Report
 from sendfund.schools.models import School
 
 

@@ -1,7 +1,7 @@
 """An upload stored in the database, its preview, and a confirm that imports it exactly once.
 
 Small files are checked and imported inside the request; files above
-SENDFUND_BACKGROUND_IMPORT_ROWS rows are checked and imported by a worker (pupils/imports/
+SENDFUND_BACKGROUND_IMPORT_ROWS rows are checked and imported by a worker (sendfund/lib/imports/
 tasks.py) while the page shows rows done of total. Either way the import itself commits all or
 nothing, and the job is marked done in the same transaction as the import's writes, so a task
 run again after its worker died can never import twice.
@@ -16,10 +16,10 @@ from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 
-from pupils.imports.kinds import KINDS, ImportKind
-from pupils.imports.report import Report
 from sendfund.jobs.models import Job, JobStatus
 from sendfund.jobs.services import job_enqueue, prune_expired
+from sendfund.lib.imports.kinds import KINDS, ImportKind
+from sendfund.lib.imports.report import Report
 from sendfund.schools.models import School
 
 KEEP = 500  # errors and changes kept for the page (the counts are always complete)
@@ -119,7 +119,7 @@ def upload_create(
         rows_total=estimate_rows(kind, data),
     )
     if in_background(job):
-        from pupils.imports.tasks import preview_import
+        from sendfund.lib.imports.tasks import preview_import
 
         return job_enqueue(job, preview_import)
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
@@ -131,7 +131,11 @@ def upload_create(
 def import_preview(job: Job) -> None:
     """Check every row against the register; nothing is written."""
     report = kind_of(job).execute(
-        school=job.school, data=bytes(job.data), options=job.options, dry_run=True
+        school=job.school,
+        data=bytes(job.data),
+        options=job.options,
+        dry_run=True,
+        user=job.created_by,
     )
     waiting = report.ok and report.has_changes
     Job.objects.filter(pk=job.pk).update(
@@ -166,7 +170,7 @@ def import_confirm(*, school: School, user, public_id) -> tuple[Job | None, str]
         already = job is not None and job.phase == "import"
         return job, "already" if already else "expired"
     if in_background(job):
-        from pupils.imports.tasks import confirm_import
+        from sendfund.lib.imports.tasks import confirm_import
 
         job_enqueue(job, confirm_import)
         return job, "started"
@@ -179,7 +183,11 @@ def import_confirm(*, school: School, user, public_id) -> tuple[Job | None, str]
 def import_apply(job: Job) -> None:
     """Check the file again against the register as it is now, then write all or nothing."""
     report = kind_of(job).execute(
-        school=job.school, data=bytes(job.data), options=job.options, dry_run=True
+        school=job.school,
+        data=bytes(job.data),
+        options=job.options,
+        dry_run=True,
+        user=job.created_by,
     )
     result = StoredReport.of(report, applied=True)
 
