@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from funding.models import FundingSource, TopUpBand, TopUpScheme
-from sendfund.lib.versions import StaleEdit, update_if_unchanged
+from sendfund.lib.versions import save_unless_stale
 from sendfund.schools.models import School
 
 COLUMNS = ["type", "description", "amount", "period_start", "period_end", "status", "upn", "band"]
@@ -145,11 +145,7 @@ def _save_or_clash(instance, version: dt.datetime | None = None) -> None:
     form could not check, or another session getting there first, is refused with CLASH."""
     try:
         with transaction.atomic():
-            if version is not None and instance.pk is not None:
-                if not update_if_unchanged(instance, version):
-                    raise StaleEdit(instance)
-            else:
-                instance.save()
+            save_unless_stale(instance, version)
     except IntegrityError:
         raise ValidationError(CLASH) from None
 

@@ -10,9 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from pupils.models import ProvisionAssignment
-from pupils.plan_models import ONE_AWAITING, PlanOutcome, SupportPlan
+from pupils.plan_models import (
+    ONE_AWAITING,
+    InterventionMeasure,
+    PlanOutcome,
+    ProfessionalInvolvement,
+    SupportPlan,
+)
 from pupils.services import _check_school
-from sendfund.lib.versions import StaleEdit, update_if_unchanged
+from sendfund.lib.versions import save_unless_stale
 from sendfund.schools.models import School
 
 NOT_THIS_PUPILS = "Provision: choose rows of this pupil's provision map."
@@ -41,11 +47,7 @@ def plan_save(
         )
     try:
         with transaction.atomic():
-            if version is not None and plan.pk is not None:
-                if not update_if_unchanged(plan, version):
-                    raise StaleEdit(plan)
-            else:
-                plan.save()
+            save_unless_stale(plan, version)
     except IntegrityError:
         # Two people starting a cycle at once: the database keeps one awaiting review.
         raise ValidationError(
@@ -91,7 +93,31 @@ def plan_review_record(
     return plan
 
 
-def professional_delete(*, school: School, record) -> None:
+@transaction.atomic
+def professional_save(
+    *, school: School, record: ProfessionalInvolvement, version: dt.datetime | None = None
+) -> ProfessionalInvolvement:
+    """Record or edit a professional's involvement with a pupil and their advice. With
+    `version` an edit is written only if nobody saved it since, else StaleEdit."""
+    _check_school(school, record, record.pupil)
+    record.full_clean()
+    save_unless_stale(record, version)
+    return record
+
+
+@transaction.atomic
+def measure_save(
+    *, school: School, measure: InterventionMeasure, version: dt.datetime | None = None
+) -> InterventionMeasure:
+    """Record the entry and exit measures of a provision row. With `version` an edit is written
+    only if nobody saved them since, else StaleEdit."""
+    _check_school(school, measure, measure.assignment)
+    measure.full_clean()
+    save_unless_stale(measure, version)
+    return measure
+
+
+def professional_delete(*, school: School, record: ProfessionalInvolvement) -> None:
     """Remove a professional's involvement recorded on a pupil's page."""
     _check_school(school, record)
     record.delete()

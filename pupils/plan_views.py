@@ -106,9 +106,20 @@ def _professional_form(request, pupil: Pupil, record) -> HttpResponse:
     form = plan_forms.ProfessionalForm(
         request.POST or None, instance=record, school=request.school, pupil=pupil
     )
-    if request.method == "POST" and form.is_valid() and form.save_versioned():
-        messages.success(request, f"{form.instance} recorded.")
-        return redirect("pupils:detail", public_id=pupil.public_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = plan_services.professional_save(
+                school=request.school,
+                record=form.save(commit=False),
+                version=form.cleaned_data.get("version"),
+            )
+        except StaleEdit:
+            form.refuse_stale()
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{saved} recorded.")
+            return redirect("pupils:detail", public_id=pupil.public_id)
     delete_url = (
         reverse("pupils:professional_delete", kwargs={"public_id": record.public_id})
         if record is not None
@@ -164,9 +175,20 @@ def measure_edit(request: HttpRequest, public_id) -> HttpResponse:
     )
     measure = InterventionMeasure.objects.filter(assignment=assignment).first()
     form = plan_forms.MeasureForm(request.POST or None, instance=measure, assignment=assignment)
-    if request.method == "POST" and form.is_valid() and form.save_versioned():
-        messages.success(request, f"Measures for {assignment.provision} saved.")
-        return redirect("pupils:detail", public_id=assignment.pupil.public_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_services.measure_save(
+                school=request.school,
+                measure=form.save(commit=False),
+                version=form.cleaned_data.get("version"),
+            )
+        except StaleEdit:
+            form.refuse_stale()
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Measures for {assignment.provision} saved.")
+            return redirect("pupils:detail", public_id=assignment.pupil.public_id)
     return render(
         request,
         "pupils/form.html",

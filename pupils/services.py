@@ -29,7 +29,7 @@ from pupils.models import (
     StaffRate,
     StaffRole,
 )
-from sendfund.lib.versions import StaleEdit, update_if_unchanged
+from sendfund.lib.versions import save_unless_stale
 from sendfund.schools.models import School
 
 ONE_DAY = dt.timedelta(days=1)
@@ -354,11 +354,33 @@ def provision_assignment_edit(
     assignment.weeks = weeks or provision.default_weeks
     assignment.status, assignment.review_date, assignment.outcome = status, review_date, outcome
     assignment.full_clean()
-    if version is None:
-        assignment.save()
-    elif not update_if_unchanged(assignment, version):
-        raise StaleEdit(assignment)
+    save_unless_stale(assignment, version)
     return assignment
+
+
+@transaction.atomic
+def pupil_edit(*, school: School, pupil: Pupil, version: dt.datetime | None = None) -> Pupil:
+    """Save a pupil's details (their SEN status and needs change through their own services).
+    With `version` the edit is written only if nobody saved the pupil since, else StaleEdit."""
+    _check_school(school, pupil)
+    pupil.full_clean()
+    save_unless_stale(pupil, version)
+    return pupil
+
+
+@transaction.atomic
+def clock_record_save(
+    *,
+    school: School,
+    record: AssessmentRequest | AnnualReview,
+    version: dt.datetime | None = None,
+) -> AssessmentRequest | AnnualReview:
+    """Record or edit an EHC needs assessment request or an annual review of a pupil's plan.
+    With `version` an edit is written only if nobody saved the record since, else StaleEdit."""
+    _check_school(school, record, record.pupil)
+    record.full_clean()
+    save_unless_stale(record, version)
+    return record
 
 
 def clock_record_delete(*, school: School, record: AssessmentRequest | AnnualReview) -> None:

@@ -144,9 +144,18 @@ def pupil_add(request: HttpRequest) -> HttpResponse:
 def pupil_edit(request: HttpRequest, public_id) -> HttpResponse:
     pupil = _pupil(request, public_id)
     form = forms.PupilForm(request.POST or None, instance=pupil, school=request.school)
-    if request.method == "POST" and form.is_valid() and form.save_versioned():
-        messages.success(request, f"{pupil.full_name}'s details saved.")
-        return redirect("pupils:detail", public_id=pupil.public_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pupil_edit(
+                school=request.school, pupil=pupil, version=form.cleaned_data.get("version")
+            )
+        except StaleEdit:
+            form.refuse_stale()
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{pupil.full_name}'s details saved.")
+            return redirect("pupils:detail", public_id=pupil.public_id)
     return _form_page(
         request, form, "pupils/form.html", title=f"Edit {pupil.full_name}", pupil=pupil
     )
@@ -292,9 +301,20 @@ def assignment_end(request: HttpRequest, public_id) -> HttpResponse:
 
 def _clock_form(request, form_class, instance, pupil, title: str, success: str):
     form = form_class(request.POST or None, instance=instance, school=request.school, pupil=pupil)
-    if request.method == "POST" and form.is_valid() and form.save_versioned():
-        messages.success(request, success)
-        return redirect("pupils:detail", public_id=pupil.public_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.clock_record_save(
+                school=request.school,
+                record=form.save(commit=False),
+                version=form.cleaned_data.get("version"),
+            )
+        except StaleEdit:
+            form.refuse_stale()
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("pupils:detail", public_id=pupil.public_id)
     delete_url = None
     if instance is not None:
         name = "assessment_delete" if form_class is forms.AssessmentForm else "review_delete"

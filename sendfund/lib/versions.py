@@ -45,6 +45,15 @@ def update_if_unchanged(instance: models.Model, version: dt.datetime) -> bool:
     return written == 1
 
 
+def save_unless_stale(instance: models.Model, version: dt.datetime | None) -> None:
+    """A service's save: a new row (or no version given) is saved; an edit is written only if
+    the row is unchanged since `version`, else StaleEdit and nothing is written."""
+    if version is None or instance.pk is None:
+        instance.save()
+    elif not update_if_unchanged(instance, version):
+        raise StaleEdit(instance)
+
+
 @dataclass
 class Conflict:
     label: str
@@ -73,7 +82,9 @@ else:
 
 
 class VersionedFormMixin(_FormBase):
-    """For a ModelForm editing a row with an `updated` timestamp: adds the hidden version."""
+    """For a ModelForm editing a row with an `updated` timestamp: adds the hidden version. The
+    view passes `cleaned_data["version"]` to the service, and calls refuse_stale() when the
+    service raises StaleEdit."""
 
     conflicts: list[Conflict]
 
@@ -98,20 +109,6 @@ class VersionedFormMixin(_FormBase):
             self.add_error(None, MISSING_MESSAGE)
             return None
         return version
-
-    def save_versioned(self) -> bool:
-        """Save a new row, or update an existing one only if it is unchanged since the form
-        was opened; when it changed, write nothing, record the conflicts and return False."""
-        instance = self.save(commit=False)
-        if instance.pk is None or "version" not in self.fields:
-            instance.save()
-            self.save_m2m()
-            return True
-        if update_if_unchanged(instance, self.cleaned_data["version"]):
-            self.save_m2m()
-            return True
-        self.refuse_stale()
-        return False
 
     def refuse_stale(self) -> None:
         """Show the other person's saved values and carry their version into the next save."""

@@ -116,3 +116,50 @@ def test_another_schools_professional_is_not_deleted(school, other_school):
     own = ProfessionalFactory(pupil__school=school)
     plan_services.professional_delete(school=school, record=own)
     assert not ProfessionalInvolvement.objects.filter(pk=own.pk).exists()
+
+
+def test_a_professional_is_recorded_for_this_schools_pupil_only(school, other_school):
+    own = ProfessionalFactory.build(pupil=PupilFactory(school=school))
+    plan_services.professional_save(school=school, record=own)
+    assert ProfessionalInvolvement.objects.filter(pk=own.pk).exists()
+    foreign_pupil = PupilFactory(school=other_school)
+    theirs = ProfessionalFactory.build(pupil=foreign_pupil, school=school)
+    with pytest.raises(ValidationError):
+        plan_services.professional_save(school=school, record=theirs)
+    assert not ProfessionalInvolvement.objects.filter(pupil=foreign_pupil).exists()
+
+
+def test_a_stale_professional_edit_writes_nothing(school):
+    record = ProfessionalFactory(pupil__school=school, name="County EP service")
+    version = record.updated
+    ProfessionalInvolvement.objects.filter(pk=record.pk).update(
+        name="Theirs", updated=version + dt.timedelta(seconds=1)
+    )
+    record.name = "Mine"
+    with pytest.raises(StaleEdit):
+        plan_services.professional_save(school=school, record=record, version=version)
+    assert ProfessionalInvolvement.objects.get(pk=record.pk).name == "Theirs"
+
+
+def test_measures_are_saved_only_on_this_schools_provision(school, other_school):
+    from decimal import Decimal
+
+    from pupils.plan_models import InterventionMeasure
+
+    def measure(row):
+        return InterventionMeasure(
+            school=school,
+            assignment=row,
+            measure_name="Reading age (months)",
+            entry_score=Decimal("74"),
+            entry_date=D(2025, 9, 8),
+        )
+
+    own = plan_services.measure_save(
+        school=school, measure=measure(ProvisionAssignmentFactory(pupil__school=school))
+    )
+    assert InterventionMeasure.objects.filter(pk=own.pk).exists()
+    foreign = ProvisionAssignmentFactory(pupil__school=other_school)
+    with pytest.raises(ValidationError):
+        plan_services.measure_save(school=school, measure=measure(foreign))
+    assert not InterventionMeasure.objects.filter(assignment=foreign).exists()

@@ -207,3 +207,66 @@ def test_a_costing_basis_that_is_not_a_choice_is_shown_in_the_staff_pages_error_
     assert "Costing basis: choose actual costs or the LA&#x27;s standard rates." in page
     school.refresh_from_db()
     assert school.costing_basis == "actual"
+
+
+# --- Versioned edits: a pupil's details and the statutory clocks ---------------------------
+
+
+def test_a_pupils_details_are_saved_and_a_stale_edit_writes_nothing(school):
+    from pupils.models import Pupil
+
+    pupil = PupilFactory(school=school, forename="Ada")
+    version = pupil.updated
+    pupil.forename = "Ann"
+    services.pupil_edit(school=school, pupil=pupil, version=version)
+    assert Pupil.objects.get(pk=pupil.pk).forename == "Ann"
+    pupil.forename = "Zoe"
+    with pytest.raises(StaleEdit):
+        services.pupil_edit(school=school, pupil=pupil, version=version)  # the old version
+    assert Pupil.objects.get(pk=pupil.pk).forename == "Ann"
+
+
+def test_another_schools_pupil_is_not_edited(school, other_school):
+    from pupils.models import Pupil
+
+    theirs = PupilFactory(school=other_school, forename="Ada")
+    theirs.forename = "Ann"
+    with pytest.raises(ValidationError):
+        services.pupil_edit(school=school, pupil=theirs)
+    assert Pupil.objects.get(pk=theirs.pk).forename == "Ada"
+
+
+def test_a_review_is_recorded_for_this_schools_pupil_only(school, other_school):
+    own = services.clock_record_save(
+        school=school,
+        record=AnnualReview(
+            school=school,
+            pupil=PupilFactory(school=school),
+            previous_date=D(2025, 10, 1),
+            due_date=D(2026, 10, 1),
+        ),
+    )
+    assert AnnualReview.objects.filter(pk=own.pk, school=school).exists()
+    with pytest.raises(ValidationError):
+        services.clock_record_save(
+            school=school,
+            record=AnnualReview(
+                school=school,
+                pupil=PupilFactory(school=other_school),
+                previous_date=D(2025, 10, 1),
+                due_date=D(2026, 10, 1),
+            ),
+        )
+    assert AnnualReview.objects.count() == 1
+
+
+def test_a_stale_review_edit_writes_nothing(school):
+    review = AnnualReviewFactory(pupil=PupilFactory(school=school))
+    version = review.updated
+    AnnualReview.objects.filter(pk=review.pk).update(
+        notes="Theirs", updated=version + dt.timedelta(seconds=1)
+    )
+    review.notes = "Mine"
+    with pytest.raises(StaleEdit):
+        services.clock_record_save(school=school, record=review, version=version)
+    assert AnnualReview.objects.get(pk=review.pk).notes == "Theirs"
