@@ -27,6 +27,7 @@ from funding.models import FundingSource, FundingStatus, FundingType, TopUpBand,
 from sendfund.lib.money import ZERO
 from sendfund.lib.versions import StaleEdit, update_if_unchanged
 from sendfund.schools.models import School
+from sendfund.schools.tenancy import check_school
 
 # Which kind of funding source the money from each kind of action becomes.
 FUNDING_TYPE_FOR_ACTION = {
@@ -36,12 +37,6 @@ FUNDING_TYPE_FOR_ACTION = {
     ActionType.SCHOOLS_FORUM: FundingType.LA_GRANT,
     ActionType.TRUST: FundingType.TRUST_FUND,
 }
-
-
-def _check_school(school: School, *objects) -> None:
-    for obj in objects:
-        if obj is not None and obj.school_id != school.pk:
-            raise ValidationError("That record belongs to another school.")
 
 
 @transaction.atomic
@@ -60,9 +55,9 @@ def action_save(
     if action.pk is None:
         action.school = school
         action.created_by = user
-    _check_school(school, action)
+    check_school(school, action)
     pupils = list(pupils or [])
-    _check_school(school, *pupils)
+    check_school(school, *pupils)
     if pupils and action.type not in PUPIL_TYPES:
         raise ValidationError("Only top-up and EHC needs assessment requests can name pupils.")
     action.full_clean(exclude=["pupils", "funding_source"])
@@ -100,7 +95,7 @@ def action_set_status(
     A decision (successful, partly, unsuccessful) needs a decision date; money is secured only
     by a (partly) successful decision, so an unsuccessful one clears it.
     """
-    _check_school(school, action)
+    check_school(school, action)
     action = AdvocacyAction.objects.select_for_update().get(pk=action.pk)
     if status not in ActionStatus.values:
         raise ValidationError(f"Unknown status {status!r}.")
@@ -157,7 +152,7 @@ def action_record_funding(*, school: School, action: AdvocacyAction, user=None) 
     The money is spread over the school's financial year containing the decision date.
     Calling it again returns the same funding source.
     """
-    _check_school(school, action)
+    check_school(school, action)
     action = AdvocacyAction.objects.select_for_update().get(pk=action.pk)
     if action.funding_source_id:
         return action.funding_source
@@ -190,7 +185,7 @@ def training_save(*, school: School, record: TrainingRecord) -> TrainingRecord:
     """Save a training record; a SENCO's mandatory course gets its deadline from appointment."""
     if record.pk is None:
         record.school = school
-    _check_school(school, record)
+    check_school(school, record)
     computed = record.mandatory_deadline()
     if computed is not None:
         record.deadline = computed
@@ -203,7 +198,7 @@ def opportunity_save(*, school: School, opportunity: FundingOpportunity) -> Fund
     """Save a funding opportunity the school may bid for, linked to one of its own actions."""
     if opportunity.pk is None:
         opportunity.school = school
-    _check_school(school, opportunity, opportunity.action)
+    check_school(school, opportunity, opportunity.action)
     opportunity.full_clean()
     opportunity.save()
     return opportunity
@@ -213,7 +208,7 @@ def reform_item_save(*, school: School, item: ReformItem) -> ReformItem:
     """Save the school's position on a reform: a national one or one of its own."""
     if item.pk is None:
         item.school = school
-    _check_school(school, item)
+    check_school(school, item)
     item.full_clean()
     item.save()
     return item
@@ -239,7 +234,7 @@ def reform_items_sync(*, school: School) -> int:
 @transaction.atomic
 def action_delete(*, school: School, action: AdvocacyAction) -> None:
     """Delete an action, unless its money is already counted as funding."""
-    _check_school(school, action)
+    check_school(school, action)
     if action.funding_source_id:
         raise ValidationError(
             "This action's money is recorded as funding: delete that funding source first, "
@@ -250,18 +245,18 @@ def action_delete(*, school: School, action: AdvocacyAction) -> None:
 
 
 def opportunity_delete(*, school: School, opportunity: FundingOpportunity) -> None:
-    _check_school(school, opportunity)
+    check_school(school, opportunity)
     opportunity.delete()
 
 
 def training_delete(*, school: School, training: TrainingRecord) -> None:
-    _check_school(school, training)
+    check_school(school, training)
     training.delete()
 
 
 def reform_item_delete(*, school: School, item: ReformItem) -> None:
     """Delete one of the school's own items; national reforms stay (mark them not applicable)."""
-    _check_school(school, item)
+    check_school(school, item)
     if item.reform_id:
         raise ValidationError(
             "National reforms stay on the tracker: set the status to not applicable instead."

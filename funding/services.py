@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from funding.models import FundingSource, TopUpBand, TopUpScheme
 from sendfund.lib.versions import save_unless_stale
 from sendfund.schools.models import School
+from sendfund.schools.tenancy import check_school
 
 COLUMNS = ["type", "description", "amount", "period_start", "period_end", "status", "upn", "band"]
 REQUIRED = ["type", "description", "period_start", "period_end", "status"]
@@ -133,13 +134,6 @@ CLASH = (
 )
 
 
-def _check_school(school: School, *objects) -> None:
-    for obj in objects:
-        if obj is not None and obj.school_id != school.pk:
-            # Never reveal another school's data: treat it as not found.
-            raise ValidationError("That record does not belong to this school.")
-
-
 def _save_or_clash(instance, version: dt.datetime | None = None) -> None:
     """Save (an edit only if unchanged since `version`, else StaleEdit); a unique rule the
     form could not check, or another session getting there first, is refused with CLASH."""
@@ -158,7 +152,7 @@ def funding_source_save(
     started from) an edit is written only if nobody saved it since; otherwise StaleEdit."""
     if source.pk is None:
         source.school, source.created_by = school, user
-    _check_school(school, source, source.pupil)
+    check_school(school, source, source.pupil)
     if source.band_id is not None:
         schemes = TopUpScheme.objects.for_school(school)
         if not TopUpBand.objects.filter(pk=source.band_id, scheme__in=schemes).exists():
@@ -169,7 +163,7 @@ def funding_source_save(
 
 def funding_source_delete(*, school: School, source: FundingSource) -> None:
     """Delete a funding source: it no longer counts towards the gap."""
-    _check_school(school, source)
+    check_school(school, source)
     source.delete()
 
 
@@ -177,13 +171,13 @@ def topup_scheme_save(*, school: School, scheme: TopUpScheme) -> TopUpScheme:
     """Add or edit one of the school's own top-up schemes (shared LA schemes are read-only)."""
     if scheme.pk is None:
         scheme.school, scheme.local_authority_id = school, school.local_authority_id
-    _check_school(school, scheme)
+    check_school(school, scheme)
     _save_or_clash(scheme)
     return scheme
 
 
 def topup_band_save(*, school: School, band: TopUpBand) -> TopUpBand:
     """Add or edit a band of one of the school's own top-up schemes."""
-    _check_school(school, band.scheme)
+    check_school(school, band.scheme)
     _save_or_clash(band)
     return band

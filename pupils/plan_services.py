@@ -17,9 +17,9 @@ from pupils.plan_models import (
     ProfessionalInvolvement,
     SupportPlan,
 )
-from pupils.services import _check_school
 from sendfund.lib.versions import save_unless_stale
 from sendfund.schools.models import School
+from sendfund.schools.tenancy import check_school
 
 NOT_THIS_PUPILS = "Provision: choose rows of this pupil's provision map."
 
@@ -40,7 +40,7 @@ def plan_save(
     if plan.pk is None:
         plan.school, plan.created_by = school, user
     rows = list(provision)
-    _check_school(school, plan, plan.pupil, *rows)
+    check_school(school, plan, plan.pupil, *rows)
     if any(row.pupil_id != plan.pupil_id for row in rows):
         raise ValidationError(
             {"provision": "Provision: choose rows of this pupil's provision map."}
@@ -83,7 +83,7 @@ def plan_review_record(
 ) -> SupportPlan:
     """Record the review of a cycle: progress on each of its outcomes (by outcome id) and the
     next steps."""
-    _check_school(school, plan)
+    check_school(school, plan)
     for outcome in plan.outcomes.all():
         if outcome.pk in progress:
             outcome.progress = progress[outcome.pk]
@@ -99,7 +99,7 @@ def professional_save(
 ) -> ProfessionalInvolvement:
     """Record or edit a professional's involvement with a pupil and their advice. With
     `version` an edit is written only if nobody saved it since, else StaleEdit."""
-    _check_school(school, record, record.pupil)
+    check_school(school, record, record.pupil)
     record.full_clean()
     save_unless_stale(record, version)
     return record
@@ -111,7 +111,7 @@ def measure_save(
 ) -> InterventionMeasure:
     """Record the entry and exit measures of a provision row. With `version` an edit is written
     only if nobody saved them since, else StaleEdit."""
-    _check_school(school, measure, measure.assignment)
+    check_school(school, measure, measure.assignment)
     measure.full_clean()
     save_unless_stale(measure, version)
     return measure
@@ -119,5 +119,5 @@ def measure_save(
 
 def professional_delete(*, school: School, record: ProfessionalInvolvement) -> None:
     """Remove a professional's involvement recorded on a pupil's page."""
-    _check_school(school, record)
+    check_school(school, record)
     record.delete()

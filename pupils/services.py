@@ -31,15 +31,9 @@ from pupils.models import (
 )
 from sendfund.lib.versions import save_unless_stale
 from sendfund.schools.models import School
+from sendfund.schools.tenancy import check_school
 
 ONE_DAY = dt.timedelta(days=1)
-
-
-def _check_school(school: School, *objects) -> None:
-    for obj in objects:
-        if obj is not None and obj.school_id != school.pk:
-            # Never reveal another school's data: treat it as not found.
-            raise ValidationError("That record does not belong to this school.")
 
 
 def _lock(pupil: Pupil) -> Pupil:
@@ -70,7 +64,7 @@ def need_set(
 
     `status_code` is the SEN status the need is checked against (default: the pupil's current).
     """
-    _check_school(school, pupil)
+    check_school(school, pupil)
     pupil = _lock(pupil)
     if code not in NeedCode.values:
         raise ValidationError({"code": f"Unknown need code {code!r}."})
@@ -113,7 +107,7 @@ def need_set(
 @transaction.atomic
 def need_end(*, school: School, need: Need, end_date: dt.date) -> Need:
     """Close a need; a pupil on E or K keeps at least a rank-1 need."""
-    _check_school(school, need)
+    check_school(school, need)
     pupil = _lock(need.pupil)
     status = current_status(pupil)
     if need.rank == 1 and status is not None and sen_history.needs_primary(status.code):
@@ -143,7 +137,7 @@ def sen_status_change(
     A primary need given here is recorded with the status; otherwise E and K need an open
     rank-1 need already. Setting the same status again changes nothing.
     """
-    _check_school(school, pupil)
+    check_school(school, pupil)
     pupil = _lock(pupil)
     if not sen_history.is_current_code(code):
         raise ValidationError(
@@ -286,7 +280,7 @@ def provision_assign(
     created_by=None,
 ) -> ProvisionAssignment:
     """Give a pupil a catalogue provision; hours, group size and weeks default from it."""
-    _check_school(school, pupil, provision)
+    check_school(school, pupil, provision)
     _check_assignment_dates(start_date, end_date, status)
     assignment = ProvisionAssignment(
         school=school,
@@ -314,7 +308,7 @@ def provision_end(
     *, school: School, assignment: ProvisionAssignment, end_date: dt.date, outcome: str = ""
 ) -> ProvisionAssignment:
     """End a pupil's provision on a date (it still counts as need for the days it ran)."""
-    _check_school(school, assignment)
+    check_school(school, assignment)
     _check_assignment_dates(assignment.start_date, end_date, AssignmentStatus.ENDED)
     assignment.end_date = end_date
     assignment.status = AssignmentStatus.ENDED
@@ -343,7 +337,7 @@ def provision_assignment_edit(
     """Change a row of a pupil's provision map; blank hours, group size and weeks default from
     the catalogue. With `version` (the `updated` the edit started from) the row is written only
     if nobody saved it since; otherwise StaleEdit and nothing is written."""
-    _check_school(school, assignment, provision)
+    check_school(school, assignment, provision)
     _check_assignment_dates(start_date, end_date, status)
     assignment.provision = provision
     assignment.start_date, assignment.end_date = start_date, end_date
@@ -362,7 +356,7 @@ def provision_assignment_edit(
 def pupil_edit(*, school: School, pupil: Pupil, version: dt.datetime | None = None) -> Pupil:
     """Save a pupil's details (their SEN status and needs change through their own services).
     With `version` the edit is written only if nobody saved the pupil since, else StaleEdit."""
-    _check_school(school, pupil)
+    check_school(school, pupil)
     pupil.full_clean()
     save_unless_stale(pupil, version)
     return pupil
@@ -377,7 +371,7 @@ def clock_record_save(
 ) -> AssessmentRequest | AnnualReview:
     """Record or edit an EHC needs assessment request or an annual review of a pupil's plan.
     With `version` an edit is written only if nobody saved the record since, else StaleEdit."""
-    _check_school(school, record, record.pupil)
+    check_school(school, record, record.pupil)
     record.full_clean()
     save_unless_stale(record, version)
     return record
@@ -385,7 +379,7 @@ def clock_record_save(
 
 def clock_record_delete(*, school: School, record: AssessmentRequest | AnnualReview) -> None:
     """Delete an EHC needs assessment request or an annual review recorded in error."""
-    _check_school(school, record)
+    check_school(school, record)
     record.delete()
 
 
@@ -396,7 +390,7 @@ def provision_save(*, school: School, provision: Provision) -> Provision:
     """Add a provision to the school's catalogue, or save changes to one."""
     if provision.pk is None:
         provision.school = school
-    _check_school(school, provision, provision.staff_role)
+    check_school(school, provision, provision.staff_role)
     provision.full_clean()
     provision.save()
     return provision
@@ -404,7 +398,7 @@ def provision_save(*, school: School, provision: Provision) -> Provision:
 
 def provision_delete(*, school: School, provision: Provision) -> None:
     """Remove a provision from the catalogue, unless pupils' provision maps use it."""
-    _check_school(school, provision)
+    check_school(school, provision)
     try:
         with transaction.atomic():
             provision.delete()
@@ -419,7 +413,7 @@ def staff_role_save(*, school: School, role: StaffRole) -> StaffRole:
     """Add a staff role who delivers provision, or rename one."""
     if role.pk is None:
         role.school = school
-    _check_school(school, role)
+    check_school(school, role)
     role.full_clean()
     role.save()
     return role
@@ -429,7 +423,7 @@ def staff_rate_save(*, school: School, rate: StaffRate) -> StaffRate:
     """Record a staff role's hourly rates (actual and the LA's standard) for an academic year."""
     if rate.pk is None:
         rate.school = school
-    _check_school(school, rate, rate.staff_role)
+    check_school(school, rate, rate.staff_role)
     rate.full_clean()
     rate.save()
     return rate

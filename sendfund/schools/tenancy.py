@@ -1,0 +1,25 @@
+"""The one tenant check a service makes: every object it is given belongs to the school.
+
+Views fetch through `school_object_or_404` (another school's object is a 404); a service checks
+again, because it may be called from elsewhere (an import, a command, a test)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from sendfund.schools.models import School
+
+NOT_THIS_SCHOOL = (
+    "That record does not belong to this school: another school's records are never shown or "
+    "changed here."
+)
+
+
+def check_school(school: School, *objects: Any) -> None:
+    """Refuse unless every object given (None is skipped) has `school_id` of this school."""
+    for obj in objects:
+        if obj is not None and obj.school_id != school.pk:
+            # Never reveal another school's data: the same refusal whatever the record.
+            raise ValidationError(NOT_THIS_SCHOOL)
