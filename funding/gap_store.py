@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import ExpressionWrapper, F, QuerySet
+from django.db.models import ExpressionWrapper, F, Q, QuerySet
 
 from funding.summary_models import PeriodSummary, PupilPeriodSummary
 from sendfund.lib.periods import Period
@@ -83,6 +83,20 @@ def stored(school, periods: list[Period]) -> dict[Period, object]:
     if unreadable:
         PeriodSummary.objects.filter(pk__in=unreadable).delete()
     return out
+
+
+def stored_id(school, period: Period) -> int | None:
+    """The id of the stored Gap of this period, or None. Every write to what a school's
+    summaries are made of deletes them all and a rebuilt one takes a new id, so while this id
+    exists nothing the school's pages show from its summaries has changed (funding.views uses
+    it to key the dashboard's rendered figures)."""
+    return (
+        PeriodSummary.objects.filter(
+            school=school, kind=PeriodSummary.Kind.GAP, start=period.start, end=period.end
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def gap(school, period: Period, compute):
@@ -206,6 +220,25 @@ def pupil_rows(school, period: Period, threshold: Decimal) -> QuerySet | None:
         )
         .order_by("-shortfall_key", "surname", "forename", "pupil")
     )
+
+
+def trust_state(school_ids, period: Period, today: dt.date) -> tuple[int, ...] | None:
+    """The ids of the stored summaries the trust view reads for these schools (each school's
+    gap or headline for the term, and its day summary for today), or None when one is
+    missing (one query). As with stored_id, while these ids all exist no write has touched
+    what the trust view shows of these schools (reports.views uses it as a cache key)."""
+    wanted = set(school_ids)
+    rows = PeriodSummary.objects.filter(school__in=wanted).filter(
+        Q(kind__in=(PeriodSummary.Kind.GAP, PeriodSummary.Kind.HEADLINE))
+        & Q(start=period.start, end=period.end)
+        | Q(kind=PeriodSummary.Kind.DAY, start=today)
+    )
+    held = list(rows.values_list("school_id", "kind", "pk"))
+    terms = {sid for sid, kind, _ in held if kind != PeriodSummary.Kind.DAY}
+    days = {sid for sid, kind, _ in held if kind == PeriodSummary.Kind.DAY}
+    if terms != wanted or days != wanted:
+        return None
+    return tuple(sorted(pk for _, _, pk in held))
 
 
 def trust_figures(schools, period: Period, today: dt.date, compute_term, compute_day):

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 
 from funding import dashboard as dash
-from funding import services
+from funding import gap_store, services
 from funding.forms import (
     FundingSourceForm,
     PeriodForm,
@@ -47,7 +51,7 @@ def _csv(table: dash.Table, school, period) -> HttpResponse:
     return response
 
 
-def _resolved_form(request: HttpRequest, template: str, partial: str = ""):
+def _resolved_form(request: HttpRequest, template: str, fragment: str = ""):
     """The period form, bound to the query or to this term; or the response refusing it."""
     form = _period_form(request)
     if not request.GET:
@@ -55,28 +59,59 @@ def _resolved_form(request: HttpRequest, template: str, partial: str = ""):
     if form.is_valid():
         return form, None
     # htmx swaps only 2xx responses: send the message into the figures region instead.
-    if request.htmx and partial:
-        return form, render(request, f"{template}#{partial}", {"form": form})
+    if request.htmx and fragment:
+        return form, render(request, fragment, {"form": form})
     return form, render(request, template, {"form": form}, status=400)
 
 
 @require_capability("funding.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form, refused = _resolved_form(request, "funding/dashboard.html", "figures")
+    form, refused = _resolved_form(request, "funding/dashboard.html", "funding/_figures.html")
     if refused:
         return refused
     period = form.cleaned_data["resolved"]
-    context = dash.dashboard_context(
-        request.school, period, names=can(request, "pupils.view"), today=dt.date.today()
-    )
+    names, today = can(request, "pupils.view"), dt.date.today()
     if request.GET.get("format") == "csv":
+        context = dash.dashboard_context(request.school, period, names=names, today=today)
         table = context["tables"].get(request.GET.get("table", ""))
         if table is None:
             raise Http404("No such table.")
         return _csv(table, request.school, period)
-    context |= {"form": form, "query": form.query_string()}
-    template = "funding/dashboard.html#figures" if request.htmx else "funding/dashboard.html"
-    return render(request, template, context)
+    query = form.query_string()
+    figures = _figures(request, form, period, names=names, today=today, query=query)
+    if request.htmx:
+        return HttpResponse(figures)
+    context = {"form": form, "query": query, "figures_html": figures}
+    return render(request, "funding/dashboard.html", context)
+
+
+# Rendered figures are kept this long at most; a write ends their use at once (see _figures).
+FIGURES_CACHE_SECONDS = 3600
+
+
+def _figures(request: HttpRequest, form, period, *, names: bool, today, query: str) -> str:
+    """The dashboard's figures region as HTML. For a stored period it is rendered once and
+    kept in the cache under the id of the period's stored gap (funding.gap_store.stored_id),
+    read before anything else: any write to what the figures are made of deletes that summary
+    and a rebuilt one takes a new id, so a changed school never meets an old rendering, and a
+    rendering that saw a write commit part-way is kept under an id no one asks for again. The
+    key holds everything else the region depends on: the school, the day, the query (the
+    period and CSV links) and the two role decisions it shows (pupil names; the funding
+    link)."""
+    school = request.school
+    summary = gap_store.stored_id(school, period)
+    key = None
+    if summary is not None:
+        parts = (school.pk, summary, names, can(request, "funding.edit"), today, query)
+        key = "dashboard-figures:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        if (html := cache.get(key)) is not None:
+            return mark_safe(html)  # noqa: S308 (our own template's output, kept as rendered)
+    context = dash.dashboard_context(school, period, names=names, today=today)
+    context |= {"form": form, "query": query}
+    html = render_to_string("funding/_figures.html", context, request)
+    if key is not None:
+        cache.set(key, html, FIGURES_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 (rendered by our template with autoescaping)
 
 
 @require_capability("pupils.view")

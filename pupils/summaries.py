@@ -34,6 +34,7 @@ from sendfund.lib.periods import TERMS, Period, academic_year_start, term
 
 MAX_TERMS = 6  # longer runs of terms (rare) are costed from the detail
 _LOCK_CLASS = 815_201  # pg_advisory_xact_lock(class, school id): one writer per school
+PERIOD_SUMMARY_LOCK = 815_202  # funding.gap_store.LOCK_CLASS: held shared by every write
 
 _detail = contextvars.ContextVar("sendfund_summaries_detail_only", default=False)
 
@@ -271,6 +272,19 @@ def rebuild(school_id: int) -> None:
         held._raw_delete(held.db)
         for year in years:
             _insert_terms(school_id, year, None)
+        # The school-period summaries (funding.summary_models) were built from the old term
+        # costs: drop them as the write triggers do, under the same shared lock, so the next
+        # read builds them from the rebuilt ones.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock_shared(%s, %s)", [PERIOD_SUMMARY_LOCK, school_id]
+            )
+            cursor.execute(
+                "DELETE FROM funding_pupilperiodsummary WHERE summary_id IN"
+                " (SELECT id FROM funding_periodsummary WHERE school_id = %s)",
+                [school_id],
+            )
+            cursor.execute("DELETE FROM funding_periodsummary WHERE school_id = %s", [school_id])
 
 
 class SummaryMiddleware:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from funding import gap_store
 from reports import services
 from reports.forms import CommentForm, InformationItemsForm, ReportCreateForm
 from reports.models import InformationReportItem, TermlyReport
@@ -21,6 +26,7 @@ from reports.sen_information import ITEMS
 from reports.tasks import build_report_pdf
 from reports.trust import trust_rows
 from sendfund.jobs.services import file_job_start
+from sendfund.lib.periods import term, term_for_date
 from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.models import School
 
@@ -177,10 +183,34 @@ def trust(request: HttpRequest) -> HttpResponse:
     school = request.school
     if school.trust_id is None:
         raise Http404("This school is not in a trust.")
-    schools = School.objects.for_user(request.user).filter(trust_id=school.trust_id)
+    schools = list(School.objects.for_user(request.user).filter(trust_id=school.trust_id))
     sort = request.GET.get("sort", "name")
-    rows, totals, period = trust_rows(schools, today=dt.date.today(), sort=sort)
-    context = {"rows": rows, "totals": totals, "period": period, "sort": sort}
-    context["trust_name"] = school.trust.name
-    context["columns"] = TRUST_COLUMNS
+    today = dt.date.today()
+    period = term(*term_for_date(today))
+    context = {"period": period, "trust_name": school.trust.name}
+    context["table_html"] = _trust_table(request, schools, today=today, period=period, sort=sort)
     return render(request, "reports/trust.html", context)
+
+
+# Rendered trust tables are kept this long at most; a write ends their use at once.
+TRUST_TABLE_CACHE_SECONDS = 3600
+
+
+def _trust_table(request: HttpRequest, schools, *, today, period, sort: str) -> str:
+    """The trust table as HTML, rendered once for the stored summaries it reads and kept in
+    the cache under their ids (funding.gap_store.trust_state, read first): a write to any of
+    the schools deletes its summaries, so the next request renders again. The table holds no
+    per-user token (the "Open dashboard" buttons submit one form outside it), so leads who
+    see the same schools may share it; the schools are in the key through their summaries."""
+    state = gap_store.trust_state([s.pk for s in schools], period, today)
+    key = None
+    if state is not None:
+        key = "trust-table:" + hashlib.sha256(repr((state, today, sort)).encode()).hexdigest()
+        if (html := cache.get(key)) is not None:
+            return mark_safe(html)  # noqa: S308 (our own template's output, kept as rendered)
+    rows, totals, _ = trust_rows(schools, today=today, sort=sort)
+    context = {"rows": rows, "totals": totals, "sort": sort, "columns": TRUST_COLUMNS}
+    html = render_to_string("reports/_trust_table.html", context, request)
+    if key is not None:
+        cache.set(key, html, TRUST_TABLE_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 (rendered by our template with autoescaping)

@@ -266,3 +266,64 @@ def test_an_htmx_request_with_bad_dates_shows_the_message_in_the_figures(head_cl
 def test_only_funding_editors_get_the_manage_funding_link(head_client, governor_client, school):
     assert "Manage funding and top-ups" in head_client.get(URL).content.decode()
     assert "Manage funding and top-ups" not in governor_client.get(URL).content.decode()
+
+
+# --- The figures region is rendered once per stored summary and kept in the cache -----------
+
+
+def _figures(response) -> str:
+    html = response.content.decode()
+    return html[html.index('<div id="figures"') : html.index("</main>")]
+
+
+def test_the_figures_are_rendered_once_then_served_from_the_cache_until_a_write(
+    head_client, school
+):
+    # As the first test: need 7,300 a year over 190 school days, 72 of them in autumn 2025:
+    # 7,300 x 72/190 = 2,766.32. Funding 3,650 over 2025/26's financial year by calendar
+    # day: 3,650 x 122/365 = 1,220.00; a second 3,650 source makes 2,440.00.
+    pupil_with_provision(school, annual_cost=Decimal("7300"))
+    funding = {"period_start": dt.date(2025, 4, 1), "period_end": dt.date(2026, 3, 31)}
+    FundingSourceFactory(school=school, amount=Decimal("3650.00"), **funding)
+    head_client.get(URL)  # builds and keeps the term's summary
+
+    with CaptureQueriesContext(connection) as rendered:
+        first = head_client.get(URL)
+    with CaptureQueriesContext(connection) as kept:
+        second = head_client.get(URL)
+
+    assert "gap" in first.context  # the engine's answer, rendered
+    assert "gap" not in second.context  # the kept rendering
+    assert len(kept) < len(rendered)
+    assert _figures(second) == _figures(first)
+    assert "£2,766" in _figures(second) and "£1,220" in _figures(second)
+
+    FundingSourceFactory(school=school, amount=Decimal("3650.00"), **funding)
+    rebuilt = head_client.get(URL)  # the write deleted the summary: built again
+    head_client.get(URL)  # rendered from the new summary and kept
+    third = head_client.get(URL)
+
+    assert to_pennies(rebuilt.context["gap"].funding) == Decimal("2440.00")
+    assert "gap" not in third.context
+    assert "£2,440" in _figures(third) and "£1,220" not in _figures(third)
+
+
+def test_a_governor_is_never_served_the_sencos_kept_figures(senco_client, governor_client, school):
+    # Neither may edit funding: only pupil names tell their figures apart.
+    pupil = pupil_with_provision(school, annual_cost=Decimal("7300"))  # over the threshold
+    for _ in range(3):
+        senco = senco_client.get(URL)
+    for _ in range(3):
+        governor = governor_client.get(URL)
+
+    assert pupil.full_name in _figures(senco)  # the SENCO's shortfall list names the pupil
+    assert pupil.full_name not in governor.content.decode()
+    assert "Pupil names are shown only to the SENCO and the head." in _figures(governor)
+
+
+def test_a_custom_date_range_is_computed_on_every_request(head_client, school):
+    pupil_with_provision(school, annual_cost=Decimal("7300"))
+    params = {"period": "custom", "start": "2025-10-01", "end": "2025-10-31"}
+    for _ in range(3):
+        response = head_client.get(URL, params)
+        assert "gap" in response.context

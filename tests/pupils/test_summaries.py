@@ -192,6 +192,25 @@ def test_rebuild_check_finds_a_tampered_row_and_rebuild_mends_it(school):
     assert ProvisionTermCost.objects.get(school=school, term=1).cost != Decimal("1")
 
 
+def test_a_rebuild_drops_the_period_summaries_built_from_the_mended_term_costs(school):
+    # 3,800 a year over the 190-day default calendar is 20 a school day: the year costs
+    # 3,800.00, its autumn term (72 school days, 1 Sep to 31 Dec 2025) 1,440.00.
+    from funding.summary_models import PeriodSummary
+
+    pupil_with_provision(school, annual_cost=Decimal("3800"))
+    assert to_pennies(_need(school, YEAR_2025)) == Decimal("3800.00")
+    ProvisionTermCost.objects.filter(school=school, term=1).update(cost=Decimal("1"))
+    PeriodSummary.objects.filter(school=school).delete()
+    # The year built from the tampered autumn row: 3,800 - 1,440 + 1 = 2,361.00, and kept.
+    assert to_pennies(_need(school, YEAR_2025)) == Decimal("2361.00")
+    assert PeriodSummary.objects.filter(school=school).exists()
+
+    call_command("rebuild_summaries", "--school", school.urn, stdout=StringIO())
+
+    assert not PeriodSummary.objects.filter(school=school).exists()
+    assert to_pennies(_need(school, YEAR_2025)) == Decimal("3800.00")
+
+
 def test_an_import_recosts_its_rows_inside_its_own_transaction(school):
     from pupils.imports.provision import import_provision
 

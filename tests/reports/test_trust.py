@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from funding.gap import compute_gap
 from reports.trust import trust_rows
+from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import term, term_for_date
 from tests.factories import (
     FundingSourceFactory,
@@ -120,3 +121,49 @@ def test_a_hidden_school_cannot_be_worked_out_from_the_trust_total(trust):
     assert by_name["Big"]["ehc_pct"].suppressed or totals["ehc_pct"].suppressed
     # money about 12 pupils is shown, so the totals stay
     assert not totals["need_cell"].suppressed
+
+
+# --- The trust table is rendered once for the stored summaries it reads, and kept ------------
+
+
+def _table(response) -> str:
+    html = response.content.decode()
+    return html[
+        html.index('<div class="table-responsive">') : html.index('<form id="open-dashboard"')
+    ]
+
+
+def test_the_trust_table_is_kept_until_a_write_to_one_of_its_schools(trust, trust_lead_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a = _school_with_figures(trust, 8, "200001")
+    _school_with_figures(trust, 9, "200002")
+    url = reverse("reports:trust")
+    trust_lead_client.get(url)  # builds each school's summaries
+    with CaptureQueriesContext(connection) as rendered:
+        first = trust_lead_client.get(url)  # rendered from them, and kept
+    with CaptureQueriesContext(connection) as kept:
+        second = trust_lead_client.get(url)
+
+    assert "rows" in first.context and "rows" not in second.context
+    assert len(kept) < len(rendered)
+    assert _table(second) == _table(first)
+    assert "csrfmiddlewaretoken" not in _table(first)  # no per-user token in what is shared
+    assert _table(first).count('form="open-dashboard"') == len(first.context["rows"]) == 3
+
+    # £1,000 more for school A over exactly this term: all of it falls in the term.
+    period = term(*term_for_date(dt.date.today()))
+    funding = next(r["funding"] for r in first.context["rows"] if r["school"] == a)
+    FundingSourceFactory(
+        school=a, amount=Decimal("1000.00"), period_start=period.start, period_end=period.end
+    )
+    rebuilt = trust_lead_client.get(url)  # A's summaries were deleted: built again
+    trust_lead_client.get(url)  # rendered and kept
+    third = trust_lead_client.get(url)
+
+    # (School A's own funding runs April 2025 to March 2026, before this term: 0 + 1,000.00.)
+    after = next(r["funding"] for r in rebuilt.context["rows"] if r["school"] == a)
+    assert to_pennies(after) == to_pennies(funding) + Decimal("1000.00") == Decimal("1000.00")
+    assert "rows" not in third.context
+    assert _table(third) == _table(rebuilt) != _table(first)
