@@ -14,7 +14,7 @@ The rules:
 
 Writers first *plan* (a `HistoryPlan`: records to close, edit, correct or delete and records
 to open), then `apply(plan)` writes the plan for any number of pupils in a fixed number of
-bulk statements (deletes, one UPDATE per changed field set, two INSERTs), so a 10,000-row
+bulk statements (deletes, one UPDATE per changed field set, a COPY per table), so a 10,000-row
 import costs the same few queries as one pupil's change. Plain UPDATE and INSERT statements:
 the audit triggers (pghistory) and the summary triggers fire for each row as usual.
 """
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from pupils.codes import CURRENT_SEN_CODES, ON_REGISTER_CODES, NeedCode, SenProvision
 from pupils.models import Need, SenStatus
+from sendfund.lib.imports.copy import copy_rows
 
 ONE_DAY = dt.timedelta(days=1)
 LEGACY_CODES = ("S", "A", "P")
@@ -95,8 +96,9 @@ class TooEarly(Exception):  # noqa: N818 - a rule's answer, not an error of the 
 class HistoryPlan:
     """Changes to SEN status and need records for any number of pupils, written by `apply`."""
 
-    statuses: list[SenStatus] = field(default_factory=list)  # to open (unsaved)
-    needs: list[Need] = field(default_factory=list)
+    # Records to open, as column values (`apply` adds each one's "id").
+    statuses: list[dict] = field(default_factory=list)
+    needs: list[dict] = field(default_factory=list)
     # (model, pk) -> changes
     edits: dict[tuple[type[Record], int], dict] = field(default_factory=dict)
     deletes: list[tuple[type[Record], int]] = field(default_factory=list)
@@ -129,15 +131,15 @@ class HistoryPlan:
         start_date: dt.date,
         end_date: dt.date | None = None,
         note: str = "",
-    ) -> SenStatus:
-        status = SenStatus(
-            school_id=school_id,
-            pupil_id=pupil_id,
-            code=code,
-            start_date=start_date,
-            end_date=end_date,
-            note=note,
-        )
+    ) -> dict:
+        status = {
+            "school_id": school_id,
+            "pupil_id": pupil_id,
+            "code": code,
+            "start_date": start_date,
+            "end_date": end_date,
+            "note": note,
+        }
         self.statuses.append(status)
         return status
 
@@ -151,16 +153,16 @@ class HistoryPlan:
         start_date: dt.date,
         end_date: dt.date | None = None,
         description: str = "",
-    ) -> Need:
-        need = Need(
-            school_id=school_id,
-            pupil_id=pupil_id,
-            code=code,
-            rank=rank,
-            start_date=start_date,
-            end_date=end_date,
-            description=description,
-        )
+    ) -> dict:
+        need = {
+            "school_id": school_id,
+            "pupil_id": pupil_id,
+            "code": code,
+            "rank": rank,
+            "start_date": start_date,
+            "end_date": end_date,
+            "description": description,
+        }
         self.needs.append(need)
         return need
 
@@ -174,7 +176,7 @@ class HistoryPlan:
         start_date: dt.date,
         note: str = "",
         same_day: str = "refuse",
-    ) -> SenStatus | None:
+    ) -> dict | None:
         """Close `current` the day before `start_date` and open `code` from then.
 
         `same_day="correct"` (imports: a same-day re-import after fixing the file) changes a
@@ -206,7 +208,7 @@ class HistoryPlan:
         start_date: dt.date,
         description: str = "",
         same_day: str = "refuse",
-    ) -> Need | None:
+    ) -> dict | None:
         """As change_status, for the open need of `rank`; an empty `code` only ends it."""
         return self._replace(
             current,
@@ -253,8 +255,9 @@ def closed_history(
 def apply(plan: HistoryPlan) -> HistoryPlan:
     """Write a plan in bulk: deletes, then edits (closing makes room), then new records.
 
-    Runs inside the caller's transaction (the services and imports are atomic). The opened
-    records get their primary keys.
+    Runs inside the caller's transaction (the services and imports are atomic). New records
+    are written with COPY (sendfund/lib/imports/copy.py: triggers fire as for INSERT); each
+    opened record's dict gets its "id".
     """
     by_model: dict[type[Record], list[int]] = defaultdict(list)
     for model, pk in plan.deletes:
@@ -270,8 +273,7 @@ def apply(plan: HistoryPlan) -> HistoryPlan:
         groups.items(), key=lambda item: ("end_date" not in item[0][1], item[0][0].__name__)
     ):
         model.objects.bulk_update(objects, list(names), batch_size=BATCH)
-    if plan.needs:
-        Need.objects.bulk_create(plan.needs, batch_size=BATCH)
-    if plan.statuses:
-        SenStatus.objects.bulk_create(plan.statuses, batch_size=BATCH)
+    for model, rows in ((Need, plan.needs), (SenStatus, plan.statuses)):
+        for row, pk in zip(rows, copy_rows(model, rows), strict=True):
+            row["id"] = pk
     return plan

@@ -101,7 +101,7 @@ def need_set(
         ) from None
     sen_history.apply(plan)
     assert need is not None
-    return need
+    return Need.objects.get(pk=need["id"])
 
 
 @transaction.atomic
@@ -194,7 +194,7 @@ def sen_status_change(
     )
     sen_history.apply(plan)
     assert status is not None
-    return status
+    return SenStatus.objects.get(pk=status["id"])
 
 
 @transaction.atomic

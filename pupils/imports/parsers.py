@@ -59,6 +59,8 @@ def parse_upn(value: str) -> str:
     return upn
 
 
+YEAR_GROUPS = frozenset(YearGroup.values)  # looked up once, not per cell
+NEED_CODES = frozenset(NeedCode.values)
 YEAR_WORDS = {"RECEPTION": "R", "REC": "R", "YR": "R", "NURSERY 1": "N1", "NURSERY 2": "N2"}
 
 
@@ -69,7 +71,7 @@ def parse_year_group(value: str) -> str:
     match = re.fullmatch(r"(?:YEAR|YR|Y|NC)? ?(\d{1,2})", text)
     if match:
         text = str(int(match.group(1)))
-    if text in YearGroup.values:
+    if text in YEAR_GROUPS:
         return text
     raise CellError(f"{value!r} is not a year group: use N1, N2, R or 1 to 14.")
 
@@ -99,6 +101,6 @@ def parse_sen_provision(value: str) -> str:
 
 def parse_need(value: str) -> str:
     code = value.strip().upper()
-    if code and code not in NeedCode.values:
+    if code and code not in NEED_CODES:
         raise CellError(f"{value!r} is not a census need code ({', '.join(NeedCode.values)}).")
     return code

@@ -36,6 +36,7 @@ from pupils.models import (
     StaffRole,
 )
 from sendfund.jobs.progress import counted
+from sendfund.lib.imports.copy import copy_rows
 from sendfund.lib.money import format_gbp
 from sendfund.lib.periods import academic_year_label, academic_year_start
 from sendfund.schools.models import School
@@ -103,10 +104,18 @@ def _parse_status(value: str) -> str:
     return status or ""
 
 
+@dataclass(frozen=True)
+class PupilRef:
+    """What a provision row needs of its pupil (read as values, not models: a whole school)."""
+
+    pk: int
+    full_name: str
+
+
 @dataclass
 class Row:
     row: int
-    pupil: Pupil
+    pupil: PupilRef
     provision: str
     area: str
     wave: int | None
@@ -305,7 +314,12 @@ def _plan_rate(row: Row, role_name: str, cat: _Catalogue, table: Table, report: 
     report.writes.append(lambda: cat.write_rate(role_name, year, row.hourly_rate))
 
 
-def _plan_assignment(row: Row, cat: _Catalogue, existing: dict, new: list, report: Report) -> None:
+ASSIGNMENT_VALUES = ("hours_per_week", "group_size", "weeks", "end_date", "status")
+
+
+def _plan_assignment(
+    row: Row, cat: _Catalogue, existing: dict, new: list, updates: dict, report: Report
+) -> None:
     """Plan one row: a new provision row joins `new` (written in bulk by
     _write_new_assignments), a changed one is updated, an unchanged one counted."""
     # Blank cells take the catalogue's defaults, as adding provision on the pupil page does.
@@ -342,32 +356,35 @@ def _plan_assignment(row: Row, cat: _Catalogue, existing: dict, new: list, repor
         report.create(row.row, label, None)
         new.append((row, wanted))
         return
-    changed = {k: v for k, v in wanted.items() if getattr(current, k) != v}
+    changed = {k: v for k, v in wanted.items() if current[k] != v}
     if not changed:
         report.unchanged += 1
         return
-    report.update(
-        row.row,
-        f"{label}: " + ", ".join(k.replace("_", " ") for k in changed),
-        lambda: ProvisionAssignment.objects.filter(pk=current.pk).update(**changed),
-    )
+    updates.setdefault(tuple(changed), []).append(ProvisionAssignment(pk=current["pk"], **changed))
+    report.update(row.row, f"{label}: " + ", ".join(k.replace("_", " ") for k in changed), None)
+
+
+def _write_updates(updates: dict) -> None:
+    """Changed provision rows: one UPDATE per set of changed columns."""
+    for names, changed in updates.items():
+        ProvisionAssignment.objects.bulk_update(changed, list(names), batch_size=1000)
 
 
 def _write_new_assignments(school: School, cat: _Catalogue, new: list) -> None:
-    """Every new provision row in one INSERT, after the catalogue's new provisions and rates
+    """Every new provision row in one COPY, after the catalogue's new provisions and rates
     (written before it, in plan order): a 10,000-row file is one statement, not 10,000."""
-    ProvisionAssignment.objects.bulk_create(
+    copy_rows(
+        ProvisionAssignment,
         [
-            ProvisionAssignment(
-                school=school,
-                pupil=row.pupil,
-                provision=cat.provision(row.provision),
-                start_date=row.start_date,
+            {
+                "school_id": school.pk,
+                "pupil_id": row.pupil.pk,
+                "provision_id": cat.provision(row.provision).pk,
+                "start_date": row.start_date,
                 **wanted,
-            )
+            }
             for row, wanted in new
         ],
-        batch_size=2000,
     )
 
 
@@ -384,14 +401,22 @@ def import_provision(
         return report
     if table.ignored:
         report.notes.append(f"Columns ignored: {', '.join(table.ignored)}.")
-    pupils = {p.upn: p for p in Pupil.objects.for_school(school).exclude(upn="")}
+    pupils = {
+        upn: PupilRef(pk, f"{forename} {surname}")
+        for pk, upn, forename, surname in Pupil.objects.for_school(school)
+        .exclude(upn="")
+        .values_list("pk", "upn", "forename", "surname")
+    }
     cat = _Catalogue(school)
     existing = {
-        (a.pupil_id, a.provision.name.lower(), a.start_date): a
-        for a in ProvisionAssignment.objects.for_school(school).select_related("provision")
+        (a["pupil_id"], a["provision__name"].lower(), a["start_date"]): a
+        for a in ProvisionAssignment.objects.for_school(school).values(
+            "pk", "pupil_id", "provision__name", "start_date", *ASSIGNMENT_VALUES
+        )
     }
     seen: dict[tuple, int] = {}
     new: list = []
+    updates: dict[tuple, list] = {}
     for number, raw in counted(table.rows, "Checking rows"):
         row = _parse_row(table, number, raw, pupils, on, report)
         if row is None:
@@ -404,7 +429,9 @@ def import_provision(
             continue
         seen[key] = number
         if _plan_catalogue(row, cat, table, report):
-            _plan_assignment(row, cat, existing, new, report)
+            _plan_assignment(row, cat, existing, new, updates, report)
+    if updates:
+        report.writes.append(lambda: _write_updates(updates))
     if new:
         report.writes.append(lambda: _write_new_assignments(school, cat, new))
     if not dry_run:

@@ -32,6 +32,7 @@ from pupils.imports.parsers import (
 from pupils.imports.report import Report
 from pupils.models import Need, Pupil, SenStatus
 from sendfund.jobs.progress import counted
+from sendfund.lib.imports.copy import copy_rows
 from sendfund.schools.models import School
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -313,36 +314,35 @@ class _Writes:
         sen_history.apply(self.history)
 
     def _create_new(self) -> None:
-        """Add new pupils in one bulk INSERT; their needs and statuses join the history plan."""
+        """Add new pupils with one COPY; their needs and statuses join the history plan."""
         school, on = self.school, self.on
-        pupils = Pupil.objects.bulk_create(
+        ids = copy_rows(
+            Pupil,
             [
-                Pupil(
-                    school=school,
-                    upn=row.upn,
-                    surname=row.surname,
-                    forename=row.forename,
-                    date_of_birth=row.date_of_birth,
-                    year_group=row.year_group,
-                    pupil_premium=row.pupil_premium,
-                    looked_after=row.looked_after,
-                    on_roll_date=row.on_roll_date,
-                    left_date=row.left_date,
-                    in_unit=bool(row.in_unit),
-                )
+                {
+                    "school_id": school.pk,
+                    "upn": row.upn,
+                    "surname": row.surname,
+                    "forename": row.forename,
+                    "date_of_birth": row.date_of_birth,
+                    "year_group": row.year_group,
+                    "pupil_premium": row.pupil_premium,
+                    "looked_after": row.looked_after,
+                    "on_roll_date": row.on_roll_date,
+                    "left_date": row.left_date,
+                    "in_unit": bool(row.in_unit),
+                }
                 for row in self.new
             ],
-            batch_size=1000,
         )
-        for pupil, row in zip(pupils, self.new, strict=True):
+        history = self.history
+        for pupil_id, row in zip(ids, self.new, strict=True):
             for rank, code in row.needs.items():
                 if code:
-                    self.history.open_need(
-                        school_id=school.pk, pupil_id=pupil.pk, code=code, rank=rank, start_date=on
+                    history.open_need(
+                        school_id=school.pk, pupil_id=pupil_id, code=code, rank=rank, start_date=on
                     )
-            self.history.open_status(
-                school_id=school.pk, pupil_id=pupil.pk, code=row.sen, start_date=on
-            )
+            history.open_status(school_id=school.pk, pupil_id=pupil_id, code=row.sen, start_date=on)
 
 
 def _plan_new(row: PupilRow, writes: _Writes, report: Report) -> None:

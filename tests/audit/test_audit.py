@@ -358,3 +358,37 @@ def test_funding_amounts_in_the_log_read_as_money(head_client, head, school):
     body = head_client.get(LOG, {"kind": "funding"}).content.decode()
     assert "LA top-up: £12,345.60" in body
     assert "£12345" not in body
+
+
+def test_the_imports_bulk_writes_with_copy_are_audited_with_the_acting_user(senco, school):
+    """New pupils, statuses, needs and provision rows of an import are written with COPY
+    (sendfund/lib/imports/copy.py): the audit triggers fire for every row as for an INSERT."""
+    from pupils.imports.provision import import_provision
+    from pupils.imports.pupils import import_pupils
+
+    pupils_csv = (
+        b"upn,surname,forename,date_of_birth,year_group,sen_provision,primary_need\n"
+        b"A123456789012,Lovelace,Ada,2016-12-10,4,K,SLCN\n"
+        b"B234567890123,Turing,Alan,2015-06-23,5,N,\n"
+    )
+    provision_csv = (
+        b"upn,provision,area,staff_role,hourly_rate,hours_per_week,group_size,start_date\n"
+        b"A123456789012,Talk boost,CL,Teaching assistant,18.50,2,1,2026-09-07\n"
+    )
+    with pghistory.context(user=senco.pk, method="POST", path="/pupils/import/confirm/"):
+        assert import_pupils(school=school, data=pupils_csv, on=dt.date(2026, 9, 1)).applied
+        assert import_provision(school=school, data=provision_csv).applied
+
+    pupils = _events(audit.PupilEvent, school=school, pgh_label="insert")
+    assert sorted(e.surname for e in pupils) == ["Lovelace", "Turing"]
+    statuses = _events(audit.SenStatusEvent, school=school, pgh_label="insert")
+    assert sorted(e.code for e in statuses) == ["K", "N"]
+    needs = _events(audit.NeedEvent, school=school, pgh_label="insert")
+    assert [(e.code, e.rank) for e in needs] == [("SLCN", 1)]
+    rows = _events(audit.ProvisionAssignmentEvent, school=school, pgh_label="insert")
+    assert [e.hours_per_week for e in rows] == [Decimal("2.00")]
+    for event in [*pupils, *statuses, *needs, *rows]:
+        assert event.pgh_context["user"] == senco.pk
+    # The rows themselves carry their defaults (a public id, the time written).
+    ada = Pupil.objects.get(school=school, upn="A123456789012")
+    assert ada.public_id and ada.created is not None
