@@ -46,6 +46,7 @@ from pupils.imports.parsers import CellError, parse_date, parse_upn, parse_year_
 from pupils.imports.report import Report
 from pupils.models import Need, Pupil, SenStatus
 from sendfund.jobs.progress import counted
+from sendfund.lib.imports.copy import copy_rows
 from sendfund.lib.periods import academic_year_start
 from sendfund.schools.models import School
 
@@ -392,7 +393,7 @@ def _plan_pupil(
     report.update(p.index, f"{pupil.full_name}: {'; '.join(parts)}", None)
 
 
-def _plan_new_pupil(school, p: CtfPupil, on: dt.date, report: Report) -> None:
+def _plan_new_pupil(p: CtfPupil, new: list[CtfPupil], report: Report) -> None:
     missing = [
         n
         for n, v in (
@@ -415,21 +416,34 @@ def _plan_new_pupil(school, p: CtfPupil, on: dt.date, report: Report) -> None:
         report.error(p.index, missing[0], "is needed to add this pupil to the school.")
         return
 
-    def write() -> None:
-        pupil = Pupil.objects.create(
-            school=school,
-            upn=p.upn,
-            surname=p.surname,
-            forename=p.forename,
-            date_of_birth=p.date_of_birth,
-            year_group=p.year_group,
-            on_roll_date=on,
-        )
-        plan = sen_history.HistoryPlan()
+    new.append(p)
+    report.create(
+        p.index, f"pupil {p.name} with {len(p.history)} SEN records and {len(p.needs)} needs", None
+    )
+
+
+def _write(school, on: dt.date, plan: sen_history.HistoryPlan, new: list[CtfPupil]) -> None:
+    """The new pupils in one COPY, then every pupil's history in one plan (bulk writes)."""
+    ids = copy_rows(
+        Pupil,
+        [
+            {
+                "school_id": school.pk,
+                "upn": p.upn,
+                "surname": p.surname,
+                "forename": p.forename,
+                "date_of_birth": p.date_of_birth,
+                "year_group": p.year_group,
+                "on_roll_date": on,
+            }
+            for p in new
+        ],
+    )
+    for pupil_id, p in zip(ids, new, strict=True):
         for code, rank, start, end in p.needs:
             plan.open_need(
                 school_id=school.pk,
-                pupil_id=pupil.pk,
+                pupil_id=pupil_id,
                 code=code,
                 rank=rank,
                 start_date=start,
@@ -439,13 +453,9 @@ def _plan_new_pupil(school, p: CtfPupil, on: dt.date, report: Report) -> None:
             p.history or [(on, SenProvision.NO_SEN)]
         ):
             plan.open_status(
-                school_id=school.pk, pupil_id=pupil.pk, code=code, start_date=start, end_date=end
+                school_id=school.pk, pupil_id=pupil_id, code=code, start_date=start, end_date=end
             )
-        sen_history.apply(plan)
-
-    report.create(
-        p.index, f"pupil {p.name} with {len(p.history)} SEN records and {len(p.needs)} needs", write
-    )
+    sen_history.apply(plan)
 
 
 def import_ctf(
@@ -481,6 +491,7 @@ def import_ctf(
         needs.setdefault(n.pupil_id, []).append(n)
     seen: set = set()
     plan = sen_history.HistoryPlan()
+    new: list[CtfPupil] = []
     for index, element in enumerate(counted(elements, "Checking pupils"), start=1):
         p = _read_pupil(index, element, report, on)
         if p is None or not _check_rules(p, report):
@@ -512,15 +523,14 @@ def import_ctf(
                 plan,
             )
         elif create_pupils:
-            _plan_new_pupil(school, p, on, report)
+            _plan_new_pupil(p, new, report)
         else:
             report.notes.append(
                 f"Pupil {index} ({p.name}, UPN {p.upn or 'none'}) is not on this school's roll: "
                 "not imported (tick “add pupils who are not on roll” to add them)."
             )
-    if plan:
-        # Before the new pupils' writes, as when each pupil's records were written in turn.
-        report.writes.insert(0, lambda: sen_history.apply(plan))
+    if plan or new:
+        report.writes.append(lambda: _write(school, on, plan, new))
     if not dry_run:
         report.apply()
     return report

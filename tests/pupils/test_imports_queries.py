@@ -66,3 +66,43 @@ def test_a_preview_uses_the_same_queries_for_few_and_many_rows(school, run, make
     assert small.ok and large.ok, (small.errors, large.errors)
     assert large.created + large.updated > small.created + small.updated
     assert len(few) == len(many)
+
+
+def new_pupils_ctf(count):
+    pupils = "".join(
+        f"<Pupil><UPN>C{n:012d}</UPN><Surname>New{n}</Surname><Forename>F</Forename>"
+        "<DOB>2016-03-14</DOB><NCyearActual>4</NCyearActual><SENhistory><SEN><StartDate>"
+        "2022-09-05</StartDate><SENprovision>K</SENprovision></SEN></SENhistory><SENneeds>"
+        "<SENneed><SENtype>MLD</SENtype><SENtypeRank>1</SENtypeRank><NeedStartDate>2022-09-05"
+        "</NeedStartDate></SENneed></SENneeds></Pupil>"
+        for n in range(count)
+    )
+    return f"<CTfile><CTFpupilData>{pupils}</CTFpupilData></CTfile>".encode()
+
+
+@pytest.mark.parametrize(
+    ("run", "make_file", "kwargs"),
+    [
+        (import_pupils, pupils_csv, {}),
+        (import_provision, provision_csv, {}),
+        (import_ctf, ctf_xml, {}),
+        (import_ctf, new_pupils_ctf, {"create_pupils": True}),
+    ],
+    ids=["pupils", "provision", "ctf", "ctf-new-pupils"],
+)
+def test_an_import_writes_with_the_same_queries_for_few_and_many_rows(
+    school, run, make_file, kwargs
+):
+    """Writing too: new and changed rows are written in bulk (COPY, one UPDATE per set of
+    changed columns), never one query per row (pupils/sen_history.py, sendfund/lib/imports)."""
+    make_pupils(school, 0, 40)
+    current_summaries()
+    with CaptureQueriesContext(connection) as few:
+        small = run(school=school, data=make_file(3), on=ON, **kwargs)
+    with CaptureQueriesContext(connection) as many:
+        large = run(school=school, data=make_file(40), on=ON, **kwargs)
+
+    assert small.applied and large.applied, (small.errors, large.errors, large.file_error)
+    assert large.created + large.updated > small.created + small.updated
+    # (The first file also adds the catalogue's new provisions and role, once each.)
+    assert len(many) <= len(few), [q["sql"][:80] for q in many.captured_queries]
