@@ -90,6 +90,19 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "sendfund.urls"
+
+# The dashboard's figures and the trust table, rendered once per stored summary (funding.views,
+# reports.views). Keys are made from the summaries' ids, which a write replaces, so each
+# process's own memory is enough and nodes never disagree; at most 500 renderings (about
+# 50 KB each) a process. A cache shared between processes would work the same, but must be
+# cleared on deploy (a kept rendering follows the templates of the release that made it).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "sendfund-renderings",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
 WSGI_APPLICATION = "sendfund.wsgi.application"
 
 TEMPLATES = [

@@ -6,7 +6,9 @@ per pupil, plus a 20,000-pupil school where 17,000 pupils have no SEN. Then, in 
 - for each page (home, register, pupil page, dashboard, funding pupils, termly report draft,
   trust view), the median and p95 server time with Django's test Client, the same request's SQL
   re-run back to back ("bare SQL"), the query count, and the ratio of the page's median to the
-  median of a page that touches no database (/robots.txt), measured in the same run;
+  median of a page that touches no database (/robots.txt), measured in the same run; the
+  dashboard and trust view also with the rendered-figures cache cleared before each request
+  (rows marked "(rendered)"), as after a write;
 - with --wrk SECONDS (and Debian's wrk installed): gunicorn with two workers and wrk with 16
   connections on the head's dashboard and on /robots.txt: requests a second and errors;
 - with --imports: a 10,000-row pupil file and a 10,000-row provision file through the imports
@@ -26,6 +28,7 @@ import sys
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test import Client
@@ -38,6 +41,10 @@ from pupils.models import ProvisionAssignment, ProvisionTermCost, Pupil
 from sendfund.bench.trust import draft_report, get_or_build
 from sendfund.lib.periods import academic_year_start
 from sendfund.schools.models import School
+
+# Pages timed with the rendered-figures cache cleared before every run: the first view after
+# a write (summaries held, figures rendered from them), as against the kept rendering.
+COLD = "(rendered) "
 
 
 def _pct(values: list[float], pct: float) -> float:
@@ -115,12 +122,14 @@ class Command(BaseCommand):
             ("register", head, "/pupils/"),
             ("pupil page", head, f"/pupils/{pupil.public_id}/"),
             ("dashboard", head, "/funding/"),
+            (COLD + "dashboard", head, "/funding/"),
             ("funding pupils", head, "/funding/pupils/"),
             ("termly report draft", head, f"/reports/{report.public_id}/"),
             ("dashboard, 20,000-pupil school", big_head, "/funding/"),
             ("funding pupils, 20,000-pupil school", big_head, "/funding/pupils/"),
             ("report draft, 20,000-pupil school", big_head, f"/reports/{big_report.public_id}/"),
             (f"trust view ({len(bench.schools) + 1} schools)", lead, "/trust/"),
+            (COLD + "trust view", lead, "/trust/"),
         ]
         self.stdout.write(
             f"\nServer time with Django's test Client, {runs} runs each (ms); bare SQL = the "
@@ -136,6 +145,8 @@ class Command(BaseCommand):
                 assert response.status_code == 200, (url, response.status_code)
             server, sql, counts = [], [], []
             for _ in range(runs):
+                if label.startswith(COLD):
+                    cache.clear()
                 with CaptureQueriesContext(connection) as ctx:
                     t0 = time.perf_counter()
                     response = client.get(url)
