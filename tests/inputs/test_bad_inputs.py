@@ -6,8 +6,8 @@ from django.urls import reverse
 from advocacy.models import TrainingRecord
 from funding.models import FundingSource
 from funding.services import FundingImportError, parse_funding_csv
-from pupils.imports.parsers import CellError, parse_date, parse_decimal
 from pupils.models import AnnualReview, AssessmentRequest, Pupil
+from sendfund.lib.imports.parsers import CellError, parse_date, parse_decimal
 from tests.factories import PupilFactory
 
 pytestmark = pytest.mark.django_db

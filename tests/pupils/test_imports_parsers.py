@@ -6,15 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pupils.imports.parsers import (
-    CellError,
-    FileError,
-    decode_text,
-    parse_bool,
-    parse_date,
-    parse_upn,
-)
+from pupils.imports.parsers import parse_upn
 from sendfund.lib.csv import FORMULA_STARTS, neutralise
+from sendfund.lib.imports.parsers import CellError, FileError, decode_text, parse_bool, parse_date
 
 dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31))
 

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from pupils.imports.parsers import CellError
 from pupils.imports.staff_rates import import_staff_rates, parse_academic_year
 from pupils.models import StaffRate, StaffRole
+from sendfund.lib.imports.parsers import CellError
 from tests.factories import StaffRateFactory, StaffRoleFactory
 
 pytestmark = pytest.mark.django_db
