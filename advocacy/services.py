@@ -30,7 +30,7 @@ from sendfund.schools.models import School
 from sendfund.schools.tenancy import check_school
 
 # Which kind of funding source the money from each kind of action becomes.
-FUNDING_TYPE_FOR_ACTION = {
+FUNDING_TYPE_FOR_ACTION: dict[str, FundingType] = {
     ActionType.TOP_UP: FundingType.TOP_UP,
     ActionType.EHC_ASSESSMENT: FundingType.TOP_UP,
     ActionType.LA_MEETING: FundingType.LA_GRANT,
@@ -70,11 +70,12 @@ def action_save(
         action.pupils.set(pupils)
     else:
         action.pupils.clear()
-    if action.funding_source_id and action.amount_secured != action.funding_source.amount:
-        FundingSource.objects.filter(pk=action.funding_source_id).update(
+    source = action.funding_source
+    if source is not None and action.amount_secured != source.amount:
+        FundingSource.objects.filter(pk=source.pk).update(
             amount=action.amount_secured, updated=timezone.now()
         )
-        FundingSource.objects.filter(pk=action.funding_source_id, type=FundingType.TOP_UP).update(
+        FundingSource.objects.filter(pk=source.pk, type=FundingType.TOP_UP).update(
             band_id=action.band_awarded_id
         )
     return action
@@ -154,8 +155,8 @@ def action_record_funding(*, school: School, action: AdvocacyAction, user=None) 
     """
     check_school(school, action)
     action = AdvocacyAction.objects.select_for_update().get(pk=action.pk)
-    if action.funding_source_id:
-        return action.funding_source
+    if (recorded := action.funding_source) is not None:
+        return recorded
     if action.status not in WON or action.amount_secured <= ZERO:
         raise ValidationError("Only money secured by a successful decision can be recorded.")
     year = school.financial_year_for(action.decision_date or action.date)

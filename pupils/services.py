@@ -70,7 +70,7 @@ def need_set(
         raise ValidationError({"code": f"Unknown need code {code!r}."})
     if rank < 1:
         raise ValidationError({"rank": "Rank is 1 for the primary need, 2 for the secondary…"})
-    status = status_code or getattr(current_status(pupil), "code", SenProvision.NO_SEN)
+    status = str(status_code or getattr(current_status(pupil), "code", SenProvision.NO_SEN))
     if code == NeedCode.NSA and not sen_history.nsa_allowed(status):
         raise ValidationError(
             {"code": "NSA (no specialist assessment) is valid only with SEN support (K)."}
