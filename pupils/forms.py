@@ -11,10 +11,9 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 
-from pupils import clocks
+from pupils import clocks, sen_history
 from pupils.codes import (
     CURRENT_SEN_CODES,
-    ON_REGISTER_CODES,
     BroadArea,
     NeedCode,
     SenProvision,
@@ -137,6 +136,17 @@ class PupilForm(VersionedFormMixin, forms.ModelForm):
         return data
 
 
+# sen_history.add_problems' problems, worded for the add form.
+ADD_MESSAGES = {
+    "primary": (
+        "primary_need",
+        "Primary need: an EHC plan (E) or SEN support (K) needs a primary need.",
+    ),
+    "nsa": ("primary_need", "Primary need: NSA is valid only with SEN support (K)."),
+    "repeat": ("secondary_need", "Secondary need: choose a different need."),
+}
+
+
 class PupilAddForm(PupilForm):
     """A new pupil with their SEN status and needs, recorded in one step."""
 
@@ -159,16 +169,17 @@ class PupilAddForm(PupilForm):
 
     def clean(self):
         data = super().clean()
-        code, primary = data.get("sen_code"), data.get("primary_need")
-        if code in ON_REGISTER_CODES and not primary:
-            self.add_error(
-                "primary_need",
-                "Primary need: an EHC plan (E) or SEN support (K) needs a primary need.",
+        # The rules are sen_history's (the service refuses the same combinations); an
+        # unknown status code is already the field's own error.
+        problems = {
+            problem
+            for _rank, problem in sen_history.add_problems(
+                data.get("sen_code") or "", data.get("primary_need"), data.get("secondary_need")
             )
-        if "NSA" in (primary, data.get("secondary_need")) and code != "K":
-            self.add_error("primary_need", "Primary need: NSA is valid only with SEN support (K).")
-        if primary and primary == data.get("secondary_need"):
-            self.add_error("secondary_need", "Secondary need: choose a different need.")
+        }
+        for problem, (field, message) in ADD_MESSAGES.items():
+            if problem in problems:
+                self.add_error(field, message)
         return data
 
 

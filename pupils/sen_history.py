@@ -81,6 +81,25 @@ def need_rule_problems(status_code: str, needs: dict[int, str]) -> list[tuple[in
     return out
 
 
+# Adding a pupil with a status and up to two needs refuses these; a pupil added with no SEN
+# (N) is recorded without needs (they are left out, not refused), so "no_needs" and "orphan"
+# (which only comes with "primary" or "no_needs") are not refused there.
+ADD_REFUSED = ("primary", "nsa", "repeat")
+
+
+def add_problems(
+    status_code: str, primary: str | None, secondary: str | None
+) -> list[tuple[int, str]]:
+    """need_rule_problems for a pupil added with a status and needs: the add form and
+    `services.pupil_register` both refuse exactly these."""
+    needs = {1: primary or "", 2: secondary or ""}
+    return [
+        (rank, problem)
+        for rank, problem in need_rule_problems(status_code, needs)
+        if problem in ADD_REFUSED
+    ]
+
+
 class TooEarly(Exception):  # noqa: N818 - a rule's answer, not an error of the code
     """A change would start before (or, for a page, on) the day the current record started."""
 

@@ -197,6 +197,14 @@ def sen_status_change(
     return SenStatus.objects.get(pk=status["id"])
 
 
+# sen_history.add_problems' problems, worded for pupil_register's refusal.
+REGISTER_MESSAGES = {
+    "primary": ("primary_need", "An EHC plan (E) or SEN support (K) needs a primary need."),
+    "nsa": ("primary_need", "NSA is valid only with SEN support (K)."),
+    "repeat": ("secondary_need", "The secondary need repeats the primary need."),
+}
+
+
 @transaction.atomic
 def pupil_register(
     *,
@@ -215,7 +223,18 @@ def pupil_register(
     start_date: dt.date | None = None,
     in_unit: bool = False,
 ) -> Pupil:
-    """Add a pupil with their SEN status and needs in one step."""
+    """Add a pupil with their SEN status and needs in one step.
+
+    Refuses what sen_history.add_problems finds (as the add form does); with no SEN (N) the
+    needs are left out.
+    """
+    problems = {p for _rank, p in sen_history.add_problems(sen_code, primary_need, secondary_need)}
+    if problems:
+        refusal: dict[str, list[str]] = {}
+        for problem, (field, message) in REGISTER_MESSAGES.items():
+            if problem in problems:
+                refusal.setdefault(field, []).append(message)
+        raise ValidationError(refusal)
     start_date = start_date or dt.date.today()
     pupil = Pupil(
         school=school,

@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from pupils import services
+from pupils.codes import NeedCode, SenProvision
 from pupils.forms import AssignmentForm, NeedForm, ProvisionForm, PupilAddForm, StatusForm
 from pupils.models import Pupil, SenStatus
 from pupils.views import _register
@@ -252,3 +254,101 @@ def test_a_lawful_exception_needs_a_reason_and_a_final_plan_closes_the_request(s
     assert done.is_valid(), done.errors
     request = done.save()
     assert (request.status, request.final_within_20_weeks) == ("plan_issued", True)
+
+
+# --- The add form and pupil_register refuse the same combinations (sen_history's rules) ------
+
+NEED_CHOICES = ["", *NeedCode.values]
+
+
+def _combinations():
+    """Every status code x need code x rank (the need alone at rank 1 or 2, or at both)."""
+    for status in SenProvision.values:
+        for need in NEED_CHOICES:
+            yield status, need, ""
+            yield status, "", need
+            yield status, need, need
+
+
+def test_the_add_form_and_the_service_refuse_exactly_the_same_combinations(school):
+    base = {k: v for k, v in VALID.items() if k != "upn"}
+    differ, refused = [], 0
+    for status, primary, secondary in _combinations():
+        form = PupilAddForm(
+            {**base, "sen_code": status, "primary_need": primary, "secondary_need": secondary},
+            school=school,
+        )
+        form_refuses = not form.is_valid()
+        savepoint = transaction.savepoint()
+        try:
+            services.pupil_register(
+                school=school,
+                forename="Ada",
+                surname="Lovelace",
+                date_of_birth=dt.date(2015, 12, 10),
+                year_group="5",
+                sen_code=status,
+                primary_need=primary or None,
+                secondary_need=secondary or None,
+                start_date=dt.date(2026, 9, 1),
+            )
+        except ValidationError:
+            service_refuses = True
+        else:
+            service_refuses = False
+        transaction.savepoint_rollback(savepoint)
+        refused += form_refuses
+        if form_refuses != service_refuses:
+            differ.append((status, primary, secondary, form_refuses, service_refuses))
+    assert differ == []
+    assert 0 < refused < len(list(_combinations()))  # both answers occur
+    assert not Pupil.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "primary", "secondary", "field", "words"),
+    [
+        ("K", "", "", "primary_need", "needs a primary need"),
+        ("E", "", "SLCN", "primary_need", "needs a primary need"),
+        ("E", "NSA", "", "primary_need", "NSA is valid only with SEN support (K)"),
+        ("E", "ASD", "NSA", "primary_need", "NSA is valid only with SEN support (K)"),
+        ("N", "NSA", "", "primary_need", "NSA is valid only with SEN support (K)"),
+        ("K", "SLCN", "SLCN", "secondary_need", "choose a different need"),
+    ],
+)
+def test_the_add_form_words_each_refused_rule_on_its_field(
+    school, status, primary, secondary, field, words
+):
+    form = _add(school, sen_code=status, primary_need=primary, secondary_need=secondary)
+    assert not form.is_valid()
+    assert words in " ".join(form.errors[field])
+
+
+@pytest.mark.parametrize(
+    ("status", "primary", "secondary"),
+    [("N", "SLCN", ""), ("N", "", "ASD"), ("K", "NSA", "SLCN"), ("E", "ASD", "SLCN")],
+)
+def test_the_add_form_accepts_what_the_rules_allow(school, status, primary, secondary):
+    form = _add(school, sen_code=status, primary_need=primary, secondary_need=secondary)
+    assert form.is_valid(), form.errors
+
+
+def test_no_form_repeats_a_sen_history_rule():
+    """The forms ask pupils/sen_history.py; a literal E/K/N or NSA check is a second copy."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    literal = re.compile(
+        r"""(==|!=|\bin\b|\bnot in\b)\s*\(?\s*["'](E|K|N|NSA)["']"""
+        r"""|["'](E|K|N|NSA)["']\s*(==|!=|\bin\b)"""
+        r"""|ON_REGISTER_CODES|NeedCode\.NSA|SenProvision\.(SEN_SUPPORT|EHC_PLAN|NO_SEN)\b"""
+    )
+    found = [
+        f"{path.relative_to(root)}:{n}: {line.strip()}"
+        for app in ("pupils", "funding", "advocacy", "reports", "sendfund")
+        for path in sorted((root / app).glob("**/*forms.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if literal.search(line)
+    ]
+    assert found == []
