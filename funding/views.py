@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 
 from django.contrib import messages
@@ -78,39 +79,47 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             raise Http404("No such table.")
         return _csv(table, request.school, period)
     query = form.query_string()
-    figures = _figures(request, form, period, names=names, today=today, query=query)
+    # The key of the kept renderings (see _kept), or None for a period not stored.
+    summary = gap_store.stored_id(request.school, period)
+    funding_edit = can(request, "funding.edit")
+    parts = (request.school.pk, summary, names, funding_edit, today, query) if summary else None
+
+    @functools.cache  # called by the template's {% if %} and again to print it: render once
+    def figures() -> str:
+        context = dash.dashboard_context(request.school, period, names=names, today=today)
+        context |= {"form": form, "query": query}
+        return _kept("dashboard-figures", parts, "funding/_figures.html", context, request)
+
     if request.htmx:
-        return HttpResponse(figures)
+        return HttpResponse(figures())
     context = {"form": form, "query": query, "figures_html": figures}
-    return render(request, "funding/dashboard.html", context)
+    body = _kept("dashboard-body", parts, "funding/_dashboard_body.html", context, request)
+    return render(request, "funding/dashboard.html", {"body_html": body})
 
 
-# Rendered figures are kept this long at most; a write ends their use at once (see _figures).
-FIGURES_CACHE_SECONDS = 3600
+# Kept renderings live this long at most; a write ends their use at once (see _kept).
+KEPT_SECONDS = 3600
 
 
-def _figures(request: HttpRequest, form, period, *, names: bool, today, query: str) -> str:
-    """The dashboard's figures region as HTML. For a stored period it is rendered once and
-    kept in the cache under the id of the period's stored gap (funding.gap_store.stored_id),
-    read before anything else: any write to what the figures are made of deletes that summary
-    and a rebuilt one takes a new id, so a changed school never meets an old rendering, and a
-    rendering that saw a write commit part-way is kept under an id no one asks for again. The
-    key holds everything else the region depends on: the school, the day, the query (the
-    period and CSV links) and the two role decisions it shows (pupil names; the funding
-    link)."""
-    school = request.school
-    summary = gap_store.stored_id(school, period)
+def _kept(kind: str, parts: tuple | None, template: str, context: dict, request) -> str:
+    """`template` rendered with `context`, kept in the cache under `parts` when they are given.
+
+    The dashboard's parts start with the id of the period's stored gap
+    (funding.gap_store.stored_id), read before anything else: any write to what the page
+    shows deletes that summary and a rebuilt one takes a new id, so a changed school never
+    meets an old rendering, and one that saw a write commit part-way is kept under an id no one
+    asks for again. The other parts are everything else the HTML depends on: the school, the
+    day, the query (the period and CSV links) and the two role decisions it shows (pupil
+    names; the funding links). No kept HTML holds a per-user token. Callables in `context`
+    (the figures inside the body) are called only when the template is rendered."""
     key = None
-    if summary is not None:
-        parts = (school.pk, summary, names, can(request, "funding.edit"), today, query)
-        key = "dashboard-figures:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    if parts is not None:
+        key = f"{kind}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         if (html := cache.get(key)) is not None:
             return mark_safe(html)  # noqa: S308 (our own template's output, kept as rendered)
-    context = dash.dashboard_context(school, period, names=names, today=today)
-    context |= {"form": form, "query": query}
-    html = render_to_string("funding/_figures.html", context, request)
+    html = render_to_string(template, context, request)
     if key is not None:
-        cache.set(key, html, FIGURES_CACHE_SECONDS)
+        cache.set(key, html, KEPT_SECONDS)
     return mark_safe(html)  # noqa: S308 (rendered by our template with autoescaping)
 
 

@@ -294,6 +294,9 @@ def test_the_figures_are_rendered_once_then_served_from_the_cache_until_a_write(
 
     assert "gap" in first.context  # the engine's answer, rendered
     assert "gap" not in second.context  # the kept rendering
+    rendered_templates = {t.name for t in second.templates}
+    assert not rendered_templates & {"funding/_dashboard_body.html", "funding/_figures.html"}
+    assert "funding/_dashboard_body.html" in {t.name for t in first.templates}
     assert len(kept) < len(rendered)
     assert _figures(second) == _figures(first)
     assert "£2,766" in _figures(second) and "£1,220" in _figures(second)
