@@ -17,10 +17,6 @@ from sendfund.lib.versions import StaleEdit
 from sendfund.schools.access import require_capability, school_object_or_404
 
 
-def _pupil(request: HttpRequest, public_id) -> Pupil:
-    return school_object_or_404(Pupil, request, public_id=public_id)
-
-
 def _plan(request: HttpRequest, public_id) -> SupportPlan:
     return school_object_or_404(
         SupportPlan.objects.select_related("pupil"), request, public_id=public_id
@@ -58,7 +54,7 @@ def _plan_form(request: HttpRequest, pupil: Pupil, plan: SupportPlan | None) -> 
 
 @require_capability("provision.edit")
 def plan_add(request: HttpRequest, public_id) -> HttpResponse:
-    return _plan_form(request, _pupil(request, public_id), None)
+    return _plan_form(request, school_object_or_404(Pupil, request, public_id=public_id), None)
 
 
 @require_capability("provision.edit")
@@ -139,7 +135,9 @@ def _professional_form(request, pupil: Pupil, record) -> HttpResponse:
 
 @require_capability("provision.edit")
 def professional_add(request: HttpRequest, public_id) -> HttpResponse:
-    return _professional_form(request, _pupil(request, public_id), None)
+    return _professional_form(
+        request, school_object_or_404(Pupil, request, public_id=public_id), None
+    )
 
 
 def _professional(request: HttpRequest, public_id) -> ProfessionalInvolvement:

@@ -33,10 +33,6 @@ PER_PAGE = 50
 DUE_HORIZON_DAYS = 90
 
 
-def _pupil(request: HttpRequest, public_id) -> Pupil:
-    return school_object_or_404(Pupil, request, public_id=public_id)
-
-
 def _url_or_none(name: str) -> str | None:
     """Import/export pages belong to another part of the app and may not exist yet."""
     try:
@@ -142,7 +138,7 @@ def pupil_add(request: HttpRequest) -> HttpResponse:
 
 @require_capability("pupils.edit")
 def pupil_edit(request: HttpRequest, public_id) -> HttpResponse:
-    pupil = _pupil(request, public_id)
+    pupil = school_object_or_404(Pupil, request, public_id=public_id)
     form = forms.PupilForm(request.POST or None, instance=pupil, school=request.school)
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,7 +159,7 @@ def pupil_edit(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("pupils.edit")
 def status_change(request: HttpRequest, public_id) -> HttpResponse:
-    pupil = _pupil(request, public_id)
+    pupil = school_object_or_404(Pupil, request, public_id=public_id)
     form = forms.StatusForm(request.POST or None, school=request.school, pupil=pupil)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -188,7 +184,7 @@ def status_change(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("pupils.edit")
 def need_add(request: HttpRequest, public_id) -> HttpResponse:
-    pupil = _pupil(request, public_id)
+    pupil = school_object_or_404(Pupil, request, public_id=public_id)
     form = forms.NeedForm(request.POST or None, school=request.school, pupil=pupil)
     if request.method == "POST" and form.is_valid():
         try:
@@ -203,7 +199,7 @@ def need_add(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("pupils.edit")
 def need_end(request: HttpRequest, public_id, rank: int) -> HttpResponse:
-    pupil = _pupil(request, public_id)
+    pupil = school_object_or_404(Pupil, request, public_id=public_id)
     need = school_object_or_404(Need.objects.current(), request, pupil=pupil, rank=rank)
     form = forms.EndForm(request.POST or None)
     del form.fields["outcome"]
@@ -232,7 +228,7 @@ def _assignment(request: HttpRequest, public_id) -> ProvisionAssignment:
 
 @require_capability("provision.edit")
 def assignment_add(request: HttpRequest, public_id) -> HttpResponse:
-    pupil = _pupil(request, public_id)
+    pupil = school_object_or_404(Pupil, request, public_id=public_id)
     form = forms.AssignmentForm(request.POST or None, school=request.school, pupil=pupil)
     if request.method == "POST" and form.is_valid():
         try:
@@ -333,7 +329,7 @@ def _clock_form(request, form_class, instance, pupil, title: str, success: str):
 
 @require_capability("provision.edit")
 def assessment_add(request: HttpRequest, public_id) -> HttpResponse:
-    pupil = _pupil(request, public_id)
+    pupil = school_object_or_404(Pupil, request, public_id=public_id)
     title = f"EHC needs assessment request: {pupil}"
     return _clock_form(request, forms.AssessmentForm, None, pupil, title, "Request recorded.")
 
@@ -349,7 +345,7 @@ def assessment_edit(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("provision.edit")
 def review_add(request: HttpRequest, public_id) -> HttpResponse:
-    pupil = _pupil(request, public_id)
+    pupil = school_object_or_404(Pupil, request, public_id=public_id)
     title = f"Annual review: {pupil}"
     return _clock_form(request, forms.ReviewForm, None, pupil, title, "Review recorded.")
 

@@ -35,24 +35,30 @@ def require_capability(capability: str) -> Callable:
         def wrapped(request: HttpRequest, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if request.school is None:
+            if getattr(request, "school", None) is None:
                 return render(request, "schools/no_school.html", status=403)
             if not can(request, capability):
                 raise PermissionDenied(f"Your role cannot use this page ({capability}).")
             return view(request, *args, **kwargs)
 
-        wrapped.required_capability = capability
+        wrapped.required_capability = capability  # type: ignore[attr-defined]
         return wrapped
 
     return decorator
 
 
 def school_object_or_404(
-    queryset: QuerySet[M] | type[M], request: HttpRequest, *, via: str = "school", **lookup
+    queryset: QuerySet[M] | type[M], request: HttpRequest, *, via: str = "school", **lookup: object
 ) -> M:
     """The one way a view fetches an object: through the current school (`via` names the path
-    from the object to its school), and anything else, another school's included, is a 404."""
-    qs = queryset.objects.all() if isinstance(queryset, type) else queryset
-    if request.school is None:
+    from the object to its school), and anything else, another school's included, is a 404.
+
+    `queryset` is a model or a queryset of it (for select_related or a narrower set); the
+    answer is typed as that model. The filter is on the school itself rather than the model's
+    for_school(), which for top-up schemes also admits the LA's shared (read-only) ones.
+    """
+    school = getattr(request, "school", None)
+    if school is None:
         raise Http404("No school selected.")
-    return get_object_or_404(qs.filter(**{via: request.school}), **lookup)
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    return get_object_or_404(qs.filter(**{via: school}), **lookup)
