@@ -5,6 +5,12 @@ UPDATE and DELETE, so no code path (a view, a service, a bulk `update()`, an imp
 can change a pupil's record without a row here. Each event copies the whole row, including its
 `school`, and the request's context (user id, method, path, request id) as JSON in the same row.
 
+The triggers are statement-level: one INSERT ... SELECT per statement from its transition table
+(the rows it inserted, updated or deleted), so an import's COPY of 10,000 rows writes its 10,000
+events in one statement rather than running a trigger 10,000 times. There is still one event
+per row changed: an UPDATE pairs each old row with its new one by primary key and records those
+whose tracked fields changed, as the row triggers did.
+
 Views, exports and imports: `AccessLog`, written by `AuditMiddleware`.
 
 Both are append-only: a pgtrigger `Protect` trigger refuses UPDATE and DELETE on every table
@@ -17,8 +23,10 @@ from __future__ import annotations
 import uuid
 
 import pghistory
+import pghistory.trigger
 import pgtrigger
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from advocacy.models import AdvocacyAction, RequestPack
@@ -40,13 +48,62 @@ from sendfund.schools.models import Membership, School
 
 APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
 
+# pghistory's statement-level trigger also calls _pgh_attach_context() once per statement, which
+# upserts the context into pghistory's own, updatable `pghistory_context` table, a copy that
+# prune_audit would never remove. The context is already copied into each event row here (the
+# ContextJSONField reads the same setting), so that call is taken out of the function.
+_ATTACH = "WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) "
+_ATTACHED = ", _pgh_attached_context;"
+
+
+class _StatementEventTrigger(pghistory.trigger.Event):
+    def get_func(self, model):
+        sql = super().get_func(model).func
+        if sql.count(_ATTACH) != 1 or sql.count(_ATTACHED) != 1:
+            raise ImproperlyConfigured(
+                "django-pghistory's statement-level event SQL has changed: review "
+                "sendfund/audit/models.py before upgrading."
+            )
+        return pgtrigger.Func(sql.replace(_ATTACH, "").replace(_ATTACHED, ";"))
+
+
+class _StatementLevel(pghistory.RowEvent):
+    """A pghistory tracker whose trigger is statement-level, without the context table."""
+
+    level: pgtrigger.Level | None = pghistory.Statement
+
+    def add_event_trigger(self, event_model):
+        pgtrigger.register(
+            _StatementEventTrigger(
+                event_model=event_model,
+                label=self.label,
+                name=self.trigger_name,
+                row=self.row,
+                operation=self.operation,
+                condition=self.condition,
+                level=self.level,
+            )
+        )(event_model.pgh_tracked_model)
+
+
+class InsertEvent(_StatementLevel, pghistory.InsertEvent):
+    pass
+
+
+class UpdateEvent(_StatementLevel, pghistory.UpdateEvent):
+    pass
+
+
+class DeleteEvent(_StatementLevel, pghistory.DeleteEvent):
+    pass
+
 
 def _event_model(tracked: type[models.Model], name: str) -> type[models.Model]:
     return pghistory.create_event_model(
         tracked,
-        pghistory.InsertEvent(),
-        pghistory.UpdateEvent(),
-        pghistory.DeleteEvent(),
+        InsertEvent(),
+        UpdateEvent(),
+        DeleteEvent(),
         # The context is copied into the event row (not a shared, updatable context table), so
         # who and which request are covered by the same append-only trigger as the change.
         context_field=pghistory.ContextJSONField(),

@@ -2,7 +2,7 @@
 
 Primary keys are taken from each table's own sequence first, so rows can point at each other
 before they are written. Values go through each field's own conversion (as a save would), then
-COPY's text format. Row triggers (the audit trail's) are switched off for the loading
+COPY's text format. Triggers (the audit trail's) are switched off for the loading
 transaction where the database user may do so: a generated trust is not anyone's history.
 """
 
@@ -72,7 +72,7 @@ def copy_models(model: type[Model], objs: Iterable[Model]) -> int:
 
 
 def triggers_off() -> bool:
-    """Inside a transaction: skip row triggers until it ends (superusers only)."""
+    """Inside a transaction: skip the (non-ALWAYS) triggers until it ends (superusers only)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         (superuser,) = cursor.fetchone()

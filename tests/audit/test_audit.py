@@ -392,3 +392,132 @@ def test_the_imports_bulk_writes_with_copy_are_audited_with_the_acting_user(senc
     # The rows themselves carry their defaults (a public id, the time written).
     ada = Pupil.objects.get(school=school, upn="A123456789012")
     assert ada.public_id and ada.created is not None
+
+
+def test_an_import_confirmed_on_the_web_records_the_request_on_every_event(
+    senco_client, senco, school
+):
+    """The COPY of an import's new rows writes its events in one statement per table: each
+    of them carries the confirming request's user, school, method, path and request id, and
+    nothing is written to pghistory's own (updatable, never pruned) context table."""
+    from pghistory.models import Context
+
+    from tests.pupils.test_imports_views import upload
+
+    pupils_csv = (
+        b"upn,surname,forename,date_of_birth,year_group,sen_provision,primary_need\n"
+        b"A123456789012,Lovelace,Ada,2016-12-10,4,K,SLCN\n"
+        b"B234567890123,Turing,Alan,2015-06-23,5,K,ASD\n"
+        b"C345678901234,Hopper,Grace,2015-03-02,5,N,\n"
+    )
+    provision_csv = (
+        b"upn,provision,area,staff_role,hourly_rate,hours_per_week,group_size,start_date\n"
+        b"A123456789012,Talk boost,CL,Teaching assistant,18.50,2,1,2026-09-07\n"
+        b"B234567890123,Talk boost,CL,Teaching assistant,18.50,3,1,2026-09-07\n"
+    )
+    confirm = reverse("pupil_imports:confirm")
+    requests = []
+    for kind, data in (("pupils", pupils_csv), ("provision", provision_csv)):
+        token = upload(senco_client, kind, f"{kind}.csv", data, on="2026-09-07").context["token"]
+        response = senco_client.post(confirm, {"token": token})
+        assert response.status_code == 302
+        requests.append(response["X-Request-ID"])
+
+    written = {
+        audit.PupilEvent: (3, requests[0]),
+        audit.SenStatusEvent: (3, requests[0]),
+        audit.NeedEvent: (2, requests[0]),
+        audit.ProvisionAssignmentEvent: (2, requests[1]),
+    }
+    for model, (count, request_id) in written.items():
+        events = _events(model, school=school)
+        assert len(events) == count, model
+        assert {e.pgh_label for e in events} == {"insert"}, model
+        assert len({e.pgh_obj_id for e in events}) == count, model
+        for event in events:
+            assert event.pgh_context == {
+                "user": senco.pk,
+                "school": school.pk,
+                "method": "POST",
+                "path": confirm,
+                "request_id": request_id,
+            }, model
+            assert event.pgh_context_id is not None  # the context's id, as before
+    assert sorted(e.upn for e in _events(audit.PupilEvent, school=school)) == [
+        "A123456789012",
+        "B234567890123",
+        "C345678901234",
+    ]
+    assert not Context.objects.exists()
+
+
+def _tracked(event) -> dict:
+    return {
+        f.attname: getattr(event, f.attname)
+        for f in event._meta.concrete_fields
+        if not f.name.startswith("pgh_")
+    }
+
+
+def test_one_update_statement_of_several_rows_gives_one_event_per_changed_row(senco, school):
+    """Statement-level triggers pair each old row with its new one by primary key: every
+    changed row has its own event with its own new values, and only the changed fields differ
+    from its previous event; a row the statement left as it was has none."""
+    from django.db.models import Case, F, Value, When
+    from django.db.models.functions import Concat
+
+    from pupils.models import ProvisionAssignment
+
+    pupils = [PupilFactory(school=school, surname=name) for name in ("Ames", "Bell", "Cole")]
+    rows = [ProvisionAssignmentFactory(pupil=p, hours_per_week=Decimal(h)) for p, h in
+            zip(pupils, ("1.00", "2.00", "3.00"), strict=True)]  # fmt: skip
+    keep = pupils[2]
+    with pghistory.context(user=senco.pk, method="CLI", path="bulk"):
+        changed = Pupil.objects.filter(pk__in=[p.pk for p in pupils]).update(
+            surname=Case(
+                When(pk=keep.pk, then=F("surname")),
+                default=Concat(F("surname"), Value("-Smith")),
+            )
+        )
+        ProvisionAssignment.objects.filter(pk__in=[r.pk for r in rows]).update(
+            hours_per_week=F("hours_per_week") + 1
+        )
+    assert changed == 3
+
+    for pupil, surname in zip(pupils[:2], ("Ames-Smith", "Bell-Smith"), strict=True):
+        events = _events(audit.PupilEvent, pgh_obj=pupil)
+        assert [e.pgh_label for e in events] == ["insert", "update"]
+        before, after = (_tracked(e) for e in events)
+        assert after["surname"] == surname
+        assert {k for k in before if before[k] != after[k]} == {"surname"}
+        assert after["id"] == pupil.pk
+        assert events[1].pgh_context["user"] == senco.pk
+    assert [e.pgh_label for e in _events(audit.PupilEvent, pgh_obj=keep)] == ["insert"]
+
+    for row, hours in zip(rows, ("2.00", "3.00", "4.00"), strict=True):
+        events = _events(audit.ProvisionAssignmentEvent, pgh_obj=row)
+        assert [e.pgh_label for e in events] == ["insert", "update"]
+        before, after = (_tracked(e) for e in events)
+        assert after["hours_per_week"] == Decimal(hours)
+        assert {k for k in before if before[k] != after[k]} == {"hours_per_week"}
+        assert events[1].pgh_context["path"] == "bulk"
+
+
+def test_one_delete_statement_of_several_rows_gives_one_event_per_row(senco, school):
+    from pupils.models import Need
+
+    pupil = PupilFactory(school=school)
+    needs = [
+        NeedFactory(pupil=pupil, code=code, rank=rank, start_date=dt.date(2025, 9, 1))
+        for rank, code in enumerate(("ASD", "SLCN", "SEMH"), start=1)
+    ]
+    with pghistory.context(user=senco.pk):
+        deleted, _ = Need.objects.filter(pk__in=[n.pk for n in needs[:2]]).delete()
+    assert deleted == 2
+
+    events = _events(audit.NeedEvent, school=school, pgh_label="delete")
+    assert sorted((e.pgh_obj_id, e.code, e.rank) for e in events) == [
+        (needs[0].pk, "ASD", 1),
+        (needs[1].pk, "SLCN", 2),
+    ]
+    assert {e.pgh_context["user"] for e in events} == {senco.pk}

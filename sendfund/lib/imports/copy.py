@@ -2,8 +2,8 @@
 
 An import of 10,000 rows writes its new records here rather than through `bulk_create`: no
 model instance per row and no 40,000-parameter INSERT to build, send and parse. COPY fires
-the table's triggers as an INSERT does (the audit trail's row triggers, the summaries'
-statement triggers with their transition tables) and checks every constraint and foreign key.
+the table's triggers as an INSERT does (the audit trail's and the summaries' statement
+triggers, with their transition tables) and checks every constraint and foreign key.
 
 Each row is a dict of attribute names (`pupil_id`, not `pupil`) to Python values; a field not
 given takes its default (`auto_now`/`auto_now_add` fields the time of the write). Primary keys
