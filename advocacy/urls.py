@@ -32,7 +32,9 @@ urlpatterns = [
     path("reforms/add/", views.reform_add, name="reform_add"),
     path("reforms/<uuid:public_id>/edit/", views.reform_edit, name="reform_edit"),
     path("reforms/<uuid:public_id>/delete/", views.reform_delete, name="reform_delete"),
-    path("pupils/<uuid:public_id>/request-pack/", pack_views.pack_add, name="request_pack_add"),
+    path(
+        "pupils/<uuid:public_id>/request-packs/add/", pack_views.pack_add, name="request_pack_add"
+    ),
     path("request-packs/<uuid:public_id>/", pack_views.pack_detail, name="request_pack"),
     path(
         "request-packs/<uuid:public_id>/pdf/",

@@ -176,7 +176,7 @@ def term_block_add(*, school: School, start_date: dt.date, end_date: dt.date, ki
 
 
 @transaction.atomic
-def term_block_remove(*, school: School, block: TermBlock) -> None:
+def term_block_delete(*, school: School, block: TermBlock) -> None:
     if block.school_id != school.pk:
         raise ValueError("That block belongs to another school.")
     block.delete()

@@ -8,9 +8,9 @@ urlpatterns = [
     path("settings/", views.settings_view, name="settings"),
     path("settings/term-dates/", views.term_dates_view, name="term_dates"),
     path(
-        "settings/term-dates/<uuid:public_id>/remove/",
-        views.term_block_remove,
-        name="term_block_remove",
+        "settings/term-dates/<uuid:public_id>/delete/",
+        views.term_block_delete,
+        name="term_block_delete",
     ),
     path("people/", views.people, name="people"),
     path("people/<uuid:public_id>/", views.membership_edit, name="membership"),

@@ -296,8 +296,8 @@ def term_dates_view(request: HttpRequest) -> HttpResponse:
 
 @require_capability("school.manage")
 @require_POST
-def term_block_remove(request: HttpRequest, public_id) -> HttpResponse:
+def term_block_delete(request: HttpRequest, public_id) -> HttpResponse:
     block = school_object_or_404(TermBlock, request, public_id=public_id)
-    term_dates.term_block_remove(school=request.school, block=block)
+    term_dates.term_block_delete(school=request.school, block=block)
     messages.success(request, "Block removed; school days recounted.")
     return redirect(f"{reverse('schools:term_dates')}?year={block.academic_year}")

@@ -612,7 +612,7 @@ class SummaryMachine(RuleBasedStateMachine):
                         school=school, start_date=start, end_date=end, kind=kind
                     )
                 else:
-                    term_dates.term_block_remove(school=school, block=block)
+                    term_dates.term_block_delete(school=school, block=block)
                 return
             year = start.year if start.month >= 9 else start.year - 1
             if block is None:

@@ -115,7 +115,7 @@ def test_adding_and_removing_a_block_recounts_school_days(head_client, school):
     assert response.status_code == 302
     assert CalendarYear.objects.get(school=school, academic_year=2025).school_days == 22
     block = TermBlock.objects.for_school(school).get()
-    head_client.post(reverse("schools:term_block_remove", args=[block.public_id]))
+    head_client.post(reverse("schools:term_block_delete", args=[block.public_id]))
     year = CalendarYear.objects.get(school=school, academic_year=2025)
     assert (year.source, year.school_days) == ("default", 190)
 

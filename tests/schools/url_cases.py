@@ -179,7 +179,7 @@ def _term_block(school):
 CASES += [
     UrlCase("schools:term_dates", "school.manage"),
     UrlCase(
-        "schools:term_block_remove",
+        "schools:term_block_delete",
         "school.manage",
         kwargs=_term_block,
         method="post",
