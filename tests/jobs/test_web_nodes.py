@@ -43,8 +43,9 @@ def _waiting_on_lock(table: str) -> bool:
     with connections["default"].cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query LIKE %s",
-            [f'INSERT INTO "{table}"%'],
+            "AND (query LIKE %s OR query LIKE %s)",
+            # An INSERT, or the COPY the imports write new rows with (sendfund/lib/imports/copy.py).
+            [f'INSERT INTO "{table}"%', f'COPY "{table}"%'],
         )
         return cursor.fetchone()[0] > 0
 

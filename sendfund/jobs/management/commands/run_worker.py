@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from pupils.tasks import book_nightly
 from sendfund.jobs.workers import hold_worker_lock, reap_lost_tasks
 
 
@@ -29,6 +30,9 @@ class Command(DbWorkerCommand):
                 self.stdout.write(
                     f"Tasks whose worker had stopped: {requeued} queued again, {failed} failed."
                 )
+            # The nightly upkeep (pupils.tasks): booked once, whichever worker starts first.
+            if book_nightly() and options["verbosity"]:
+                self.stdout.write("Booked the nightly summaries run.")
             super().handle(*args, **options)
         finally:
             if lock is not None:
