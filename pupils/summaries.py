@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q
 from django.db.models.expressions import RawSQL
 
 from pupils.summary_models import ProvisionTermCost, SummaryPending, SummaryYear, TermNumber
@@ -126,27 +126,49 @@ def refresh_marked() -> None:
             _refresh_locked(school_id)
 
 
-def _insert_terms(school_id: int, year: int, scope: Q | None) -> None:
+def _insert_terms(school_id: int, year: int, scope: Q | None, school=None) -> None:
     """Cost the school's rows (those matching `scope`, all when None) in each term of a year
-    and write them, with one INSERT ... SELECT per term."""
+    and write them with one INSERT ... SELECT: each term's SELECT, joined by UNION ALL."""
     from pupils.models import ProvisionAssignment
     from sendfund.schools.models import School
 
-    school = School.objects.get(pk=school_id)
+    if school is None:
+        school = School.objects.get(pk=school_id)
+    selects, params = [], []
     for number, name in enumerate(TERMS, start=1):
         period = term(year, name)
         rows = ProvisionAssignment.objects.costed(period, school)
         if scope is not None:
             rows = rows.filter(scope)
         select = rows.order_by().values_list("school_id", "pk", "period_cost", "school_days")
-        sql, params = select.query.sql_with_params()
+        sql, select_params = select.query.sql_with_params()
         # The SELECT is the ORM's own, with its parameters passed separately.
-        columns = "academic_year, term, school_id, assignment_id, cost, school_days"
-        insert = (
-            f"INSERT INTO pupils_provisiontermcost ({columns}) SELECT %s, %s, s.* FROM ({sql}) s"  # noqa: S608, E501
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(insert, [year, number, *params])
+        selects.append(f"SELECT %s, %s, s.* FROM ({sql}) s")  # noqa: S608
+        params += [year, number, *select_params]
+    columns = "academic_year, term, school_id, assignment_id, cost, school_days"
+    insert = f"INSERT INTO pupils_provisiontermcost ({columns}) " + " UNION ALL ".join(selects)
+    with connection.cursor() as cursor:
+        cursor.execute(insert, params)
+
+
+def _years_running(rows, years: list[int]) -> list[int]:
+    """Those of `years` in which some of `rows` may be delivered, from one aggregate: every
+    year in which one of them runs is kept (a year is dropped only when none of their
+    dates can reach it), so a re-costing skips the years that would write nothing."""
+    span = rows.order_by().aggregate(
+        first=Min("start_date"),
+        last=Max("end_date"),
+        open=Count("pk", filter=Q(end_date__isnull=True)),
+    )
+    if span["first"] is None:
+        return []
+    out = []
+    for year in years:
+        periods = [term(year, name) for name in TERMS]
+        start, end = min(p.start for p in periods), max(p.end for p in periods)
+        if span["first"] <= end and (span["open"] or span["last"] >= start):
+            out.append(year)
+    return out
 
 
 def _build_years(school_id: int, years: list[int]) -> None:
@@ -176,6 +198,7 @@ def _take_marks(school_id: int) -> list[tuple]:
 
 def _refresh_locked(school_id: int) -> None:
     from pupils.models import ProvisionAssignment
+    from sendfund.schools.models import School
 
     marks = _take_marks(school_id)
     if not marks:
@@ -193,17 +216,30 @@ def _refresh_locked(school_id: int) -> None:
     if provisions:
         scope |= Q(provision_id__in=_ids(provisions))
     partial = bool(assignments or pupils or provisions)
-    held = SummaryYear.objects.filter(school_id=school_id).values_list("academic_year", flat=True)
-    for year in list(held):
-        year_scope = None if whole_school or year in whole_years else scope
-        if year_scope is not None and not partial:
-            continue
-        stale = ProvisionTermCost.objects.filter(school_id=school_id, academic_year=year)
-        if year_scope is not None:
-            rows = ProvisionAssignment.objects.filter(school_id=school_id).filter(year_scope)
-            stale = stale.filter(assignment__in=rows)
+    held = sorted(
+        SummaryYear.objects.filter(school_id=school_id).values_list("academic_year", flat=True)
+    )
+    # Years re-costed whole, and years where only the marked rows are: one DELETE each kind
+    # for every year at once, then one INSERT per year (not per year and term).
+    whole = [y for y in held if whole_school or y in whole_years]
+    some = [y for y in held if y not in whole] if partial else []
+    costs = ProvisionTermCost.objects.filter(school_id=school_id)
+    if whole:
+        stale = costs.filter(academic_year__in=whole)
         stale._raw_delete(stale.db)
-        _insert_terms(school_id, year, year_scope)
+    if some:
+        rows = ProvisionAssignment.objects.filter(school_id=school_id).filter(scope)
+        stale = costs.filter(academic_year__in=some, assignment__in=rows)
+        stale._raw_delete(stale.db)
+        some = _years_running(rows, some)
+    if not whole and not some:
+        return
+    school = School.objects.get(pk=school_id)
+    for year in held:
+        if year in whole:
+            _insert_terms(school_id, year, None, school)
+        elif year in some:
+            _insert_terms(school_id, year, scope, school)
 
 
 @dataclass(frozen=True)

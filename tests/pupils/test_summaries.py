@@ -260,3 +260,27 @@ def test_rebuild_ahead_holds_this_academic_year_and_the_next(school):
     assert summaries.differences(school.pk) == []
     with pytest.raises(CommandError, match="without --check"):
         call_command("rebuild_summaries", "--ahead", "--check", stdout=StringIO())
+
+
+def test_a_row_moved_to_another_year_leaves_the_old_year_and_is_costed_in_the_new(school):
+    """A re-costing writes only the years its rows can reach, but first removes every held
+    year's old costs of those rows: a row moved out of a year is gone from it."""
+    pupil = pupil_with_provision(
+        school, annual_cost=Decimal("3800"), start=dt.date(2025, 9, 1), end=dt.date(2026, 7, 20)
+    )
+    _need(school, YEAR_2025)
+    _need(school, academic_year(2026))  # hold 2025/26 and 2026/27
+    row = pupil.provision.get()
+    assert ProvisionTermCost.objects.filter(assignment=row, academic_year=2025).count() == 3
+    assert not ProvisionTermCost.objects.filter(assignment=row, academic_year=2026).exists()
+
+    row.start_date, row.end_date = dt.date(2026, 9, 1), dt.date(2026, 12, 18)
+    row.save()
+    with CaptureQueriesContext(connection) as ctx:
+        summaries.refresh(school.pk)
+
+    held = ProvisionTermCost.objects.filter(assignment=row)
+    assert sorted(held.values_list("academic_year", "term")) == [(2026, 1)]
+    assert summaries.differences(school.pk) == []
+    inserts = [q for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1  # 2026/27 only, its three terms in one statement
