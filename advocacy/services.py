@@ -215,19 +215,18 @@ def reform_item_save(*, school: School, item: ReformItem) -> ReformItem:
     return item
 
 
+def reform_item_for(*, school: School, reform: Reform) -> ReformItem:
+    """The school's item for a national reform before it records a position: unsaved, not
+    started, with the reform's title, agenda and place in the list."""
+    return ReformItem(
+        school=school, reform=reform, agenda=reform.agenda, title=reform.title, order=reform.order
+    )
+
+
 def reform_items_sync(*, school: School) -> int:
-    """Give the school an item for every national reform it does not track yet."""
+    """Give the school an item for every national reform it does not track yet (the demo)."""
     missing = Reform.objects.exclude(items__school=school)
-    items = [
-        ReformItem(
-            school=school,
-            reform=reform,
-            agenda=reform.agenda,
-            title=reform.title,
-            order=reform.order,
-        )
-        for reform in missing
-    ]
+    items = [reform_item_for(school=school, reform=reform) for reform in missing]
     ReformItem.objects.bulk_create(items, ignore_conflicts=True)
     return len(items)
 

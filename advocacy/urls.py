@@ -30,6 +30,11 @@ urlpatterns = [
     path("training/<uuid:public_id>/delete/", views.training_delete, name="training_delete"),
     path("reforms/", views.reform_list, name="reforms"),
     path("reforms/add/", views.reform_add, name="reform_add"),
+    path(
+        "reforms/national/<slug:key>/edit/",
+        views.reform_national_edit,
+        name="reform_national_edit",
+    ),
     path("reforms/<uuid:public_id>/edit/", views.reform_edit, name="reform_edit"),
     path("reforms/<uuid:public_id>/delete/", views.reform_delete, name="reform_delete"),
     path(

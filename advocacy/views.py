@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -28,6 +28,7 @@ from advocacy.models import (
     ActionType,
     AdvocacyAction,
     FundingOpportunity,
+    Reform,
     ReformItem,
     TrainingRecord,
 )
@@ -399,11 +400,38 @@ def training_delete(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_capability("advocacy.view")
 def reform_list(request: HttpRequest) -> HttpResponse:
-    # Every school tracks every national reform; new ones (a data migration) appear here.
-    services.reform_items_sync(school=request.school)
-    items = ReformItem.objects.for_school(request.school).select_related("reform")
-    context = {"items": list(items), "can_edit": can(request, "advocacy.edit")}
+    """Every national reform (new ones arrive by data migration) and the school's own items.
+    A national reform the school has not yet recorded a position on is shown as not started,
+    unsaved: reading the page writes nothing, and the item is made when someone edits it."""
+    items = list(ReformItem.objects.for_school(request.school).select_related("reform"))
+    tracked = {item.reform_id for item in items}
+    items += [
+        services.reform_item_for(school=request.school, reform=reform)
+        for reform in Reform.objects.exclude(pk__in=[pk for pk in tracked if pk])
+    ]
+    items.sort(key=lambda item: (item.order, item.title))
+    context = {"items": items, "can_edit": can(request, "advocacy.edit")}
     return render(request, "advocacy/reform_list.html", context)
+
+
+@require_capability("advocacy.edit")
+def reform_national_edit(request: HttpRequest, key: str) -> HttpResponse:
+    """Record the school's first position on a national reform (later edits use reform_edit)."""
+    reform = Reform.objects.filter(key=key).first()  # national: no school to scope it to
+    if reform is None:
+        raise Http404("No such reform.")
+    existing = ReformItem.objects.for_school(request.school).filter(reform=reform).first()
+    if existing is not None:
+        return redirect("advocacy:reform_edit", public_id=existing.public_id)
+    return _simple_form_view(
+        request,
+        form_class=ReformItemForm,
+        instance=services.reform_item_for(school=request.school, reform=reform),
+        save=_save_reform(request),
+        template="advocacy/form.html",
+        title=f"Edit {reform.title}",
+        success="advocacy:reforms",
+    )
 
 
 def _save_reform(request):

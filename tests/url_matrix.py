@@ -20,6 +20,7 @@ class UrlCase:
     data: Callable[[object], dict] | None = None  # school -> POST data
     ok_status: tuple[int, ...] = (200,)
     public: bool = False  # no sign-in needed
+    national: bool = False  # kwargs name a record every school shares (no other school's copy)
     notes: str = ""
     extra: dict = field(default_factory=dict)
 

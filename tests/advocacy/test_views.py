@@ -264,14 +264,33 @@ def test_the_reform_tracker_lists_the_national_reforms_and_the_schools_own(head_
 
 
 def test_a_national_reform_keeps_its_title_when_edited(head_client, school):
-    head_client.get(reverse("advocacy:reforms"))
+    # The first edit records the school's item; later ones edit it.
+    first = reverse("advocacy:reform_national_edit", args=["local-inclusion-plans"])
+    head_client.post(first, {"title": "Renamed", "status": "watching", "owner": "", "notes": ""})
     item = school.reform_items.get(reform__key="local-inclusion-plans")
+    assert head_client.get(first).url == reverse("advocacy:reform_edit", args=[item.public_id])
     head_client.post(
         reverse("advocacy:reform_edit", args=[item.public_id]),
         {"title": "Renamed", "status": "preparing", "owner": "Head", "notes": ""},
     )
     item.refresh_from_db()
     assert (item.title, item.status) == ("Local inclusion plans", "preparing")
+
+
+def test_reading_the_reform_tracker_writes_nothing(head_client, school):
+    from advocacy.models import Reform, ReformItem
+
+    response = head_client.get(reverse("advocacy:reforms"))
+
+    assert not ReformItem.objects.exists()
+    body = response.content.decode()
+    assert body.count("Not started") == Reform.objects.count() > 0
+    assert reverse("advocacy:reform_national_edit", args=["layered-support"]) in body
+
+
+def test_an_unknown_national_reform_is_a_404(head_client):
+    url = reverse("advocacy:reform_national_edit", args=["no-such-reform"])
+    assert head_client.get(url).status_code == 404
 
 
 def test_opportunities_are_listed_soonest_deadline_first(head_client, school):
@@ -315,7 +334,7 @@ def _grow(school, n):
 def test_list_pages_take_the_same_number_of_queries_at_two_sizes(head_client, school, name):
     url = reverse(name)
     _grow(school, 2)
-    head_client.get(url)  # the reform tracker adds the national items on first sight
+    head_client.get(url)  # the first request of a session also saves the session
     small = _queries(head_client, url)
     _grow(school, 12)
     assert _queries(head_client, url) == small
@@ -417,7 +436,10 @@ def test_an_action_whose_money_is_counted_cannot_be_deleted(head_client, school)
 
 
 def test_a_national_reform_cannot_be_deleted_but_the_schools_own_can(head_client, school):
-    head_client.get(reverse("advocacy:reforms"))
+    head_client.post(
+        reverse("advocacy:reform_national_edit", args=["layered-support"]),
+        {"title": "", "status": "watching", "owner": "", "notes": ""},
+    )
     national = school.reform_items.get(reform__key="layered-support")
     own = ReformItemFactory(school=school)
     head_client.post(reverse("advocacy:reform_delete", args=[national.public_id]))

@@ -100,6 +100,13 @@ CASES = [
     UrlCase("advocacy:reforms", "advocacy.view"),
     UrlCase("advocacy:reform_add", "advocacy.edit"),
     UrlCase(
+        "advocacy:reform_national_edit",
+        "advocacy.edit",
+        kwargs=lambda school: {"key": "layered-support"},
+        national=True,
+        notes="a national reform: the first edit makes this school's item",
+    ),
+    UrlCase(
         "advocacy:reform_edit",
         "advocacy.edit",
         kwargs=lambda school: {"public_id": ReformItemFactory(school=school).public_id},
