@@ -239,7 +239,9 @@ class FundingOpportunity(models.Model):
         return self.name
 
 
-class StaffRole(models.TextChoices):
+class TraineeRole(models.TextChoices):
+    """The job of the person a training record is for (not pupils.StaffRole, a costed rate)."""
+
     SENCO = "senco", "SENCO"
     TEACHER = "teacher", "Teacher"
     TA = "ta", "Teaching assistant"
@@ -293,7 +295,7 @@ class TrainingRecord(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    role = models.CharField(max_length=10, choices=StaffRole.choices)
+    role = models.CharField(max_length=10, choices=TraineeRole.choices)
     qualification = models.CharField(max_length=10, choices=Qualification.choices)
     course_name = models.CharField(
         max_length=200, blank=True, help_text="Provider or course title (for other CPD)."
@@ -337,7 +339,7 @@ class TrainingRecord(models.Model):
 
     @property
     def is_mandatory(self) -> bool:
-        return self.role == StaffRole.SENCO and self.qualification in MANDATORY
+        return self.role == TraineeRole.SENCO and self.qualification in MANDATORY
 
     @property
     def counts_as_qualification(self) -> bool:

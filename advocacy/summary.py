@@ -19,7 +19,7 @@ from advocacy.models import (
     WON,
     ActionType,
     AdvocacyAction,
-    StaffRole,
+    TraineeRole,
     TrainingRecord,
     TrainingStatus,
     counts_as_qualification,
@@ -98,7 +98,7 @@ def training_status(*, school: School, today: dt.date) -> dict:
     overdue: courses not complete whose deadline has passed.
     """
     records = TrainingRecord.objects.for_school(school)
-    mandatory = Q(role=StaffRole.SENCO, qualification__in=MANDATORY)
+    mandatory = Q(role=TraineeRole.SENCO, qualification__in=MANDATORY)
     not_complete = ~Q(status__in=[TrainingStatus.COMPLETED, TrainingStatus.WITHDRAWN])
     met = Q(status=TrainingStatus.COMPLETED) & counts_as_qualification()
     figures = records.aggregate(
