@@ -97,7 +97,12 @@ def confirm(request: HttpRequest) -> HttpResponse:
         return redirect("pupil_imports:upload")
     if not kind_of(pending).allowed(request):
         raise PermissionDenied
-    job, outcome = import_confirm(school=request.school, user=request.user, public_id=token)
+    job, outcome = import_confirm(
+        school=request.school,
+        user=request.user,
+        public_id=token,
+        audit=getattr(request, "audit_context", None),
+    )
     if outcome == "expired":
         messages.error(request, EXPIRED)
         return redirect("pupil_imports:upload")
@@ -143,8 +148,10 @@ def job_retry_view(request: HttpRequest, public_id) -> HttpResponse:
     from sendfund.lib.imports.tasks import confirm_import, preview_import
 
     job = _import_job(request, public_id)
-    task = confirm_import if job.phase == "import" else preview_import
-    if not job_retry(job=job, task=task):
+    task, args = preview_import, ()
+    if job.phase == "import":  # the retrying request's context, as for a confirm
+        task, args = confirm_import, (getattr(request, "audit_context", None),)
+    if not job_retry(job=job, task=task, args=args):
         messages.info(request, "This import is not waiting to be tried again.")
     return redirect("pupil_imports:job", public_id=job.public_id)
 

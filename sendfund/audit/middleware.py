@@ -61,6 +61,9 @@ class AuditMiddleware:
             "path": request.path[:500],
             "request_id": str(request.request_id),
         }
+        # Kept for work done after the response on this request's behalf (an import confirmed
+        # here and written by a worker records the same context).
+        request.audit_context = context
         # pghistory prefixes writes with PostgreSQL's set_config; elsewhere there are no triggers.
         tracking = (
             pghistory.context(**context) if connection.vendor == "postgresql" else nullcontext()

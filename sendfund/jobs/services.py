@@ -22,9 +22,10 @@ UNEXPECTED = (
 )
 
 
-def job_enqueue(job: Job, task) -> Job:
-    """Put `job` on the queue for `task` (a django-tasks Task taking the job's public id)."""
-    result = task.enqueue(str(job.public_id))
+def job_enqueue(job: Job, task, *args) -> Job:
+    """Put `job` on the queue for `task` (a django-tasks Task taking the job's public id, then
+    `args`, which must be JSON)."""
+    result = task.enqueue(str(job.public_id), *args)
     Job.objects.filter(pk=job.pk).update(task_id=result.id, status=JobStatus.QUEUED)
     job.task_id, job.status = result.id, JobStatus.QUEUED
     return job
@@ -55,13 +56,13 @@ def job_run(public_id: str, handler: Callable[[Job], None]) -> dict:
     return {"status": Job.objects.filter(pk=job.pk).values_list("status", flat=True).first()}
 
 
-def job_retry(*, job: Job, task) -> bool:
+def job_retry(*, job: Job, task, args: tuple = ()) -> bool:
     """Queue a failed job again (one UPDATE, so a double click queues it once)."""
     if not Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
         status=JobStatus.QUEUED, error="", rows_done=0, step="", finished=None
     ):
         return False
-    job_enqueue(job, task)
+    job_enqueue(job, task, *args)
     return True
 
 

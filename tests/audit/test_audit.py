@@ -394,6 +394,7 @@ def test_the_imports_bulk_writes_with_copy_are_audited_with_the_acting_user(senc
     assert ada.public_id and ada.created is not None
 
 
+@pytest.mark.django_db(transaction=True)  # each request commits on its own, as in production
 def test_an_import_confirmed_on_the_web_records_the_request_on_every_event(
     senco_client, senco, school
 ):
@@ -521,3 +522,41 @@ def test_one_delete_statement_of_several_rows_gives_one_event_per_row(senco, sch
         (needs[1].pk, "SLCN", 2),
     ]
     assert {e.pgh_context["user"] for e in events} == {senco.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_run_on_a_worker_records_the_confirming_request(
+    senco_client, senco, school, settings
+):
+    """An import above SENDFUND_BACKGROUND_IMPORT_ROWS is written by a worker, outside the
+    request: its events still carry the user, school, method, path and request id of the
+    request that confirmed it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sendfund.jobs.models import Job
+    from tests.jobs.helpers import pupils_csv, run_worker_batch
+
+    settings.SENDFUND_BACKGROUND_IMPORT_ROWS = 5
+    data = SimpleUploadedFile("register.csv", pupils_csv(12))
+    senco_client.post(reverse("pupil_imports:pupils"), {"file": data})
+    run_worker_batch()
+    job = Job.objects.get()
+    confirm = reverse("pupil_imports:confirm")
+    response = senco_client.post(confirm, {"token": str(job.public_id)})
+    assert response.url == reverse("pupil_imports:job", args=[job.public_id])
+    run_worker_batch()
+
+    events = [
+        *_events(audit.PupilEvent, school=school),
+        *_events(audit.SenStatusEvent, school=school),
+        *_events(audit.NeedEvent, school=school),
+    ]
+    assert len(events) == 36
+    for event in events:
+        assert event.pgh_context == {
+            "user": senco.pk,
+            "school": school.pk,
+            "method": "POST",
+            "path": confirm,
+            "request_id": response["X-Request-ID"],
+        }

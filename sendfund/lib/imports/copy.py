@@ -3,7 +3,8 @@
 An import of 10,000 rows writes its new records here rather than through `bulk_create`: no
 model instance per row and no 40,000-parameter INSERT to build, send and parse. COPY fires
 the table's triggers as an INSERT does (the audit trail's and the summaries' statement
-triggers, with their transition tables) and checks every constraint and foreign key.
+triggers, with their transition tables; the audit trail's with the request's context, see
+_NEW_IDS) and checks every constraint and foreign key.
 
 Each row is a dict of attribute names (`pupil_id`, not `pupil`) to Python values; a field not
 given takes its default (`auto_now`/`auto_now_add` fields the time of the write). Primary keys
@@ -52,17 +53,27 @@ def _default(field: Field, now: dt.datetime) -> Callable[[], Any]:
     return lambda: value
 
 
+# The audit trail's context (who, which request) reaches the triggers as settings pghistory
+# sets for the transaction in front of each statement passed through Django's execute, except
+# a SELECT. COPY does not pass through it, so a COPY that is the first write of its transaction
+# would be recorded with no context: the query for the new keys starts with a statement that
+# does nothing else, so that pghistory sets the context in front of it (in the same query;
+# outside pghistory.context nothing is set, as for any write).
+_NEW_IDS = (
+    "SET LOCAL sendfund.copy_rows = 'on'; "
+    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)"
+)
+
+
 def new_ids(model: type[Model], count: int) -> list[int]:
-    """`count` primary keys from the model's table sequence, in one query."""
+    """`count` primary keys from the model's table sequence, in one query (which also has
+    pghistory set the audit context for the rest of the transaction, see _NEW_IDS)."""
     if not count:
         return []
     meta = model._meta
     assert meta.pk is not None
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, count],
-        )
+        cursor.execute(_NEW_IDS, [meta.db_table, meta.pk.column, count])
         return [row[0] for row in cursor.fetchall()]
 
 

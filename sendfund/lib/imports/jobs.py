@@ -9,10 +9,12 @@ run again after its worker died can never import twice.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+import pghistory
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -148,8 +150,13 @@ def import_preview(job: Job) -> None:
     )
 
 
-def import_confirm(*, school: School, user, public_id) -> tuple[Job | None, str]:
-    """Confirm an upload once: "started" (or "done" when run here), "already" or "expired"."""
+def import_confirm(
+    *, school: School, user, public_id, audit: dict | None = None
+) -> tuple[Job | None, str]:
+    """Confirm an upload once: "started" (or "done" when run here), "already" or "expired".
+
+    `audit` is the confirming request's audit context (AuditMiddleware): a worker writes the
+    import under it, so the audit trail names that user and request as for a small import."""
     claimed = (
         Job.objects.for_school(school)
         .filter(
@@ -172,7 +179,7 @@ def import_confirm(*, school: School, user, public_id) -> tuple[Job | None, str]
     if in_background(job):
         from sendfund.lib.imports.tasks import confirm_import
 
-        job_enqueue(job, confirm_import)
+        job_enqueue(job, confirm_import, audit)
         return job, "started"
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
     import_apply(job)
@@ -180,8 +187,11 @@ def import_confirm(*, school: School, user, public_id) -> tuple[Job | None, str]
     return job, "done"
 
 
-def import_apply(job: Job) -> None:
-    """Check the file again against the register as it is now, then write all or nothing."""
+def import_apply(job: Job, audit: dict | None = None) -> None:
+    """Check the file again against the register as it is now, then write all or nothing.
+
+    `audit`: on a worker, the pghistory context the writes are recorded with (in a request the
+    request's own is already set, and None leaves it as it is)."""
     report = kind_of(job).execute(
         school=job.school,
         data=bytes(job.data),
@@ -205,7 +215,13 @@ def import_apply(job: Job) -> None:
 
     if report.ok:
         report.writes.append(finish)
-        report.apply()
+        recording = (
+            pghistory.context(**audit)
+            if audit is not None and connection.vendor == "postgresql"
+            else nullcontext()
+        )
+        with recording:
+            report.apply()
     if not report.applied:
         # Errors found now (the register changed since the preview): nothing written.
         Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(

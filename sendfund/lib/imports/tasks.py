@@ -12,5 +12,12 @@ def preview_import(public_id: str) -> dict:
 
 
 @task()
-def confirm_import(public_id: str) -> dict:
-    return job_run(public_id, import_apply)
+def confirm_import(public_id: str, audit: dict | None = None) -> dict:
+    """`audit`: the pghistory context of the request that confirmed (or retried) the import,
+    which its writes are recorded with; a task queued without one records the job's user and
+    school."""
+
+    def apply(job) -> None:
+        import_apply(job, audit=audit or {"user": job.created_by_id, "school": job.school_id})
+
+    return job_run(public_id, apply)
