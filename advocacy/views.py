@@ -38,6 +38,7 @@ from sendfund.jobs.services import file_job_start
 from sendfund.lib import periods
 from sendfund.lib.forms import add_service_errors
 from sendfund.lib.versions import StaleEdit
+from sendfund.lib.views import form_saved
 from sendfund.schools.access import can, require_capability, school_object_or_404
 
 PAGE_SIZE = 25
@@ -282,14 +283,8 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
 
 def _simple_form_view(request, *, form_class, instance, save, template, title, success):
     form = form_class(request.POST or None, instance=instance, school=request.school)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.save(commit=False))
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Saved.")
-            return redirect(success)
+    if done := form_saved(request, form, save, message="Saved.", to=success):
+        return done
     context = {"form": form, "title": title, "object": instance, "cancel": success}
     return render(request, template, context)
 

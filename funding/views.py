@@ -8,7 +8,6 @@ import hashlib
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,9 +33,8 @@ from funding.gap import (
     threshold_on,
 )
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
-from sendfund.lib.forms import add_service_errors
 from sendfund.lib.money import format_gbp
-from sendfund.lib.versions import StaleEdit
+from sendfund.lib.views import form_saved
 from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.calendar import calendar_note
 
@@ -166,22 +164,6 @@ def sources(request: HttpRequest) -> HttpResponse:
     return render(request, "funding/sources.html", context | {"type": kind})
 
 
-def _save(request, form, save, message: str, to: str) -> HttpResponse | None:
-    """A valid post goes to the service `save`; its refusal goes on the form."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.save(commit=False))
-        except StaleEdit:
-            form.refuse_stale()  # someone saved first: the form shows their values
-            return None
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return None
-        messages.success(request, message)
-        return redirect(to)
-    return None
-
-
 def _save_source(request, form):
     def save(source):
         version = form.cleaned_data.get("version")
@@ -209,8 +191,12 @@ def _form_page(request, form, title: str, back: str, status_ok: int = 200) -> Ht
 @require_capability("funding.edit")
 def source_add(request: HttpRequest) -> HttpResponse:
     form = FundingSourceForm(request.POST or None, school=request.school)
-    done = _save(
-        request, form, _save_source(request, form), "Funding source added.", "funding:sources"
+    done = form_saved(
+        request,
+        form,
+        _save_source(request, form),
+        message="Funding source added.",
+        to="funding:sources",
     )
     return done or _form_page(request, form, "Add funding", "funding:sources")
 
@@ -218,7 +204,9 @@ def source_add(request: HttpRequest) -> HttpResponse:
 @require_capability("funding.edit")
 def topup_add(request: HttpRequest) -> HttpResponse:
     form = TopUpForm(request.POST or None, school=request.school)
-    done = _save(request, form, _save_source(request, form), "Top-up added.", "funding:sources")
+    done = form_saved(
+        request, form, _save_source(request, form), message="Top-up added.", to="funding:sources"
+    )
     return done or _form_page(request, form, "Add a pupil's top-up", "funding:sources")
 
 
@@ -227,7 +215,9 @@ def source_edit(request: HttpRequest, public_id) -> HttpResponse:
     source = school_object_or_404(FundingSource, request, public_id=public_id)
     form_class = TopUpForm if source.type == FundingType.TOP_UP else FundingSourceForm
     form = form_class(request.POST or None, instance=source, school=request.school)
-    done = _save(request, form, _save_source(request, form), "Funding saved.", "funding:sources")
+    done = form_saved(
+        request, form, _save_source(request, form), message="Funding saved.", to="funding:sources"
+    )
     return done or _form_page(request, form, f"Edit {source}", "funding:sources")
 
 
@@ -261,7 +251,7 @@ def schemes(request: HttpRequest) -> HttpResponse:
 def scheme_add(request: HttpRequest) -> HttpResponse:
     form = TopUpSchemeForm(request.POST or None, school=request.school)
     message = "Top-up scheme added: now add its bands."
-    done = _save(request, form, _save_scheme(request), message, "funding:schemes")
+    done = form_saved(request, form, _save_scheme(request), message=message, to="funding:schemes")
     return done or _form_page(request, form, "Add your LA's top-up scheme", "funding:schemes")
 
 
@@ -270,7 +260,9 @@ def scheme_edit(request: HttpRequest, public_id) -> HttpResponse:
     # Only the school's own schemes are editable; shared reference data is read-only.
     scheme = school_object_or_404(TopUpScheme, request, public_id=public_id)
     form = TopUpSchemeForm(request.POST or None, instance=scheme, school=request.school)
-    done = _save(request, form, _save_scheme(request), "Top-up scheme saved.", "funding:schemes")
+    done = form_saved(
+        request, form, _save_scheme(request), message="Top-up scheme saved.", to="funding:schemes"
+    )
     return done or _form_page(request, form, f"Edit {scheme}", "funding:schemes")
 
 
@@ -278,7 +270,9 @@ def scheme_edit(request: HttpRequest, public_id) -> HttpResponse:
 def band_add(request: HttpRequest, public_id) -> HttpResponse:
     scheme = school_object_or_404(TopUpScheme, request, public_id=public_id)
     form = TopUpBandForm(request.POST or None, scheme=scheme)
-    done = _save(request, form, _save_band(request), "Band added.", "funding:schemes")
+    done = form_saved(
+        request, form, _save_band(request), message="Band added.", to="funding:schemes"
+    )
     return done or _form_page(request, form, f"Add a band to {scheme}", "funding:schemes")
 
 
@@ -287,5 +281,7 @@ def band_edit(request: HttpRequest, public_id) -> HttpResponse:
     bands = TopUpBand.objects.select_related("scheme")
     band = school_object_or_404(bands, request, via="scheme__school", public_id=public_id)
     form = TopUpBandForm(request.POST or None, instance=band, scheme=band.scheme)
-    done = _save(request, form, _save_band(request), "Band saved.", "funding:schemes")
+    done = form_saved(
+        request, form, _save_band(request), message="Band saved.", to="funding:schemes"
+    )
     return done or _form_page(request, form, f"Edit {band.name}", "funding:schemes")

@@ -135,7 +135,7 @@ def test_stale_assessment_and_review_saves_write_nothing(head_client, second_hea
         (AssessmentRequest, request, "assessments"),
         (AnnualReview, review, "reviews"),
     ]:
-        url = f"/pupils/{path}/{record.public_id}/"
+        url = f"/pupils/{path}/{record.public_id}/edit/"
         stale, _ = _two_sessions(
             head_client, second_head_client, url, {"notes": "First"}, {"notes": "Second"}
         )
