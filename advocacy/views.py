@@ -411,17 +411,15 @@ def reform_list(request: HttpRequest) -> HttpResponse:
 
 @require_capability("advocacy.edit")
 def reform_national_edit(request: HttpRequest, key: str) -> HttpResponse:
-    """Record the school's first position on a national reform (later edits use reform_edit)."""
+    """The school's position on a national reform: its item, or a new one on the first save."""
     reform = Reform.objects.filter(key=key).first()  # national: no school to scope it to
     if reform is None:
         raise Http404("No such reform.")
-    existing = ReformItem.objects.for_school(request.school).filter(reform=reform).first()
-    if existing is not None:
-        return redirect("advocacy:reform_edit", public_id=existing.public_id)
+    item = ReformItem.objects.for_school(request.school).filter(reform=reform).first()
     return _simple_form_view(
         request,
         form_class=ReformItemForm,
-        instance=services.reform_item_for(school=request.school, reform=reform),
+        instance=item or services.reform_item_for(school=request.school, reform=reform),
         save=_save_reform(request),
         template="advocacy/form.html",
         title=f"Edit {reform.title}",
