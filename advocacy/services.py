@@ -27,7 +27,7 @@ from funding.models import FundingSource, FundingStatus, FundingType, TopUpBand,
 from sendfund.lib.money import ZERO
 from sendfund.lib.versions import StaleEdit, update_if_unchanged
 from sendfund.schools.models import School
-from sendfund.schools.tenancy import check_school
+from sendfund.schools.tenancy import check_school, save_for_school
 
 # Which kind of funding source the money from each kind of action becomes.
 FUNDING_TYPE_FOR_ACTION: dict[str, FundingType] = {
@@ -197,22 +197,12 @@ def training_save(*, school: School, record: TrainingRecord) -> TrainingRecord:
 
 def opportunity_save(*, school: School, opportunity: FundingOpportunity) -> FundingOpportunity:
     """Save a funding opportunity the school may bid for, linked to one of its own actions."""
-    if opportunity.pk is None:
-        opportunity.school = school
-    check_school(school, opportunity, opportunity.action)
-    opportunity.full_clean()
-    opportunity.save()
-    return opportunity
+    return save_for_school(school, opportunity, opportunity.action)
 
 
 def reform_item_save(*, school: School, item: ReformItem) -> ReformItem:
     """Save the school's position on a reform: a national one or one of its own."""
-    if item.pk is None:
-        item.school = school
-    check_school(school, item)
-    item.full_clean()
-    item.save()
-    return item
+    return save_for_school(school, item)
 
 
 def reform_item_for(*, school: School, reform: Reform) -> ReformItem:

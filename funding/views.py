@@ -34,7 +34,7 @@ from funding.gap import (
 )
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
 from sendfund.lib.money import format_gbp
-from sendfund.lib.views import form_saved
+from sendfund.lib.views import form_saved, versioned
 from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.calendar import calendar_note
 
@@ -165,13 +165,8 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 
 def _save_source(request, form):
-    def save(source):
-        version = form.cleaned_data.get("version")
-        return services.funding_source_save(
-            school=request.school, source=source, user=request.user, version=version
-        )
-
-    return save
+    save = services.funding_source_save
+    return versioned(form, save, as_="source", school=request.school, user=request.user)
 
 
 def _save_scheme(request):

@@ -14,6 +14,7 @@ from pupils.models import ProvisionAssignment, Pupil
 from pupils.plan_models import InterventionMeasure, ProfessionalInvolvement, SupportPlan
 from sendfund.lib.forms import add_service_errors
 from sendfund.lib.versions import StaleEdit
+from sendfund.lib.views import form_saved, versioned
 from sendfund.schools.access import require_capability, school_object_or_404
 
 
@@ -102,20 +103,10 @@ def _professional_form(request, pupil: Pupil, record) -> HttpResponse:
     form = plan_forms.ProfessionalForm(
         request.POST or None, instance=record, school=request.school, pupil=pupil
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = plan_services.professional_save(
-                school=request.school,
-                record=form.save(commit=False),
-                version=form.cleaned_data.get("version"),
-            )
-        except StaleEdit:
-            form.refuse_stale()
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"{saved} recorded.")
-            return redirect("pupils:detail", public_id=pupil.public_id)
+    save = versioned(form, plan_services.professional_save, school=request.school)
+    to = reverse("pupils:detail", kwargs={"public_id": pupil.public_id})
+    if done := form_saved(request, form, save, message=lambda saved: f"{saved} recorded.", to=to):
+        return done
     delete_url = (
         reverse("pupils:professional_delete", kwargs={"public_id": record.public_id})
         if record is not None
@@ -173,20 +164,11 @@ def measure_edit(request: HttpRequest, public_id) -> HttpResponse:
     )
     measure = InterventionMeasure.objects.filter(assignment=assignment).first()
     form = plan_forms.MeasureForm(request.POST or None, instance=measure, assignment=assignment)
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan_services.measure_save(
-                school=request.school,
-                measure=form.save(commit=False),
-                version=form.cleaned_data.get("version"),
-            )
-        except StaleEdit:
-            form.refuse_stale()
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Measures for {assignment.provision} saved.")
-            return redirect("pupils:detail", public_id=assignment.pupil.public_id)
+    save = versioned(form, plan_services.measure_save, as_="measure", school=request.school)
+    message = f"Measures for {assignment.provision} saved."
+    to = reverse("pupils:detail", kwargs={"public_id": assignment.pupil.public_id})
+    if done := form_saved(request, form, save, message=message, to=to):
+        return done
     return render(
         request,
         "pupils/form.html",

@@ -31,7 +31,7 @@ from pupils.models import (
 )
 from sendfund.lib.versions import save_unless_stale
 from sendfund.schools.models import School
-from sendfund.schools.tenancy import check_school
+from sendfund.schools.tenancy import check_school, save_for_school
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -407,12 +407,7 @@ def clock_record_delete(*, school: School, record: AssessmentRequest | AnnualRev
 
 def provision_save(*, school: School, provision: Provision) -> Provision:
     """Add a provision to the school's catalogue, or save changes to one."""
-    if provision.pk is None:
-        provision.school = school
-    check_school(school, provision, provision.staff_role)
-    provision.full_clean()
-    provision.save()
-    return provision
+    return save_for_school(school, provision, provision.staff_role)
 
 
 def provision_delete(*, school: School, provision: Provision) -> None:
@@ -430,22 +425,12 @@ def provision_delete(*, school: School, provision: Provision) -> None:
 
 def staff_role_save(*, school: School, role: StaffRole) -> StaffRole:
     """Add a staff role who delivers provision, or rename one."""
-    if role.pk is None:
-        role.school = school
-    check_school(school, role)
-    role.full_clean()
-    role.save()
-    return role
+    return save_for_school(school, role)
 
 
 def staff_rate_save(*, school: School, rate: StaffRate) -> StaffRate:
     """Record a staff role's hourly rates (actual and the LA's standard) for an academic year."""
-    if rate.pk is None:
-        rate.school = school
-    check_school(school, rate, rate.staff_role)
-    rate.full_clean()
-    rate.save()
-    return rate
+    return save_for_school(school, rate, rate.staff_role)
 
 
 def costing_basis_set(*, school: School, costing_basis: str) -> School:

@@ -26,6 +26,7 @@ from pupils.models import (
 )
 from sendfund.lib.forms import add_service_errors
 from sendfund.lib.versions import StaleEdit
+from sendfund.lib.views import form_saved, versioned
 from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.calendar import calendar_note
 
@@ -289,20 +290,10 @@ def assignment_end(request: HttpRequest, public_id) -> HttpResponse:
 
 def _clock_form(request, form_class, instance, pupil, title: str, success: str):
     form = form_class(request.POST or None, instance=instance, school=request.school, pupil=pupil)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.clock_record_save(
-                school=request.school,
-                record=form.save(commit=False),
-                version=form.cleaned_data.get("version"),
-            )
-        except StaleEdit:
-            form.refuse_stale()
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect("pupils:detail", public_id=pupil.public_id)
+    save = versioned(form, services.clock_record_save, school=request.school)
+    to = reverse("pupils:detail", kwargs={"public_id": pupil.public_id})
+    if done := form_saved(request, form, save, message=success, to=to):
+        return done
     delete_url = None
     if instance is not None:
         name = "assessment_delete" if form_class is forms.AssessmentForm else "review_delete"

@@ -1,7 +1,7 @@
 """The one shape of an add or edit page's POST: the form validates, a service writes.
 
-`form_saved` is what funding's and advocacy's add and edit views share (the pupil views call
-their services with arguments of their own, the same way, inline).
+`form_saved` is what the add and edit views share; `versioned` gives it a service that takes
+the version the form was opened at (an edit someone else saved first is refused).
 """
 
 from __future__ import annotations
@@ -19,20 +19,33 @@ from sendfund.lib.versions import StaleEdit
 
 
 def form_saved(
-    request: HttpRequest, form: Any, save: Callable[[Any], object], *, message: str, to: str
+    request: HttpRequest,
+    form: Any,
+    save: Callable[[Any], Any],
+    *,
+    message: str | Callable[[Any], str],
+    to: str,
 ) -> HttpResponse | None:
     """For a valid POST, hand the form's unsaved instance to the service `save`, then say
-    `message` and redirect to `to`. A service's refusal goes on the form (a stale edit shows
-    the other person's values); then, as for a GET or an invalid form, None: show the form."""
+    `message` (or `message(saved)`) and redirect to `to` (a URL or a URL name). A service's
+    refusal goes on the form (a stale edit shows the other person's values); then, as for a
+    GET or an invalid form, None: show the form."""
     if request.method != "POST" or not form.is_valid():
         return None
     try:
-        save(form.save(commit=False))
+        saved = save(form.save(commit=False))
     except StaleEdit:
         form.refuse_stale()  # someone saved first: the form shows their values
         return None
     except ValidationError as error:
         add_service_errors(form, error)
         return None
-    messages.success(request, message)
+    messages.success(request, message(saved) if callable(message) else message)
     return redirect(to)
+
+
+def versioned(form: Any, service: Callable[..., Any], **arguments: Any) -> Callable[[Any], Any]:
+    """`save` for form_saved: the service given the record (as `record=`, or the name in
+    `as_=`) and the version the form was opened at, for a service that refuses a stale edit."""
+    name = arguments.pop("as_", "record")
+    return lambda obj: service(**{name: obj}, version=form.cleaned_data.get("version"), **arguments)

@@ -5,9 +5,10 @@ again, because it may be called from elsewhere (an import, a command, a test).""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 
 from sendfund.schools.models import School
 
@@ -23,3 +24,17 @@ def check_school(school: School, *objects: Any) -> None:
         if obj is not None and obj.school_id != school.pk:
             # Never reveal another school's data: the same refusal whatever the record.
             raise ValidationError(NOT_THIS_SCHOOL)
+
+
+M = TypeVar("M", bound=Model)
+
+
+def save_for_school(school: School, obj: M, *related: Any) -> M:
+    """The plain add-or-edit of a school's record: a new one is given the school; it and the
+    records it points to (`related`) must be the school's; then validate and save it."""
+    if obj.pk is None:
+        obj.school = school  # type: ignore[attr-defined]
+    check_school(school, obj, *related)
+    obj.full_clean()
+    obj.save()
+    return obj
