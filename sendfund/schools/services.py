@@ -40,6 +40,16 @@ LAST_HEAD = "A school keeps at least one head teacher in sendfund."
 security_log = logging.getLogger("sendfund.security")
 
 
+def school_settings_save(*, school: School, edited: School) -> School:
+    """Save the school's own settings (name, delivery weeks, costing basis, unit, who edits
+    funding, single sign-on domains): only the school being worked in."""
+    if edited.pk != school.pk:
+        raise ValidationError("Only the school you are working in can be changed here.")
+    edited.full_clean()
+    edited.save()
+    return edited
+
+
 def grantable_roles(actor_role: str | None) -> list[Role]:
     """The roles a person in `actor_role` may give to others at their school."""
     return [r for r in Role if r != Role.TRUST_LEAD and (r != Role.HEAD or actor_role == Role.HEAD)]

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sendfund.lib import periods
+from sendfund.lib.views import form_saved
 from sendfund.schools import calendar, services, term_dates
 from sendfund.schools.access import require_capability, school_object_or_404
 from sendfund.schools.forms import (
@@ -54,10 +55,14 @@ def switch_school(request: HttpRequest) -> HttpResponse:
 @require_capability("school.manage")
 def settings_view(request: HttpRequest) -> HttpResponse:
     form = SchoolSettingsForm(request.POST or None, instance=request.school)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "School settings saved.")
-        return redirect("schools:settings")
+
+    def save(edited):
+        return services.school_settings_save(school=request.school, edited=edited)
+
+    if done := form_saved(
+        request, form, save, message="School settings saved.", to="schools:settings"
+    ):
+        return done
     return render(request, "schools/settings.html", {"form": form})
 
 
