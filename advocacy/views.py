@@ -37,7 +37,6 @@ from advocacy.tasks import build_evidence_pdf
 from sendfund.jobs.services import file_job_start
 from sendfund.lib import periods
 from sendfund.lib.forms import add_service_errors
-from sendfund.lib.versions import StaleEdit
 from sendfund.lib.views import form_saved
 from sendfund.schools.access import can, require_capability, school_object_or_404
 
@@ -124,23 +123,25 @@ def _action_form_view(request: HttpRequest, action: AdvocacyAction) -> HttpRespo
     form = ActionForm(
         request.POST or None, instance=action, school=request.school, show_pupils=show_pupils
     )
-    if request.method == "POST" and form.is_valid():
-        pupils = form.cleaned_data.get("pupils") if show_pupils else action_pupils(action)
-        try:
-            action = services.action_save(
-                school=request.school,
-                action=form.save(commit=False),
-                pupils=pupils,
-                user=request.user,
-                version=form.cleaned_data.get("version"),
-            )
-        except StaleEdit:
-            form.refuse_stale()
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Saved “{action.title}”.")
-            return redirect("advocacy:action_detail", public_id=action.public_id)
+
+    def save(edited):
+        pupils = form.cleaned_data.get("pupils") if show_pupils else action_pupils(edited)
+        return services.action_save(
+            school=request.school,
+            action=edited,
+            pupils=pupils,
+            user=request.user,
+            version=form.cleaned_data.get("version"),
+        )
+
+    if done := form_saved(
+        request,
+        form,
+        save,
+        message=lambda saved: f"Saved “{saved.title}”.",
+        to=lambda saved: reverse("advocacy:action_detail", kwargs={"public_id": saved.public_id}),
+    ):
+        return done
     return render(request, "advocacy/action_form.html", {"form": form, "action": action})
 
 

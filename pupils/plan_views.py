@@ -13,7 +13,6 @@ from pupils import plan_forms, plan_services
 from pupils.models import ProvisionAssignment, Pupil
 from pupils.plan_models import InterventionMeasure, ProfessionalInvolvement, SupportPlan
 from sendfund.lib.forms import add_service_errors
-from sendfund.lib.versions import StaleEdit
 from sendfund.lib.views import form_saved, versioned
 from sendfund.schools.access import require_capability, school_object_or_404
 
@@ -28,23 +27,20 @@ def _plan_form(request: HttpRequest, pupil: Pupil, plan: SupportPlan | None) -> 
     form = plan_forms.PlanForm(
         request.POST or None, instance=plan, school=request.school, pupil=pupil
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan_services.plan_save(
-                school=request.school,
-                plan=form.save(commit=False),
-                outcomes=form.cleaned_data["outcomes"],
-                provision=form.cleaned_data["provision"],
-                user=request.user,
-                version=form.cleaned_data.get("version"),
-            )
-        except StaleEdit:
-            form.refuse_stale()
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "SEN support plan saved.")
-            return redirect("pupils:detail", public_id=pupil.public_id)
+
+    def save(edited):
+        return plan_services.plan_save(
+            school=request.school,
+            plan=edited,
+            outcomes=form.cleaned_data["outcomes"],
+            provision=form.cleaned_data["provision"],
+            user=request.user,
+            version=form.cleaned_data.get("version"),
+        )
+
+    to = reverse("pupils:detail", kwargs={"public_id": pupil.public_id})
+    if done := form_saved(request, form, save, message="SEN support plan saved.", to=to):
+        return done
     title = f"SEN support plan: {pupil}" if plan is None else f"Edit {plan}: {pupil}"
     return render(
         request,

@@ -24,12 +24,12 @@ def form_saved(
     save: Callable[[Any], Any],
     *,
     message: str | Callable[[Any], str],
-    to: str,
+    to: str | Callable[[Any], str],
 ) -> HttpResponse | None:
     """For a valid POST, hand the form's unsaved instance to the service `save`, then say
-    `message` (or `message(saved)`) and redirect to `to` (a URL or a URL name). A service's
-    refusal goes on the form (a stale edit shows the other person's values); then, as for a
-    GET or an invalid form, None: show the form."""
+    `message` and redirect to `to` (a URL or a URL name; either may be a function of what the
+    service returned). A service's refusal goes on the form (a stale edit shows the other
+    person's values); then, as for a GET or an invalid form, None: show the form."""
     if request.method != "POST" or not form.is_valid():
         return None
     try:
@@ -41,7 +41,7 @@ def form_saved(
         add_service_errors(form, error)
         return None
     messages.success(request, message(saved) if callable(message) else message)
-    return redirect(to)
+    return redirect(to(saved) if callable(to) else to)
 
 
 def versioned(form: Any, service: Callable[..., Any], **arguments: Any) -> Callable[[Any], Any]:
