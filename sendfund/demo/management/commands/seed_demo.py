@@ -24,7 +24,9 @@ class Command(BaseCommand):
                 "or test server only."
             )
         seed_demo(log=lambda line: self.stdout.write(line))
-        self.stdout.write(self.style.SUCCESS("Demo ready. Sign in at http://127.0.0.1:8000 as:"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo ready. Sign in (at the address the server prints) as:")
+        )
         for username, (role, urns) in USERS.items():
             where = "every school of the trust" if urns is None else ", ".join(urns)
             self.stdout.write(f"  {username:<14} {role.label:<22} ({where})")
