@@ -42,6 +42,16 @@ def _idle_clock_written_once_a_day(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_kept_renderings_between_tests():
+    # The dashboard and trust table keep renderings keyed by database ids (funding.views,
+    # reports.views). A test that empties the tables and starts the ids again could otherwise
+    # meet a rendering an earlier test kept.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
