@@ -18,6 +18,7 @@ from django.db.models import ExpressionWrapper, F, Q, QuerySet
 
 from funding.summary_models import PeriodSummary, PupilPeriodSummary
 from sendfund.lib.periods import Period
+from sendfund.lib.sql import Prepared
 
 LOCK_CLASS = 815202  # as in migration funding 0005
 
@@ -97,6 +98,21 @@ def stored_id(school, period: Period) -> int | None:
         .values_list("pk", flat=True)
         .first()
     )
+
+
+_COUNT_STORED = Prepared(
+    "count_stored",
+    lambda: f"SELECT count(*) FROM {PeriodSummary._meta.db_table} WHERE id = ANY($1::bigint[])",  # noqa: S608
+)
+
+
+def still_stored(ids) -> bool:
+    """Whether every one of these stored summaries still exists (one indexed query): while
+    they do, nothing made from them has changed (see stored_id)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return False
+    return _COUNT_STORED.fetch([wanted])[0][0] == len(wanted)
 
 
 def gap(school, period: Period, compute):

@@ -33,6 +33,7 @@ from funding.gap import (
     threshold_on,
 )
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
+from sendfund.lib import kept
 from sendfund.lib.money import format_gbp
 from sendfund.lib.views import form_saved, versioned
 from sendfund.schools.access import can, require_capability, school_object_or_404
@@ -65,6 +66,11 @@ def _resolved_form(request: HttpRequest, template: str, fragment: str = ""):
 
 @require_capability("funding.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
+    # The whole page as last rendered, while the summary it shows still exists (see
+    # sendfund.lib.kept): the view most opened, answered with one query.
+    page = None if request.htmx or "format" in request.GET else kept.page_key(request, "dashboard")
+    if (html := kept.kept_page(request, page, gap_store.still_stored)) is not None:
+        return HttpResponse(html)
     form, refused = _resolved_form(request, "funding/dashboard.html", "funding/_figures.html")
     if refused:
         return refused
@@ -80,7 +86,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # The key of the kept renderings (see _kept), or None for a period not stored.
     summary = gap_store.stored_id(request.school, period)
     funding_edit = can(request, "funding.edit")
-    parts = (request.school.pk, summary, names, funding_edit, today, query) if summary else None
+    parts = (
+        (request.school.pk, request.school.name, summary, names, funding_edit, today, query)
+        if summary
+        else None
+    )
 
     @functools.cache  # called by the template's {% if %} and again to print it: render once
     def figures() -> str:
@@ -92,7 +102,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return HttpResponse(figures())
     context = {"form": form, "query": query, "figures_html": figures}
     body = _kept("dashboard-body", parts, "funding/_dashboard_body.html", context, request)
-    return render(request, "funding/dashboard.html", {"body_html": body})
+    html = render_to_string(
+        "funding/dashboard.html", {"body_html": body, "csrf_token": kept.CSRF_SLOT}, request
+    )
+    kept.keep_page(page, [summary] if summary else None, html)
+    return HttpResponse(kept.fill_csrf(html, request))
 
 
 # Kept renderings live this long at most; a write ends their use at once (see _kept).

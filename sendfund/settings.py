@@ -174,11 +174,14 @@ SENDFUND_JOB_EXPIRY_MINUTES = env_int("SENDFUND_JOB_EXPIRY_MINUTES", 60, minimum
 # A task whose worker died is queued again until it has been tried this often, then failed.
 SENDFUND_TASK_ATTEMPTS = env_int("SENDFUND_TASK_ATTEMPTS", 2, minimum=1, maximum=10)
 
+# Django's and allauth's backends, reading the signed-in user with SQL written once
+# (sendfund/schools/auth_backends.py); sessions likewise (sendfund/schools/sessions.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "sendfund.schools.auth_backends.ModelBackend",
+    "sendfund.schools.auth_backends.AuthenticationBackend",
 ]
+SESSION_ENGINE = "sendfund.schools.sessions"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

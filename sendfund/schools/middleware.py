@@ -2,30 +2,63 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db import connection
 
-from sendfund.schools.models import Membership, School
+from sendfund.lib.sql import Prepared, model_columns, model_from_row
+from sendfund.schools.models import LocalAuthority, Membership, School, Trust, TrustMembership
 from sendfund.schools.roles import Role
 
 SESSION_KEY = "sendfund_school"
+
+
+def _schools_sql() -> str:
+    school, trust, la = (
+        connection.ops.quote_name(m._meta.db_table) for m in (School, Trust, LocalAuthority)
+    )
+    membership = connection.ops.quote_name(Membership._meta.db_table)
+    trust_membership = connection.ops.quote_name(TrustMembership._meta.db_table)
+    return (
+        f"SELECT {model_columns(School, 's')}, {model_columns(Trust, 't')},"  # noqa: S608
+        f" {model_columns(LocalAuthority, 'la')}, m.role"
+        f" FROM {school} s"
+        f" JOIN {la} la ON la.id = s.local_authority_id"
+        f" LEFT JOIN {trust} t ON t.id = s.trust_id"
+        f" LEFT JOIN {membership} m ON m.school_id = s.id AND m.user_id = $1"
+        f" WHERE m.id IS NOT NULL OR EXISTS (SELECT 1 FROM {trust_membership} tm"
+        "  WHERE tm.trust_id = s.trust_id AND tm.user_id = $1)"
+        " ORDER BY s.name, s.id"
+    )
+
+
+_SCHOOLS = Prepared("schools_with_roles", _schools_sql)
 
 
 def schools_with_roles(user) -> list[School]:
     """Every school the user may open, each with `.role` set, in one query.
 
     A direct membership decides the role; a school reached only through a trust the user leads
-    is opened as trust lead.
+    is opened as trust lead. Every signed-in request asks this (CurrentSchoolMiddleware checks
+    the school in the session against it), so the SQL is written once here and planned once
+    per connection (sendfund.lib.sql.Prepared) rather than built by the ORM each time. The
+    schools come back as ordinary instances with their trust and local authority loaded (as
+    select_related would), tested against the ORM's answer.
     """
-    direct_role = Membership.objects.filter(school=OuterRef("pk"), user=user).values("role")[:1]
-    schools = list(
-        School.objects.filter(Q(memberships__user=user) | Q(trust__trust_memberships__user=user))
-        .annotate(direct_role=Subquery(direct_role))
-        .select_related("trust", "local_authority")
-        .distinct()
-        .order_by("name")
+    rows = _SCHOOLS.fetch([user.pk])
+    school_width = len(School._meta.concrete_fields)
+    trust_width = len(Trust._meta.concrete_fields)
+    trust_field, la_field = (
+        School._meta.get_field("trust"),
+        School._meta.get_field("local_authority"),
     )
-    for school in schools:
-        school.role = school.direct_role or Role.TRUST_LEAD
+    schools = []
+    for row in rows:
+        school = model_from_row(School, row)
+        trust_field.set_cached_value(school, model_from_row(Trust, row, school_width))
+        la_field.set_cached_value(
+            school, model_from_row(LocalAuthority, row, school_width + trust_width)
+        )
+        school.role = row[-1] or Role.TRUST_LEAD
+        schools.append(school)
     return schools
 
 

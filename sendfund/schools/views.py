@@ -224,7 +224,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             password=form.cleaned_data.get("password1") or None,
         )
         if user.has_usable_password():
-            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            auth_login(request, user, backend="sendfund.schools.auth_backends.ModelBackend")
             request.session[SESSION_KEY] = str(membership.school.public_id)
             messages.success(request, f"Welcome to sendfund, {user.username}.")
             return redirect("home")
