@@ -26,6 +26,7 @@ from reports.sen_information import ITEMS
 from reports.tasks import build_report_pdf
 from reports.trust import trust_rows
 from sendfund.jobs.services import file_job_start
+from sendfund.lib import kept
 from sendfund.lib.periods import term, term_for_date
 from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.models import School
@@ -183,34 +184,48 @@ def trust(request: HttpRequest) -> HttpResponse:
     school = request.school
     if school.trust_id is None:
         raise Http404("This school is not in a trust.")
-    schools = list(School.objects.for_user(request.user).filter(trust_id=school.trust_id))
+    # The whole page as last rendered, while every summary it shows still exists
+    # (sendfund.lib.kept; the schools are in the key through the person's school choices).
+    page = kept.page_key(request, "trust", school.trust.name)
+    if (html := kept.kept_page(request, page, gap_store.still_stored)) is not None:
+        return HttpResponse(html)
+    # The trust's schools this person may open: those the middleware already read.
+    schools = [s for s in request.school_choices if s.trust_id == school.trust_id]
     sort = request.GET.get("sort", "name")
     today = dt.date.today()
     period = term(*term_for_date(today))
-    context = {"period": period, "trust_name": school.trust.name}
-    context["table_html"] = _trust_table(request, schools, today=today, period=period, sort=sort)
-    return render(request, "reports/trust.html", context)
+    context = {"period": period, "trust_name": school.trust.name, "csrf_token": kept.CSRF_SLOT}
+    table, state = _trust_table(request, schools, today=today, period=period, sort=sort)
+    html = render_to_string("reports/trust.html", context | {"table_html": table}, request)
+    kept.keep_page(page, state, html)
+    return HttpResponse(kept.fill_csrf(html, request))
 
 
 # Rendered trust tables are kept this long at most; a write ends their use at once.
 TRUST_TABLE_CACHE_SECONDS = 3600
 
 
-def _trust_table(request: HttpRequest, schools, *, today, period, sort: str) -> str:
+def _trust_table(
+    request: HttpRequest, schools, *, today, period, sort: str
+) -> tuple[str, tuple[int, ...] | None]:
     """The trust table as HTML, rendered once for the stored summaries it reads and kept in
     the cache under their ids (funding.gap_store.trust_state, read first): a write to any of
     the schools deletes its summaries, so the next request renders again. The table holds no
     per-user token (the "Open dashboard" buttons submit one form outside it), so leads who
-    see the same schools may share it; the schools are in the key through their summaries."""
+    see the same schools may share it; the schools are in the key through their summaries.
+    Returns the HTML and those summaries' ids (None when some were not stored)."""
     state = gap_store.trust_state([s.pk for s in schools], period, today)
     key = None
     if state is not None:
-        key = "trust-table:" + hashlib.sha256(repr((state, today, sort)).encode()).hexdigest()
+        names = tuple((s.pk, s.name) for s in schools)
+        key = (
+            "trust-table:" + hashlib.sha256(repr((state, names, today, sort)).encode()).hexdigest()
+        )
         if (html := cache.get(key)) is not None:
-            return mark_safe(html)  # noqa: S308 (our own template's output, kept as rendered)
+            return mark_safe(html), state  # noqa: S308 (our own template's output, as rendered)
     rows, totals, _ = trust_rows(schools, today=today, sort=sort)
     context = {"rows": rows, "totals": totals, "sort": sort, "columns": TRUST_COLUMNS}
     html = render_to_string("reports/_trust_table.html", context, request)
     if key is not None:
         cache.set(key, html, TRUST_TABLE_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 (rendered by our template with autoescaping)
+    return mark_safe(html), state  # noqa: S308 (rendered by our template with autoescaping)

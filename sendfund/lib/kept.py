@@ -36,8 +36,9 @@ CSRF_SLOT = "csrf-slot-" + secrets.token_hex(16)
 KEPT_SECONDS = 3600  # at most; a write ends a kept page's use at once
 
 
-def page_key(request: HttpRequest, kind: str) -> str | None:
-    """The key of this request's kept page, or None when it must not be served kept."""
+def page_key(request: HttpRequest, kind: str, *extra) -> str | None:
+    """The key of this request's kept page, or None when it must not be served kept. `extra`:
+    anything else the page shows that is not in its summaries (e.g. the trust's name)."""
     from sendfund.schools.context_processors import current_school
     from sendfund.schools.idle import idle_context
 
@@ -60,6 +61,7 @@ def page_key(request: HttpRequest, kind: str) -> str | None:
         tuple((s.pk, str(s.public_id), s.name, s.role) for s in request.school_choices),
         tuple(sorted(chrome["can"].items())),
         idle_context(request)["idle_timeout_seconds"],
+        extra,
     )
     return f"page:{kind}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 

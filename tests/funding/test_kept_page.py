@@ -120,3 +120,20 @@ def test_a_role_change_or_a_renamed_school_is_never_served_the_old_page(head_cli
     _kept(head_client)
     type(school).objects.filter(pk=school.pk).update(name="Brook Primary and Nursery")
     assert "Brook Primary and Nursery" in head_client.get(URL).content.decode()
+
+
+def test_the_trust_view_is_kept_whole_and_follows_a_renamed_school(trust_lead, school):
+    pupil_with_provision(school, annual_cost=Decimal("7300"))
+    client = Client()
+    client.force_login(trust_lead)
+    for _ in range(3):
+        client.get("/trust/")
+    with CaptureQueriesContext(connection) as ctx:
+        kept = client.get("/trust/")
+    assert not kept.templates and kept.status_code == 200
+    # The session, the user, their schools, then one check that the summaries still exist.
+    assert len(ctx.captured_queries) == 4
+    assert "Brook Primary" in kept.content.decode()
+    type(school).objects.filter(pk=school.pk).update(name="Brook Church Primary")
+    renamed = client.get("/trust/").content.decode()
+    assert "Brook Church Primary" in renamed
