@@ -154,6 +154,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The lookups every request makes are PREPAREd once per connection (sendfund.lib.sql.Prepared);
+# 0 behind a connection pooler in transaction mode (PgBouncer), which may switch connections.
+SENDFUND_PREPARED_STATEMENTS = env_bool("SENDFUND_PREPARED_STATEMENTS", True)
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 # Set in DATABASE_URL (?connect_timeout=, ?options=) as well: the URL's own values come first.
 _db_options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
