@@ -57,8 +57,10 @@ def page_key(request: HttpRequest, kind: str, *extra) -> str | None:
         user.get_username(),
         school.pk,
         school.name,
-        request.role,
-        tuple((s.pk, str(s.public_id), s.name, s.role) for s in request.school_choices),
+        getattr(request, "role", None),
+        tuple(
+            (s.pk, str(s.public_id), s.name, s.role) for s in getattr(request, "school_choices", [])
+        ),
         tuple(sorted(chrome["can"].items())),
         idle_context(request)["idle_timeout_seconds"],
         extra,
