@@ -25,7 +25,13 @@ from django.db import models
 from pupils.summary_models import ExactDecimalField
 from sendfund.schools.models import School
 
-__all__ = ["PeriodSummary", "PupilPeriodSummary", "SummaryEncoder", "SummaryDecoder"]
+__all__ = [
+    "PeriodSummary",
+    "PeriodSummaryPending",
+    "PupilPeriodSummary",
+    "SummaryEncoder",
+    "SummaryDecoder",
+]
 
 
 class SummaryEncoder(json.JSONEncoder):
@@ -99,3 +105,31 @@ class PupilPeriodSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pupil_id} in {self.summary_id}"
+
+
+class PeriodSummaryPending(models.Model):
+    """A school's gap summary for a standard period that a write deleted, to be built again
+    before that write's transaction commits (`pupils.summaries.settle`). Written by the
+    triggers (migration funding 0007) as they delete: only `gap` rows are recorded (the
+    trust view's headline and day rows and the projection are built again on read), and not
+    when a threshold or place value changes (every school's summaries are deleted then and
+    built again on read).
+
+    No foreign key constraint to the school: a row may be written while the school itself
+    is being deleted, and settle skips a school that is gone."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    start = models.DateField()
+    end = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "start", "end"], name="periodsummarypending_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id}: {self.start} to {self.end} to rebuild"
