@@ -9,9 +9,14 @@ and SEN status: the rows of the threshold and shortfall lists.
 Database triggers (migration funding 0005) delete a school's summaries in the transaction of
 any write to what they are made of: pupils, SEN status, needs, provision rows and catalogue,
 staff rates, funding, the school's type or costing basis, its school days, and (for every
-school) the high-needs threshold and place values. The first read after that rebuilds the
-period from the term-cost summary (pupils.summary_models), so no reader ever sees a figure
-the detail would not give.
+school) the high-needs threshold and place values. They record each gap summary they delete
+in `PeriodSummaryPending` (migration funding 0007), and the write builds those again from the
+term-cost summary (pupils.summary_models) before its transaction commits
+(`pupils.summaries.settle`, through the read's own `funding.gap_store.build`). What a write
+does not build again is built by the next read: the trust view's headline and day rows, the
+projection, every school's summaries after a threshold or place value change, and a gap
+summary whose lock another write held. Either way no reader ever sees a figure the detail
+would not give.
 """
 
 from __future__ import annotations
