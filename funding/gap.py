@@ -408,7 +408,13 @@ def compute_gap(*, school: School, period: Period) -> Gap:
         return _compute_gap(school=school, period=period)
     from funding import gap_store
 
-    return gap_store.gap(school, period, lambda: _compute_gap(school=school, period=period))
+    return gap_store.gap(school, period, gap_compute(school, period))
+
+
+def gap_compute(school: School, period: Period):
+    """What compute_gap builds a standard period's summary with (funding.gap_store): the
+    reader and a write's settle (pupils.summaries.settle) store the same figures."""
+    return lambda: _compute_gap(school=school, period=period)
 
 
 def _compute_gap(*, school: School, period: Period) -> Gap:

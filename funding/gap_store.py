@@ -5,6 +5,12 @@ with `compute` (the gap engine, over the term-cost summary) and stores it with e
 threshold row. A summary is stored only when the school's summary lock can be taken
 exclusively: the triggers hold it shared from a write's first statement until its transaction
 ends, so a summary computed while a write is under way is served but not kept.
+
+`settle(school_ids)` builds again, inside a write's own transaction and through the same
+`build`, the gap summaries that the write's triggers deleted (pupils.summaries.settle). The
+writer's own shared lock never blocks it (PostgreSQL does not block a backend on its own
+advisory locks), so it stores unless another write to the school, or a build elsewhere
+holding the global key, is under way; then the period is left deleted and built on read.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import ExpressionWrapper, F, Q, QuerySet
 
-from funding.summary_models import PeriodSummary, PupilPeriodSummary
+from funding.summary_models import PeriodSummary, PeriodSummaryPending, PupilPeriodSummary
 from sendfund.lib.periods import Period
 from sendfund.lib.sql import Prepared
 
@@ -158,6 +164,54 @@ def build(school, period: Period, compute):
             with connection.cursor() as cursor:
                 cursor.execute(insert, [summary.pk, *params])
     return result
+
+
+def settle(school_ids) -> None:
+    """Build again the gap summaries of these schools that writes deleted (the periods the
+    triggers recorded in PeriodSummaryPending), in the current transaction, each with
+    funding.gap.gap_compute as compute_gap's read does, so the figures are the read's. A
+    period stored again since (read after the write) is left as it is; a school whose lock
+    is held by another writer is skipped (its periods are built on the next read)."""
+    ids = sorted(set(school_ids))
+    if ids:
+        with transaction.atomic(savepoint=False):  # the locks last until the write commits
+            _settle(ids)
+
+
+def _settle(ids: list[int]) -> None:
+    from funding.gap import gap_compute
+    from sendfund.schools.models import School
+
+    with connection.cursor() as cursor:
+        # Taken in one statement: a settle that fails rolls back and leaves them.
+        cursor.execute(
+            f"DELETE FROM {PeriodSummaryPending._meta.db_table} WHERE school_id = ANY(%s)"  # noqa: S608
+            ' RETURNING school_id, start, "end"',
+            [ids],
+        )
+        pending = sorted(set(cursor.fetchall()))
+    if not pending:
+        return
+    wanted = {sid for sid, _, _ in pending}
+    held = set(
+        PeriodSummary.objects.filter(school__in=wanted, kind=PeriodSummary.Kind.GAP).values_list(
+            "school_id", "start", "end"
+        )
+    )
+    schools = School.objects.in_bulk(wanted)
+    locked: dict[int, bool] = {}
+    for sid, start, end in pending:
+        school = schools.get(sid)
+        if school is None or (sid, start, end) in held:
+            continue  # the school is gone, or a read has stored the period since the write
+        if sid not in locked:
+            # Taken here rather than only in build, so no period is computed to be thrown
+            # away; build takes it again (a backend's own lock never blocks it).
+            locked[sid] = _try_lock(sid)
+        if not locked[sid]:
+            continue
+        period = Period(start, end)
+        build(school, period, gap_compute(school, period))
 
 
 def projection(school, today: dt.date, compute):

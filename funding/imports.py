@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from funding.forms import band_amount_for
 from funding.models import FundingSource, FundingStatus, FundingType, TopUpBand, TopUpScheme
 from funding.services import funding_changes, funding_held, funding_import, funding_key
+from pupils.imports.report import Report  # settles the summaries before it commits
 from pupils.models import Pupil
 from sendfund.lib.imports.kinds import ImportKind, columns, register
 from sendfund.lib.imports.parsers import (
@@ -27,7 +28,6 @@ from sendfund.lib.imports.parsers import (
     parse_date,
     read_table,
 )
-from sendfund.lib.imports.report import Report
 from sendfund.lib.money import parse_amount
 from sendfund.lib.periods import Period, academic_year_start
 from sendfund.schools.models import School

@@ -9,9 +9,14 @@ and SEN status: the rows of the threshold and shortfall lists.
 Database triggers (migration funding 0005) delete a school's summaries in the transaction of
 any write to what they are made of: pupils, SEN status, needs, provision rows and catalogue,
 staff rates, funding, the school's type or costing basis, its school days, and (for every
-school) the high-needs threshold and place values. The first read after that rebuilds the
-period from the term-cost summary (pupils.summary_models), so no reader ever sees a figure
-the detail would not give.
+school) the high-needs threshold and place values. They record each gap summary they delete
+in `PeriodSummaryPending` (migration funding 0007), and the write builds those again from the
+term-cost summary (pupils.summary_models) before its transaction commits
+(`pupils.summaries.settle`, through the read's own `funding.gap_store.build`). What a write
+does not build again is built by the next read: the trust view's headline and day rows, the
+projection, every school's summaries after a threshold or place value change, and a gap
+summary whose lock another write held. Either way no reader ever sees a figure the detail
+would not give.
 """
 
 from __future__ import annotations
@@ -25,7 +30,13 @@ from django.db import models
 from pupils.summary_models import ExactDecimalField
 from sendfund.schools.models import School
 
-__all__ = ["PeriodSummary", "PupilPeriodSummary", "SummaryEncoder", "SummaryDecoder"]
+__all__ = [
+    "PeriodSummary",
+    "PeriodSummaryPending",
+    "PupilPeriodSummary",
+    "SummaryEncoder",
+    "SummaryDecoder",
+]
 
 
 class SummaryEncoder(json.JSONEncoder):
@@ -99,3 +110,31 @@ class PupilPeriodSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pupil_id} in {self.summary_id}"
+
+
+class PeriodSummaryPending(models.Model):
+    """A school's gap summary for a standard period that a write deleted, to be built again
+    before that write's transaction commits (`pupils.summaries.settle`). Written by the
+    triggers (migration funding 0007) as they delete: only `gap` rows are recorded (the
+    trust view's headline and day rows and the projection are built again on read), and not
+    when a threshold or place value changes (every school's summaries are deleted then and
+    built again on read).
+
+    No foreign key constraint to the school: a row may be written while the school itself
+    is being deleted, and settle skips a school that is gone."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    start = models.DateField()
+    end = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "start", "end"], name="periodsummarypending_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id}: {self.start} to {self.end} to rebuild"

@@ -1,13 +1,20 @@
-"""Keeping the term-cost summary (pupils.summary_models) and reading periods from it.
+"""Keeping the summaries current: the term-cost summary (pupils.summary_models), and with it
+the school-period summaries (funding.summary_models), and reading periods from them.
 
 - `standard_terms(period)`: the reporting terms a period is made of, when it is a run of
   whole terms (a term, an academic year, a maintained school's financial year); None for a
   custom range, which is costed from the detail.
-- `ready(school_ids, terms)`: before any read: writes any academic year not yet held, and
-  re-costs the rows the triggers marked out of date. One query when nothing is to do.
-- `refresh(school_id)`, `refresh_marked()`: re-cost marked rows now. Imports call it at the
-  end of their transaction, and the middleware after every page that writes
-  (`SummaryMiddleware`), so the next page finds nothing to do.
+- `settle(school_ids=None)`: the last step of every write, inside its own transaction, so
+  that the summaries are current when it commits: re-costs the term-cost rows the triggers
+  marked, then builds again the gap summaries the triggers deleted (funding.gap_store.settle,
+  the read's own code path). `SummaryMiddleware` runs every request that may write in one
+  transaction ending with it; the imports call it last in theirs (pupils/imports/report.py),
+  as do the term dates import and `rebuild`. The trust view's headline and day rows and the
+  projection are not built by it: a write deletes them and the next read builds them.
+- `ready(school_ids, terms)`: before any read, the safety net: writes any academic year not
+  yet held, and re-costs any rows still marked (a write that did not settle, such as one
+  made in a shell). One query when nothing is to do.
+- `refresh(school_id)`, `refresh_marked()`: re-cost marked rows now (term costs only).
 - `rebuild(...)`: recomputes from the detail and reports every difference
   (the rebuild_summaries command).
 - `detail_only()`: a context in which every read costs from the detail (tests compare the
@@ -124,6 +131,37 @@ def refresh_marked() -> None:
         with transaction.atomic():
             _lock(school_id)
             _refresh_locked(school_id)
+
+
+def settle(school_ids: Iterable[int] | None = None) -> None:
+    """Bring the summaries of these schools (None: of every school with work waiting) up to
+    date inside the current transaction; call it last, before the write commits. Re-costs
+    the term-cost rows marked, then builds again the gap summaries deleted
+    (funding.gap_store.settle). One query when there is nothing to do."""
+    where, params = "", []
+    if school_ids is not None:
+        ids = sorted(set(school_ids))
+        if not ids:
+            return
+        where, params = " WHERE school_id = ANY(%s)", [ids]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT school_id, 1 FROM pupils_summarypending{where}"  # noqa: S608
+            f" UNION SELECT DISTINCT school_id, 2 FROM funding_periodsummarypending{where}",
+            params * 2,
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return
+    from funding import gap_store
+
+    marked = sorted({sid for sid, kind in rows if kind == 1})
+    deleted = sorted({sid for sid, kind in rows if kind == 2})
+    with transaction.atomic(savepoint=False):  # the locks last until the write commits
+        for school_id in marked:
+            _lock(school_id)
+            _refresh_locked(school_id)
+        gap_store.settle(deleted)
 
 
 def _insert_terms(school_id: int, year: int, scope: Q | None, school=None) -> None:
@@ -309,8 +347,8 @@ def rebuild(school_id: int) -> None:
         for year in years:
             _insert_terms(school_id, year, None)
         # The school-period summaries (funding.summary_models) were built from the old term
-        # costs: drop them as the write triggers do, under the same shared lock, so the next
-        # read builds them from the rebuilt ones.
+        # costs: drop them as the write triggers do, under the same shared lock and recording
+        # the gap periods held, and build those again from the rebuilt term costs.
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock_shared(%s, %s)", [PERIOD_SUMMARY_LOCK, school_id]
@@ -320,19 +358,44 @@ def rebuild(school_id: int) -> None:
                 " (SELECT id FROM funding_periodsummary WHERE school_id = %s)",
                 [school_id],
             )
-            cursor.execute("DELETE FROM funding_periodsummary WHERE school_id = %s", [school_id])
+            cursor.execute(
+                "WITH gone AS (DELETE FROM funding_periodsummary WHERE school_id = %s"
+                ' RETURNING school_id, kind, start, "end")'
+                ' INSERT INTO funding_periodsummarypending (school_id, start, "end")'
+                " SELECT school_id, start, \"end\" FROM gone WHERE kind = 'gap'"
+                " ON CONFLICT DO NOTHING",
+                [school_id],
+            )
+        settle([school_id])
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class SummaryMiddleware:
-    """After a request that may have written (any method but GET, HEAD, OPTIONS), re-cost the
-    rows marked in the request's school: one query when there are none."""
+    """A request that may write (any method but GET, HEAD, OPTIONS) runs in one transaction,
+    as with Django's ATOMIC_REQUESTS: the view, then `settle`, so the summaries it changed
+    are current when it commits (one query when nothing was written). A view that raises
+    rolls everything back, summaries and detail together, and so does any response with a
+    5xx status. Reads (GET) are not wrapped: they settle nothing (`ready` reads)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        school = getattr(request, "school", None)
-        if school is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
-            refresh(school.pk)
+        if request.method in SAFE_METHODS:
+            return self.get_response(request)
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500 or getattr(request, "_sendfund_raised", False):
+                transaction.set_rollback(True)
+            else:
+                settle()
         return response
+
+    def process_exception(self, request, exception):
+        """The view raised: Django turns that into a response further in, so note it here
+        and roll back once the response is back (ATOMIC_REQUESTS rolls back on any
+        exception from the view, a 404 or 403 raised after a write included)."""
+        if request.method not in SAFE_METHODS:
+            request._sendfund_raised = True

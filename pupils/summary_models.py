@@ -10,10 +10,12 @@ the detail's cost of that period exactly.
 Database triggers (migration pupils 0007) record in `SummaryPending`, in the transaction of
 every write that can change a cost, which rows are out of date: provision rows added or
 changed, pupils joining or leaving, a provision's costing, a staff rate, the school's costing
-basis, and the school days of a year. `pupils.summaries` re-costs them before anything reads
-the summary, so no reader ever sees a stale row. Breakdowns (area, need, year group, status,
-wave), per-pupil figures and funding are grouped at read time in SQL over these rows: a pupil
-counted in two terms is one pupil of the year, and SEN status is read on the period's last day.
+basis, and the school days of a year. The write re-costs them in its own transaction before
+it commits (`pupils.summaries.settle`), and a read re-costs anything still marked before it
+reads (`pupils.summaries.ready`), so no reader ever sees a stale row. Breakdowns (area, need,
+year group, status, wave), per-pupil figures and funding are grouped at read time in SQL over
+these rows: a pupil counted in two terms is one pupil of the year, and SEN status is read on
+the period's last day.
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "sendfund.schools.idle.IdleTimeoutMiddleware",
     # After the school is known: who and which request, for the audit trail.
     "sendfund.audit.middleware.AuditMiddleware",
-    # After a write: re-cost the provision rows it marked in the term-cost summary.
+    # A request that may write runs in one transaction ending with pupils.summaries.settle.
     "pupils.summaries.SummaryMiddleware",
     # Axes last, as its documentation asks.
     "axes.middleware.AxesMiddleware",

@@ -1,5 +1,7 @@
-"""The pupil imports' report: the shared one (sendfund/lib/imports/report.py) that also
-re-costs the term-cost summary in the import's own transaction (pupils.summaries)."""
+"""The imports' report: the shared one (sendfund/lib/imports/report.py) that also brings the
+summaries up to date in the import's own transaction (pupils.summaries.settle): the term
+costs it changed re-costed and the gap summaries it deleted built again before it commits.
+Every import uses it (pupils/imports, CTF, and funding/imports.py)."""
 
 from __future__ import annotations
 
@@ -12,4 +14,4 @@ __all__ = ["Change", "Report", "RowError"]
 
 class Report(BaseReport):
     def after_writes(self) -> None:
-        summaries.refresh_marked()
+        summaries.settle()

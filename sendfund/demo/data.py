@@ -104,6 +104,10 @@ def seed_demo(*, today: dt.date | None = None, log=print) -> list[School]:
                     today=today,
                 )
                 _refresh_planner_statistics()
+        # As every write does: the summaries current before the seeding commits.
+        from pupils import summaries
+
+        summaries.settle([s.pk for s in schools])
     return schools
 
 

@@ -154,6 +154,10 @@ def term_dates_import(*, school: School, rows: list[BlockRow], dry_run: bool = F
             for s, e, k in sorted(new)
         )
         calendar_year_refresh(school=school, year=year)
+    if not dry_run:
+        from pupils import summaries
+
+        summaries.settle([school.pk])  # the summaries current before the import commits
     return result
 
 

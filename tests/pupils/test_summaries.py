@@ -192,7 +192,7 @@ def test_rebuild_check_finds_a_tampered_row_and_rebuild_mends_it(school):
     assert ProvisionTermCost.objects.get(school=school, term=1).cost != Decimal("1")
 
 
-def test_a_rebuild_drops_the_period_summaries_built_from_the_mended_term_costs(school):
+def test_a_rebuild_builds_again_the_period_summaries_built_from_the_mended_term_costs(school):
     # 3,800 a year over the 190-day default calendar is 20 a school day: the year costs
     # 3,800.00, its autumn term (72 school days, 1 Sep to 31 Dec 2025) 1,440.00.
     from funding.summary_models import PeriodSummary
@@ -207,7 +207,11 @@ def test_a_rebuild_drops_the_period_summaries_built_from_the_mended_term_costs(s
 
     call_command("rebuild_summaries", "--school", school.urn, stdout=StringIO())
 
-    assert not PeriodSummary.objects.filter(school=school).exists()
+    # The tampered summary is gone: the rebuild built the year again from the mended term
+    # costs (pupils.summaries.settle), before any read: 3,800.00 again.
+    rebuilt = PeriodSummary.objects.get(school=school)
+    assert (rebuilt.start, rebuilt.end) == (YEAR_2025.start, YEAR_2025.end)
+    assert to_pennies(rebuilt.need) == Decimal("3800.00")
     assert to_pennies(_need(school, YEAR_2025)) == Decimal("3800.00")
 
 

@@ -2,7 +2,8 @@
 
 Reports every provision row and term whose held cost differs from the detail's (or is missing
 or extra). --check writes nothing and exits with status 1 when it finds a difference;
-without it, the summary of each school is rewritten from the detail. --ahead also holds this
+without it, the summary of each school is rewritten from the detail, and the school's gap
+summaries built from the old one are built again (pupils.summaries.rebuild). --ahead also holds this
 academic year and the next for every school (run it before 1 September, e.g. nightly, so that
 the first pages of a new year, and a large trust's first trust view, find them built).
 """
