@@ -41,7 +41,7 @@ def parse_funding_csv(text: str, *, school: School) -> list[dict]:
 
     The rows are read by the funding import on the shared framework (funding/imports.py)."""
     from funding.imports import read_funding_rows
-    from sendfund.lib.imports.report import Report
+    from pupils.imports.report import Report
 
     report = Report("funding")
     rows = read_funding_rows(text, school=school, report=report)
