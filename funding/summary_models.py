@@ -10,11 +10,12 @@ Database triggers (migration funding 0005) delete a school's summaries in the tr
 any write to what they are made of: pupils, SEN status, needs, provision rows and catalogue,
 staff rates, funding, the school's type or costing basis, its school days, and (for every
 school) the high-needs threshold and place values. They record each gap summary they delete
-in `PeriodSummaryPending` (migration funding 0007), and the write builds those again from the
-term-cost summary (pupils.summary_models) before its transaction commits
-(`pupils.summaries.settle`, through the read's own `funding.gap_store.build`). What a write
-does not build again is built by the next read: the trust view's headline and day rows, the
-projection, every school's summaries after a threshold or place value change, and a gap
+in `PeriodSummaryPending` (migration funding 0007), and the write builds those of periods
+under way that day (this term, academic and financial year) again from the term-cost
+summary (pupils.summary_models) before its transaction commits (`pupils.summaries.settle`,
+through the read's own `funding.gap_store.build`). What a write does not build again is
+built by the next read: past periods' gap summaries, the trust view's headline and day rows,
+the projection, every school's summaries after a threshold or place value change, and a gap
 summary whose lock another write held. Either way no reader ever sees a figure the detail
 would not give.
 """
@@ -114,7 +115,8 @@ class PupilPeriodSummary(models.Model):
 
 class PeriodSummaryPending(models.Model):
     """A school's gap summary for a standard period that a write deleted, to be built again
-    before that write's transaction commits (`pupils.summaries.settle`). Written by the
+    before that write's transaction commits when the period is under way that day
+    (`pupils.summaries.settle`; a past period's is left to the next read). Written by the
     triggers (migration funding 0007) as they delete: only `gap` rows are recorded (the
     trust view's headline and day rows and the projection are built again on read), and not
     when a threshold or place value changes (every school's summaries are deleted then and

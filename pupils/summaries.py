@@ -6,8 +6,9 @@ the school-period summaries (funding.summary_models), and reading periods from t
   custom range, which is costed from the detail.
 - `settle(school_ids=None)`: the last step of every write, inside its own transaction, so
   that the summaries are current when it commits: re-costs the term-cost rows the triggers
-  marked, then builds again the gap summaries the triggers deleted (funding.gap_store.settle,
-  the read's own code path). `SummaryMiddleware` runs every request that may write in one
+  marked, then builds again the gap summaries the triggers deleted whose period is under
+  way today (funding.gap_store.settle, the read's own code path; a past period's stays
+  deleted until a read builds it). `SummaryMiddleware` runs every request that may write in one
   transaction ending with it; the imports call it last in theirs (pupils/imports/report.py),
   as do the term dates import and `rebuild`. The trust view's headline and day rows and the
   projection are not built by it: a write deletes them and the next read builds them.
@@ -133,11 +134,12 @@ def refresh_marked() -> None:
             _refresh_locked(school_id)
 
 
-def settle(school_ids: Iterable[int] | None = None) -> None:
+def settle(school_ids: Iterable[int] | None = None, *, every_period: bool = False) -> None:
     """Bring the summaries of these schools (None: of every school with work waiting) up to
     date inside the current transaction; call it last, before the write commits. Re-costs
-    the term-cost rows marked, then builds again the gap summaries deleted
-    (funding.gap_store.settle). One query when there is nothing to do."""
+    the term-cost rows marked, then builds again the gap summaries deleted whose period is
+    under way today (funding.gap_store.settle; every one with `every_period`, as
+    rebuild_summaries asks). One query when there is nothing to do."""
     where, params = "", []
     if school_ids is not None:
         ids = sorted(set(school_ids))
@@ -161,7 +163,7 @@ def settle(school_ids: Iterable[int] | None = None) -> None:
         for school_id in marked:
             _lock(school_id)
             _refresh_locked(school_id)
-        gap_store.settle(deleted)
+        gap_store.settle(deleted, every_period=every_period)
 
 
 def _insert_terms(school_id: int, year: int, scope: Q | None, school=None) -> None:
@@ -366,7 +368,7 @@ def rebuild(school_id: int) -> None:
                 " ON CONFLICT DO NOTHING",
                 [school_id],
             )
-        settle([school_id])
+        settle([school_id], every_period=True)
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
