@@ -41,7 +41,8 @@ def schools_with_roles(user) -> list[School]:
     the school in the session against it), so the SQL is written once here and planned once
     per connection (sendfund.lib.sql.Prepared) rather than built by the ORM each time. The
     schools come back as ordinary instances with their trust and local authority loaded (as
-    select_related would), tested against the ORM's answer.
+    select_related would, but one instance of each trust and authority shared by its
+    schools), tested against the ORM's answer.
     """
     rows = _SCHOOLS.fetch([user.pk])
     school_width = len(School._meta.concrete_fields)
@@ -50,13 +51,20 @@ def schools_with_roles(user) -> list[School]:
         School._meta.get_field("trust"),
         School._meta.get_field("local_authority"),
     )
+    # A trust lead's 200 schools share one trust and a few LAs: one instance of each.
+    trusts: dict = {}
+    authorities: dict = {}
     schools = []
     for row in rows:
         school = model_from_row(School, row)
-        trust_field.set_cached_value(school, model_from_row(Trust, row, school_width))
-        la_field.set_cached_value(
-            school, model_from_row(LocalAuthority, row, school_width + trust_width)
-        )
+        if school.trust_id not in trusts:
+            trusts[school.trust_id] = model_from_row(Trust, row, school_width)
+        trust_field.set_cached_value(school, trusts[school.trust_id])
+        if school.local_authority_id not in authorities:
+            authorities[school.local_authority_id] = model_from_row(
+                LocalAuthority, row, school_width + trust_width
+            )
+        la_field.set_cached_value(school, authorities[school.local_authority_id])
         school.role = row[-1] or Role.TRUST_LEAD
         schools.append(school)
     return schools
