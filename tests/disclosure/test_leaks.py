@@ -8,14 +8,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from advocacy import evidence
 from pupils.models import AssessmentRequest
 from reports.snapshot import build_figures
 from sendfund.lib.money import format_gbp
 from sendfund.lib.periods import term
-from tests.clock import on
+from tests.clock import frozen_on
 from tests.factories import PupilFactory
 from tests.funding.factories import TopUpFactory, pupil_with_provision
 
@@ -24,10 +23,7 @@ TODAY = dt.date(2025, 11, 10)  # autumn term 2025/26
 URL = "/funding/"
 
 
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(on(TODAY)):
-        yield
+_today = frozen_on(TODAY)
 
 
 def _one_pupil_with_a_short_top_up(school):

@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from sendfund.lib.kept import CSRF_SLOT
 from sendfund.schools.models import Membership
 from sendfund.schools.roles import Role
-from tests.clock import on
+from tests.clock import frozen_on
 from tests.factories import FundingSourceFactory, MembershipFactory, UserFactory
 from tests.funding.factories import pupil_with_provision
 
@@ -25,10 +24,7 @@ TODAY = dt.date(2025, 11, 10)  # autumn term 2025/26
 URL = "/funding/"
 
 
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(on(TODAY)):
-        yield
+_today = frozen_on(TODAY)
 
 
 def _kept(client, url=URL):

@@ -6,12 +6,11 @@ import io
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sendfund.lib.money import to_pennies
-from tests.clock import on
+from tests.clock import frozen_on
 from tests.factories import FundingSourceFactory, ProvisionAssignmentFactory, current_summaries
 from tests.funding.factories import TopUpFactory, pupil_with_provision
 
@@ -20,10 +19,7 @@ TODAY = dt.date(2025, 11, 10)  # autumn term 2025/26
 URL = "/funding/"
 
 
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(on(TODAY)):
-        yield
+_today = frozen_on(TODAY)
 
 
 def _world(school, pupils: int, extra_rows: int = 0):

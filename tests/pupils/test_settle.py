@@ -19,7 +19,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from funding.gap import compute_gap, pupil_threshold_rows
@@ -29,7 +28,7 @@ from pupils.models import ProvisionAssignment, Pupil, StaffRate
 from pupils.summary_models import ProvisionTermCost, SummaryPending
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import Period, term
-from tests.clock import on
+from tests.clock import frozen_on
 from tests.factories import (
     ProvisionAssignmentFactory,
     ProvisionFactory,
@@ -46,10 +45,7 @@ AUTUMN = term(2025, "autumn")
 TODAY = dt.date(2025, 10, 15)  # a Wednesday in the autumn term: the dashboard's current term
 
 
-@pytest.fixture(autouse=True)
-def _in_autumn_2025():
-    with time_machine.travel(on(TODAY), tick=False):
-        yield
+_in_autumn_2025 = frozen_on(TODAY, tick=False)
 
 
 def _pupil_with_ta(school, *, upn: str = "") -> Pupil:
@@ -131,6 +127,11 @@ def _assert_settled(school, before: dict, need: Decimal) -> None:
         assert pupil_threshold_rows(school=school, period=AUTUMN) == held_rows
 
 
+def _post_edit(client, url: str, changes: dict):
+    """POST an edit page's own form back with `changes`, as a person would."""
+    return client.post(url, form_data(client.get(url).context["form"]) | changes)
+
+
 def test_a_provision_edit_leaves_the_term_costs_and_the_terms_summary_current(school, senco_client):
     pupil = _pupil_with_ta(school)
     row = pupil.provision.get()
@@ -138,9 +139,8 @@ def test_a_provision_edit_leaves_the_term_costs_and_the_terms_summary_current(sc
     # 72 school days x 19.00 = 1,368.00.
     assert to_pennies(before[(AUTUMN.start, AUTUMN.end)][1]) == Decimal("1368.00")
     url = reverse("pupils:assignment_edit", kwargs={"public_id": row.public_id})
-    data = form_data(senco_client.get(url).context["form"])
 
-    response = senco_client.post(url, data | {"hours_per_week": "10.00"})
+    response = _post_edit(senco_client, url, {"hours_per_week": "10.00"})
 
     assert response.status_code == 302
     # 10 hours: 19.00 x 10 / 5 / 1 = 38.00 a school day; 72 x 38.00 = 2,736.00.
@@ -159,10 +159,9 @@ def test_a_staff_rate_change_leaves_the_term_costs_and_the_terms_summary_current
         "pupils:staff_rate_edit",
         kwargs={"public_id": rate.staff_role.public_id, "year": 2025},
     )
-    data = form_data(senco_client.get(url).context["form"])
 
-    response = senco_client.post(
-        url, data | {"actual_hourly_rate": "20.00", "la_standard_hourly_rate": "20.00"}
+    response = _post_edit(
+        senco_client, url, {"actual_hourly_rate": "20.00", "la_standard_hourly_rate": "20.00"}
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -179,12 +178,11 @@ def test_a_leaver_leaves_the_term_costs_and_the_terms_summary_current(school, se
     # Two pupils, 1,368.00 each: 2,736.00.
     assert to_pennies(before[(AUTUMN.start, AUTUMN.end)][1]) == Decimal("2736.00")
     url = reverse("pupils:edit", kwargs={"public_id": leaves.public_id})
-    data = form_data(senco_client.get(url).context["form"])
 
     # Leaves on Saturday 11 October 2025: on roll for the school days 3 September to
     # 10 October, 20 in September (3-5, 8-12, 15-19, 22-26, 29-30) and 8 in October (1-3,
     # 6-10): 28 days.
-    response = senco_client.post(url, data | {"left_date": "2025-10-11"})
+    response = _post_edit(senco_client, url, {"left_date": "2025-10-11"})
 
     assert response.status_code == 302
     # The leaver's row: 28 x 19.00 = 532.00; the term: 1,368.00 + 532.00 = 1,900.00.
@@ -240,9 +238,8 @@ def test_a_refused_form_writes_nothing_and_keeps_the_summaries(school, senco_cli
     row = pupil.provision.get()
     before = _read_the_dashboard(senco_client, school)
     url = reverse("pupils:assignment_edit", kwargs={"public_id": row.public_id})
-    data = form_data(senco_client.get(url).context["form"])
 
-    response = senco_client.post(url, data | {"hours_per_week": "-1"})
+    response = _post_edit(senco_client, url, {"hours_per_week": "-1"})
 
     assert response.status_code in (200, 400)
     assert _gaps(school) == before
@@ -304,9 +301,8 @@ def test_the_request_commits_the_write_and_the_rebuilt_summary_together(school, 
     row = pupil.provision.get()
     before = _read_the_dashboard(senco_client, school)
     url = reverse("pupils:assignment_edit", kwargs={"public_id": row.public_id})
-    data = form_data(senco_client.get(url).context["form"])
 
-    assert senco_client.post(url, data | {"hours_per_week": "10.00"}).status_code == 302
+    assert _post_edit(senco_client, url, {"hours_per_week": "10.00"}).status_code == 302
 
     # 72 x 38.00 = 2,736.00, as in the first test, here committed.
     _assert_settled(school, before, Decimal("2736.00"))

@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -31,17 +30,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _orm_schools_with_roles(user) -> list[tuple]:
-    """The ORM's query this replaced, as (school, role, trust, LA) tuples."""
-    direct = Membership.objects.filter(school=OuterRef("pk"), user=user).values("role")[:1]
+    """The ORM's answer, as (school, role, trust, LA, URN): the schools the user may open
+    (School.objects.for_user), each in the role of its membership, else as trust lead."""
+    roles = dict(Membership.objects.filter(user=user).values_list("school_id", "role"))
     schools = (
-        School.objects.filter(Q(memberships__user=user) | Q(trust__trust_memberships__user=user))
-        .annotate(direct_role=Subquery(direct))
+        School.objects.for_user(user)
         .select_related("trust", "local_authority")
-        .distinct()
         .order_by("name", "pk")
     )
     return [
-        (s.pk, s.direct_role or Role.TRUST_LEAD, s.trust, s.local_authority, s.urn) for s in schools
+        (s.pk, roles.get(s.pk, Role.TRUST_LEAD), s.trust, s.local_authority, s.urn) for s in schools
     ]
 
 
