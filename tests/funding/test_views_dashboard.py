@@ -109,7 +109,19 @@ def test_a_custom_period_without_dates_is_refused(head_client, school):
 
 
 def test_a_made_up_period_choice_is_refused_not_a_500(head_client, school):
-    assert head_client.get(URL, {"period": "term:abc"}).status_code == 400
+    response = head_client.get(URL, {"period": "term:abc"})
+
+    assert response.status_code == 400
+    # The field's own error is shown, linked to the field (it was refused in silence).
+    html = response.content.decode()
+    assert "Please correct the following" in html and 'href="#id_period"' in html
+
+
+def test_a_made_up_period_on_the_pupil_list_says_what_is_wrong(head_client, school):
+    response = head_client.get("/funding/pupils/", {"period": "nonsense"})
+
+    assert response.status_code == 400
+    assert 'href="#id_period"' in response.content.decode()
 
 
 def test_every_dashboard_table_downloads_as_csv(head_client, school):
