@@ -414,11 +414,15 @@ def compute_gap(*, school: School, period: Period) -> Gap:
 def gap_compute(school: School, period: Period):
     """What compute_gap builds a standard period's summary with (funding.gap_store): the
     reader and a write's settle (pupils.summaries.settle) store the same figures."""
-    return lambda: _compute_gap(school=school, period=period)
+    return lambda pupils_into=None: _compute_gap(
+        school=school, period=period, pupils_into=pupils_into
+    )
 
 
-def _compute_gap(*, school: School, period: Period) -> Gap:
-    """The gap engine itself, over the provision rows' period costs (`_assignments`)."""
+def _compute_gap(*, school: School, period: Period, pupils_into: int | None = None) -> Gap:
+    """The gap engine itself, over the provision rows' period costs (`_assignments`). With
+    `pupils_into` (a stored summary's id, funding.gap_store.build) each pupil's threshold row
+    is written under it and the per-pupil figures are aggregated from those rows."""
     threshold = threshold_on(period.start)
     assignments = _assignments(school, period)
     totals = assignments.aggregate(
@@ -491,6 +495,10 @@ def _compute_gap(*, school: School, period: Period) -> Gap:
     zero = Value(ZERO, output_field=UNROUNDED)
     lines = lines_for(school, period, threshold)
     groups = _pupil_groups(school, period, lines)
+    if pupils_into is not None:
+        from funding import gap_store
+
+        groups = gap_store.store_pupil_rows(pupils_into, groups)
     over = OVER_THRESHOLD
     share = Least(F("cost"), F("line"), output_field=UNROUNDED)
     uncovered = ExpressionWrapper(F("cost") - F("topup") - F("line"), output_field=UNROUNDED)

@@ -130,40 +130,40 @@ def gap(school, period: Period, compute):
 
 
 def build(school, period: Period, compute):
-    from funding.gap import _pupil_groups
-
+    """Compute a standard period's Gap and store it with each pupil's threshold row, when the
+    school's lock can be taken (else computed and served only). `compute` is gap_compute's:
+    given a summary id it writes the pupil rows under it first and takes the threshold
+    figures from them, so each pupil's costing runs once per build, not twice."""
     with transaction.atomic():
         keep = _try_lock(school.pk)
-        result = compute()
-        if not keep:
-            return result
-        summary, created = PeriodSummary.objects.get_or_create(
-            school=school,
-            kind=PeriodSummary.Kind.GAP,
-            start=period.start,
-            end=period.end,
-            defaults={
-                "need": result.need,
-                "funding": result.funding,
-                "need_pupils": result.need_pupils,
-                "sen_pupils": result.sen_pupil_count,
-                "figures": _encode(result),
-            },
+        where = {"school": school, "kind": PeriodSummary.Kind.GAP, "start": period.start}
+        if not keep or PeriodSummary.objects.filter(**where, end=period.end).exists():
+            return compute()  # not kept, or stored by a write committed before the lock
+        summary = PeriodSummary.objects.create(
+            **where, end=period.end, need=0, funding=0, need_pupils=0, figures={}
         )
-        if created:
-            rows = (
-                _pupil_groups(school, period, result.lines)
-                .order_by()
-                .values_list("pupil", "cost", "line", "topup", "place", "sen_status")
-            )
-            sql, params = rows.query.sql_with_params()
-            columns = "summary_id, pupil_id, cost, line, topup, place, sen_status"
-            insert = (
-                f"INSERT INTO funding_pupilperiodsummary ({columns}) SELECT %s, s.* FROM ({sql}) s"  # noqa: S608, E501
-            )
-            with connection.cursor() as cursor:
-                cursor.execute(insert, [summary.pk, *params])
+        result = compute(pupils_into=summary.pk)
+        PeriodSummary.objects.filter(pk=summary.pk).update(
+            need=result.need,
+            funding=result.funding,
+            need_pupils=result.need_pupils,
+            sen_pupils=result.sen_pupil_count,
+            figures=_encode(result),
+        )
     return result
+
+
+def store_pupil_rows(summary_id: int, groups: QuerySet) -> QuerySet:
+    """Write funding.gap._pupil_groups' rows under a summary in one INSERT ... SELECT; the
+    stored rows, to aggregate (their columns are the groups' own)."""
+    rows = groups.order_by().values_list("pupil", "cost", "line", "topup", "place", "sen_status")
+    sql, params = rows.query.sql_with_params()
+    table = PupilPeriodSummary._meta.db_table
+    columns = "summary_id, pupil_id, cost, line, topup, place, sen_status"
+    insert = f"INSERT INTO {table} ({columns}) SELECT %s, s.* FROM ({sql}) s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(insert, [summary_id, *params])
+    return PupilPeriodSummary.objects.filter(summary_id=summary_id)
 
 
 def settle(school_ids, *, every_period: bool = False) -> None:
