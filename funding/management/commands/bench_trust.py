@@ -52,6 +52,11 @@ def _pct(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
 
 
+# pghistory sets the audit trail's context in front of a request's statements (except plain
+# SELECTs): "SELECT set_config('pghistory.context_id', ...), ...; <the statement>".
+_PGHISTORY_CONTEXT = "SELECT set_config('pghistory."
+
+
 class Rollback(Exception):
     pass
 
@@ -165,10 +170,14 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             t0 = time.perf_counter()
             for sql in statements:
+                text = sql.lstrip()
+                if text.startswith(_PGHISTORY_CONTEXT) and "; " in text:
+                    text = text.split("; ", 1)[1]  # the audit context set in front of it
                 # Reads: SELECTs, and the statements prepared per connection (all SELECTs,
-                # sendfund.lib.sql.Prepared), run again by name.
-                if sql.lstrip().upper().startswith(("SELECT", "WITH", "EXECUTE SENDFUND_")):
-                    cursor.execute(sql)
+                # sendfund.lib.sql.Prepared), run again by name. Their PREPARE is not run
+                # again: the request prepared them on this same connection.
+                if text.upper().startswith(("SELECT", "WITH", "EXECUTE SENDFUND_")):
+                    cursor.execute(text)
                     cursor.fetchall()
             return (time.perf_counter() - t0) * 1000
 
