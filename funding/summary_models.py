@@ -96,7 +96,10 @@ class PeriodSummary(models.Model):
 
 
 class PupilPeriodSummary(models.Model):
-    summary = models.ForeignKey(PeriodSummary, on_delete=models.CASCADE, related_name="pupils")
+    # No index of its own: the unique (summary, pupil) leads with it.
+    summary = models.ForeignKey(
+        PeriodSummary, on_delete=models.CASCADE, related_name="pupils", db_index=False
+    )
     pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="+")
     cost = ExactDecimalField()
     line = ExactDecimalField()

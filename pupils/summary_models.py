@@ -68,9 +68,14 @@ class SummaryYear(models.Model):
 class ProvisionTermCost(models.Model):
     """One provision row's cost and school days in one reporting term."""
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    # No index of their own: (school, academic_year, term) and the unique (assignment,
+    # academic_year, term) lead with them, and a re-costing writes tens of thousands of rows.
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+", db_index=False)
     assignment = models.ForeignKey(
-        "pupils.ProvisionAssignment", on_delete=models.CASCADE, related_name="term_costs"
+        "pupils.ProvisionAssignment",
+        on_delete=models.CASCADE,
+        related_name="term_costs",
+        db_index=False,
     )
     academic_year = models.PositiveSmallIntegerField()
     term = models.PositiveSmallIntegerField(choices=TermNumber.choices)
