@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import (
+    BooleanField,
     Case,
     DateField,
     DecimalField,
@@ -385,11 +386,7 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
 
     def running_in(self, period: Period):
         """Rows delivered on at least one day of the period to a pupil on roll then."""
-        return self.filter(start_date__lte=period.end).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=period.start),
-            Q(pupil__on_roll_date__isnull=True) | Q(pupil__on_roll_date__lte=period.end),
-            Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gt=period.start),
-        )
+        return self.filter(_runs_in(period))
 
     def with_sen_status(self, school: School, day: dt.date):
         """Annotate each row with its pupil's `sen_status` on `day` (as sen_status_on) by
@@ -516,141 +513,36 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
         Writes the school days of any year not yet costed first (sendfund.schools.calendar).
         """
         from sendfund.schools.calendar import day_counts
-        from sendfund.schools.models import SchoolDay
 
-        schools = [school] if isinstance(school, School) else list(school)
-        ids = sorted({s.pk for s in schools})
+        ids = _school_ids(school)
         parts = by_academic_year(period)
         year_counts, part_counts = day_counts(ids, period)
-
-        def per_school(counts: dict, year: int):
-            """A constant per school: the value itself for one school, else a CASE on it."""
-            if len(ids) == 1:
-                return Value(counts.get((ids[0], year), 0), output_field=IntegerField())
-            return Case(
-                *[When(school_id=i, then=Value(counts.get((i, year), 0))) for i in ids],
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-
         qs = self._with_rates([y for y, _ in parts])
-        la = Q(school__costing_basis=School.CostingBasis.LA_STANDARD)
-
-        def seq_before(year: int, ref: str, lookup: str):
-            """School days of `year` on or before (lte) / before (lt) the outer row's date."""
-            return Coalesce(
-                Subquery(
-                    SchoolDay.objects.filter(
-                        school=OuterRef("school"),
-                        academic_year=year,
-                        **{f"day__{lookup}": OuterRef(ref)},
-                    )
-                    .order_by("-day")
-                    .values("seq")[:1]
-                ),
-                Value(0),
-                output_field=IntegerField(),
-            )
-
         costs: list[Combinable] = []
         days: list[Combinable] = []
         first: dict[str, Combinable] = {}
         for year, part in parts:
-            start, end = Value(part.start, DateField()), Value(part.end, DateField())
-            lo, hi = f"_lo_{year}", f"_hi_{year}"
             qs = qs.alias(
+                **_part_bounds(year, part, f"{year}"),
                 **{
-                    lo: Greatest(F("start_date"), start, Coalesce(F("pupil__on_roll_date"), start)),
-                    hi: Least(Coalesce(F("end_date"), end), end),
-                }
+                    f"_days_{year}": _part_days(ids, year, part, part_counts, f"{year}"),
+                    f"_daily_{year}": _daily_cost(ids, year, year_counts),
+                },
             )
-            until_left = Case(
-                When(pupil__left_date__isnull=True, then=Value(9999)),
-                default=seq_before(year, "pupil__left_date", "lt"),
-                output_field=IntegerField(),
-            )
-            # Most rows run through the whole part for a pupil on roll throughout: their school
-            # days are the school's days in the part, a constant; only the others look up the
-            # day numbers of their own first and last days (two or three index lookups).
-            whole = (
-                Q(start_date__lte=part.start)
-                & (Q(end_date__isnull=True) | Q(end_date__gte=part.end))
-                & (Q(pupil__on_roll_date__isnull=True) | Q(pupil__on_roll_date__lte=part.start))
-                & (Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gt=part.end))
-            )
-            d = Case(
-                When(whole, then=per_school(part_counts, year)),
-                default=Greatest(
-                    Least(seq_before(year, hi, "lte"), until_left, output_field=IntegerField())
-                    - seq_before(year, lo, "lt"),
-                    Value(0),
-                    output_field=IntegerField(),
-                ),
-                output_field=IntegerField(),
-            )
-            year_days = per_school(year_counts, year)
-            rate_row = f"_rate_{year}"
-            rate = Case(
-                When(
-                    la,
-                    then=Coalesce(
-                        F(f"{rate_row}__la_standard_hourly_rate"),
-                        F("_rate_first__la_standard_hourly_rate"),
-                        Value(ZERO),
-                    ),
-                ),
-                default=Coalesce(
-                    F(f"{rate_row}__actual_hourly_rate"),
-                    F("_rate_first__actual_hourly_rate"),
-                    Value(ZERO),
-                ),
-                output_field=UNROUNDED,
-            )
-            per_year = ExpressionWrapper(
-                Cast(
-                    Coalesce(
-                        F("provision__resource_cost_per_pupil")
-                        + Case(
-                            When(
-                                provision__staff_role__isnull=True,
-                                then=Coalesce(F("provision__service_annual_cost"), Value(ZERO)),
-                            ),
-                            default=Value(ZERO),
-                        ),
-                        Value(ZERO),
-                        output_field=UNROUNDED,
-                    ),
-                    UNROUNDED,
-                )
-                / NullIf(year_days, 0),
-                output_field=UNROUNDED,
-            )
-            # Cast first so that PostgreSQL divides to 20 decimal places (its default is 16
-            # significant digits).
-            staffed = ExpressionWrapper(
-                Cast(rate, UNROUNDED)
-                * F("hours_per_week")
-                / ExpressionWrapper(Value(5) * F("group_size"), output_field=IntegerField()),
-                output_field=UNROUNDED,
-            )
-            daily = ExpressionWrapper(
-                Case(When(provision__staff_role__isnull=True, then=Value(ZERO)), default=staffed)
-                + Coalesce(per_year, Value(ZERO)),
-                output_field=UNROUNDED,
-            )
-            qs = qs.alias(**{f"_days_{year}": d, f"_daily_{year}": daily})
             costs.append(F(f"_daily_{year}") * F(f"_days_{year}"))
             days.append(F(f"_days_{year}"))
             if not first:
                 first = {
-                    "hourly_rate": rate,
+                    "hourly_rate": _hourly_rate(year),
                     "rate_year": Coalesce(
-                        F(f"{rate_row}__academic_year"),
+                        F(f"_rate_{year}__academic_year"),
                         F("_rate_first__academic_year"),
                         output_field=IntegerField(),
                     ),
                     "daily_cost": F(f"_daily_{year}"),
-                    "year_days": Coalesce(year_days, Value(0), output_field=IntegerField()),
+                    "year_days": Coalesce(
+                        _per_school(ids, year_counts, year), Value(0), output_field=IntegerField()
+                    ),
                 }
         total_cost: Combinable = costs[0]
         for extra in costs[1:]:
@@ -663,6 +555,190 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
             school_days=ExpressionWrapper(total_days, output_field=IntegerField()),
             period_cost=ExpressionWrapper(total_cost, output_field=UNROUNDED),
         )
+
+    def with_term_costs(self, year: int, terms: list[Period], school):
+        """The rows running in any of `terms` (the reporting terms of academic year `year`,
+        each inside it), annotated for each term i (from 1) with `cost_i`, `days_i` and
+        `runs_i`: exactly with_period_cost's `period_cost` and `school_days` for that term,
+        and whether the row runs in it (running_in). The daily cost is worked out once for
+        the year rather than once per term (pupils.summaries writes a year's term costs from
+        one pass over the rows)."""
+        from sendfund.schools.calendar import day_counts
+
+        ids = _school_ids(school)
+        counts = []
+        for part in terms:
+            if [(y, p.start, p.end) for y, p in by_academic_year(part)] != [
+                (year, part.start, part.end)
+            ]:
+                raise ValueError(f"{part} is not inside academic year {year}.")
+            counts.append(day_counts(ids, part))  # (the year's days, the term's days)
+        span = Period(min(t.start for t in terms), max(t.end for t in terms))
+        qs = (
+            self.for_school(school)
+            .running_in(span)
+            ._with_rates([year])
+            .alias(**{f"_daily_{year}": _daily_cost(ids, year, counts[0][0])})
+        )
+        out: dict[str, Combinable] = {}
+        for i, (part, (_, part_counts)) in enumerate(zip(terms, counts, strict=True), start=1):
+            runs = _runs_in(part)
+            days = Case(  # no day lookups for a row that does not run in the term
+                When(runs, then=_part_days(ids, year, part, part_counts, f"{year}_{i}")),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            qs = qs.alias(**_part_bounds(year, part, f"{year}_{i}"), **{f"_days_{i}": days})
+            out[f"days_{i}"] = ExpressionWrapper(F(f"_days_{i}"), output_field=IntegerField())
+            out[f"cost_{i}"] = ExpressionWrapper(
+                F(f"_daily_{year}") * F(f"_days_{i}"), output_field=UNROUNDED
+            )
+            out[f"runs_{i}"] = ExpressionWrapper(runs, output_field=BooleanField())
+        return qs.annotate(**out)
+
+
+def _runs_in(period: Period) -> Q:
+    """A provision row delivered on at least one day of the period to a pupil on roll then."""
+    return (
+        Q(start_date__lte=period.end)
+        & (Q(end_date__isnull=True) | Q(end_date__gte=period.start))
+        & (Q(pupil__on_roll_date__isnull=True) | Q(pupil__on_roll_date__lte=period.end))
+        & (Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gt=period.start))
+    )
+
+
+def _school_ids(school) -> list[int]:
+    """The ids of a School or a list of schools (the trust view costs many at once)."""
+    schools = [school] if isinstance(school, School) else list(school)
+    return sorted({s.pk for s in schools})
+
+
+def _per_school(ids: list[int], counts: dict, year: int):
+    """A constant per school: the value itself for one school, else a CASE on it."""
+    if len(ids) == 1:
+        return Value(counts.get((ids[0], year), 0), output_field=IntegerField())
+    return Case(
+        *[When(school_id=i, then=Value(counts.get((i, year), 0))) for i in ids],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _seq_before(year: int, ref: str, lookup: str):
+    """School days of `year` on or before (lte) / before (lt) the outer row's date."""
+    from sendfund.schools.models import SchoolDay
+
+    return Coalesce(
+        Subquery(
+            SchoolDay.objects.filter(
+                school=OuterRef("school"),
+                academic_year=year,
+                **{f"day__{lookup}": OuterRef(ref)},
+            )
+            .order_by("-day")
+            .values("seq")[:1]
+        ),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _part_bounds(year: int, part: Period, name: str) -> dict:
+    """Aliases `_lo_<name>` and `_hi_<name>`: a row's first and last day inside the part."""
+    start, end = Value(part.start, DateField()), Value(part.end, DateField())
+    return {
+        f"_lo_{name}": Greatest(F("start_date"), start, Coalesce(F("pupil__on_roll_date"), start)),
+        f"_hi_{name}": Least(Coalesce(F("end_date"), end), end),
+    }
+
+
+def _part_days(ids: list[int], year: int, part: Period, part_counts: dict, name: str):
+    """A row's school days inside `part` (within academic year `year`), between the bounds
+    aliased by _part_bounds under `name`, and before the pupil's leaving day."""
+    until_left = Case(
+        When(pupil__left_date__isnull=True, then=Value(9999)),
+        default=_seq_before(year, "pupil__left_date", "lt"),
+        output_field=IntegerField(),
+    )
+    # Most rows run through the whole part for a pupil on roll throughout: their school
+    # days are the school's days in the part, a constant; only the others look up the
+    # day numbers of their own first and last days (two or three index lookups).
+    whole = (
+        Q(start_date__lte=part.start)
+        & (Q(end_date__isnull=True) | Q(end_date__gte=part.end))
+        & (Q(pupil__on_roll_date__isnull=True) | Q(pupil__on_roll_date__lte=part.start))
+        & (Q(pupil__left_date__isnull=True) | Q(pupil__left_date__gt=part.end))
+    )
+    return Case(
+        When(whole, then=_per_school(ids, part_counts, year)),
+        default=Greatest(
+            Least(_seq_before(year, f"_hi_{name}", "lte"), until_left, output_field=IntegerField())
+            - _seq_before(year, f"_lo_{name}", "lt"),
+            Value(0),
+            output_field=IntegerField(),
+        ),
+        output_field=IntegerField(),
+    )
+
+
+def _hourly_rate(year: int):
+    """The row's hourly rate for `year` on its school's costing basis (aliases of
+    ProvisionAssignmentQuerySet._with_rates)."""
+    la = Q(school__costing_basis=School.CostingBasis.LA_STANDARD)
+    rate_row = f"_rate_{year}"
+    return Case(
+        When(
+            la,
+            then=Coalesce(
+                F(f"{rate_row}__la_standard_hourly_rate"),
+                F("_rate_first__la_standard_hourly_rate"),
+                Value(ZERO),
+            ),
+        ),
+        default=Coalesce(
+            F(f"{rate_row}__actual_hourly_rate"),
+            F("_rate_first__actual_hourly_rate"),
+            Value(ZERO),
+        ),
+        output_field=UNROUNDED,
+    )
+
+
+def _daily_cost(ids: list[int], year: int, year_counts: dict):
+    """A row's cost per school day in academic year `year` (with_period_cost's formula)."""
+    year_days = _per_school(ids, year_counts, year)
+    per_year = ExpressionWrapper(
+        Cast(
+            Coalesce(
+                F("provision__resource_cost_per_pupil")
+                + Case(
+                    When(
+                        provision__staff_role__isnull=True,
+                        then=Coalesce(F("provision__service_annual_cost"), Value(ZERO)),
+                    ),
+                    default=Value(ZERO),
+                ),
+                Value(ZERO),
+                output_field=UNROUNDED,
+            ),
+            UNROUNDED,
+        )
+        / NullIf(year_days, 0),
+        output_field=UNROUNDED,
+    )
+    # Cast first so that PostgreSQL divides to 20 decimal places (its default is 16
+    # significant digits).
+    staffed = ExpressionWrapper(
+        Cast(_hourly_rate(year), UNROUNDED)
+        * F("hours_per_week")
+        / ExpressionWrapper(Value(5) * F("group_size"), output_field=IntegerField()),
+        output_field=UNROUNDED,
+    )
+    return ExpressionWrapper(
+        Case(When(provision__staff_role__isnull=True, then=Value(ZERO)), default=staffed)
+        + Coalesce(per_year, Value(ZERO)),
+        output_field=UNROUNDED,
+    )
 
 
 class ProvisionAssignment(models.Model):

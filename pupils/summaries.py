@@ -168,27 +168,32 @@ def settle(school_ids: Iterable[int] | None = None, *, every_period: bool = Fals
 
 def _insert_terms(school_id: int, year: int, scope: Q | None, school=None) -> None:
     """Cost the school's rows (those matching `scope`, all when None) in each term of a year
-    and write them with one INSERT ... SELECT: each term's SELECT, joined by UNION ALL."""
+    and write them with one INSERT ... SELECT: one pass over the rows works out each row's
+    cost in the three terms (ProvisionAssignment.objects.with_term_costs), and a row is
+    written for each term it runs in."""
     from pupils.models import ProvisionAssignment
     from sendfund.schools.models import School
 
     if school is None:
         school = School.objects.get(pk=school_id)
-    selects, params = [], []
-    for number, name in enumerate(TERMS, start=1):
-        period = term(year, name)
-        rows = ProvisionAssignment.objects.costed(period, school)
-        if scope is not None:
-            rows = rows.filter(scope)
-        select = rows.order_by().values_list("school_id", "pk", "period_cost", "school_days")
-        sql, select_params = select.query.sql_with_params()
-        # The SELECT is the ORM's own, with its parameters passed separately.
-        selects.append(f"SELECT %s, %s, s.* FROM ({sql}) s")  # noqa: S608
-        params += [year, number, *select_params]
+    terms = [term(year, name) for name in TERMS]
+    rows = ProvisionAssignment.objects.with_term_costs(year, terms, school)
+    if scope is not None:
+        rows = rows.filter(scope)
+    numbers = range(1, len(terms) + 1)
+    names = ["school_id", "pk"] + [f"{k}_{i}" for i in numbers for k in ("cost", "days", "runs")]
+    sql, params = rows.order_by().values_list(*names).query.sql_with_params()
+    per_term = ", ".join(f"({i}, s.cost_{i}, s.days_{i}, s.runs_{i})" for i in numbers)
     columns = "academic_year, term, school_id, assignment_id, cost, school_days"
-    insert = f"INSERT INTO pupils_provisiontermcost ({columns}) " + " UNION ALL ".join(selects)
+    # The SELECT is the ORM's own, with its parameters passed separately.
+    insert = (
+        f"INSERT INTO pupils_provisiontermcost ({columns}) "  # noqa: S608
+        "SELECT %s, t.term, s.school_id, s.pk, t.cost, t.days"
+        f" FROM ({sql}) AS s({', '.join(names)})"
+        f" CROSS JOIN LATERAL (VALUES {per_term}) AS t(term, cost, days, runs) WHERE t.runs"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(insert, params)
+        cursor.execute(insert, [year, *params])
 
 
 def _years_running(rows, years: list[int]) -> list[int]:

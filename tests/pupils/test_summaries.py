@@ -55,7 +55,7 @@ def _need(school, period) -> Decimal:
 
 def test_a_year_is_written_on_first_read_and_equals_the_detail(school):
     # 3,800 a year bought in over the 190-day default calendar: 20 a school day; autumn 2025
-    # has 70 school days (1 Sep-31 Dec on the default calendar), so 1,400.00.
+    # has 72 school days (1 Sep-31 Dec on the default calendar), so 1,440.00.
     pupil_with_provision(school, annual_cost=Decimal("3800"))
     assert not SummaryYear.objects.filter(school=school).exists()
     autumn = _need(school, AUTUMN_2025)
@@ -288,3 +288,56 @@ def test_a_row_moved_to_another_year_leaves_the_old_year_and_is_costed_in_the_ne
     assert summaries.differences(school.pk) == []
     inserts = [q for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 1  # 2026/27 only, its three terms in one statement
+
+
+def test_a_years_term_costs_in_one_pass_equal_each_terms_own_costing(school):
+    """with_term_costs (what the summary is written from) against costed(term) (the detail),
+    term by term, for rows that run whole terms, start or end inside one, belong to a pupil
+    who joins or leaves during the year, or run in no term of the year at all."""
+    from pupils.models import ProvisionAssignment
+
+    role = StaffRoleFactory(school=school)
+    StaffRateFactory(staff_role=role, academic_year=2025, actual_hourly_rate=Decimal("18.50"))
+    provision = ProvisionFactory(school=school, staff_role=role)
+    whole = ProvisionAssignmentFactory(
+        pupil=PupilFactory(school=school), provision=provision, hours_per_week=Decimal("2.00")
+    )
+    ProvisionAssignmentFactory(  # starts in spring, ends in summer
+        pupil=PupilFactory(school=school),
+        provision=provision,
+        start_date=dt.date(2026, 2, 11),
+        end_date=dt.date(2026, 6, 3),
+    )
+    ProvisionAssignmentFactory(  # a pupil who joins in October and leaves in March
+        pupil=PupilFactory(
+            school=school, on_roll_date=dt.date(2025, 10, 6), left_date=dt.date(2026, 3, 11)
+        ),
+        provision=provision,
+        group_size=3,
+    )
+    ProvisionAssignmentFactory(  # ended before the year: in no term of it
+        pupil=PupilFactory(school=school), provision=provision, end_date=dt.date(2025, 7, 18)
+    )
+    terms = [term(2025, name) for name in summaries.TERMS]
+    one_pass = ProvisionAssignment.objects.with_term_costs(2025, terms, school)
+    for i, period in enumerate(terms, start=1):
+        detail = {
+            pk: (cost, days)
+            for pk, cost, days in ProvisionAssignment.objects.costed(period, school).values_list(
+                "pk", "period_cost", "school_days"
+            )
+        }
+        held = {
+            pk: (cost, days)
+            for pk, cost, days, runs in one_pass.values_list(
+                "pk", f"cost_{i}", f"days_{i}", f"runs_{i}"
+            )
+            if runs
+        }
+        assert held == detail, period
+        assert len(detail) == [2, 3, 2][i - 1], period
+    # By hand, autumn 2025 (72 school days on the default calendar): 18.50 × 2 h ÷ 5 ÷ 1 =
+    # 7.40 a school day × 72 = 532.80.
+    autumn = {pk: (cost, days) for pk, cost, days in one_pass.values_list("pk", "cost_1", "days_1")}
+    assert autumn[whole.pk][1] == 72
+    assert to_pennies(autumn[whole.pk][0]) == Decimal("532.80")
