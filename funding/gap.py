@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.postgres.aggregates import BoolOr
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -387,16 +388,49 @@ def _labelled(rows, key: str, labels: dict, none_label: str) -> list[BreakdownRo
     return sorted(out, key=lambda r: (-r.need, r.label))
 
 
-def _breakdown(assignments: QuerySet, key: str, labels: dict, none_label: str = "Not recorded"):
+BREAKDOWN_KEYS = ("area", "year_group", "wave", "sen_status", "primary_need")
+
+
+def _need_by_key(school: School, period: Period) -> tuple[dict, dict[str, list[dict]]]:
+    """The period's need (Σ period cost) and distinct pupils with provision, in total and by
+    each of BREAKDOWN_KEYS (the pupil's status and primary need at the period's end), from
+    one pass over the provision rows: GROUP BY GROUPING SETS, one set per breakdown. Gives
+    what a SUM and COUNT(DISTINCT pupil) per breakdown would, each row once per set."""
     rows = (
-        assignments.values(key)
+        _assignments(school, period)
+        .with_sen_status(school, period.end)
+        .with_primary_need(school, period.end)
         .annotate(
-            need=Sum("period_cost", default=ZERO, output_field=UNROUNDED),
-            pupils=Count("pupil", distinct=True),
+            year_group=F("pupil__year_group"), area=F("provision__area"), wave=F("provision__wave")
         )
-        .order_by(key)
+        .order_by()
+        .values_list(*BREAKDOWN_KEYS, "pupil", "period_cost")
     )
-    return _labelled(rows, key, labels, none_label)
+    sql, params = rows.query.sql_with_params()
+    keys = ", ".join(BREAKDOWN_KEYS)
+    grouping = ", ".join(f"GROUPING({k})" for k in BREAKDOWN_KEYS)
+    sets = ", ".join(f"({k})" for k in BREAKDOWN_KEYS)
+    query = (
+        f"SELECT {grouping}, {keys}, COALESCE(SUM(period_cost), %s), COUNT(DISTINCT pupil)"  # noqa: S608
+        f" FROM ({sql}) AS s({keys}, pupil, period_cost) GROUP BY GROUPING SETS ((), {sets})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [ZERO, *params])
+        fetched = cursor.fetchall()
+    count = len(BREAKDOWN_KEYS)
+    totals = {"need": ZERO, "pupils": 0}
+    grouped: dict[str, list[dict]] = {k: [] for k in BREAKDOWN_KEYS}
+    for row in fetched:
+        rolled_up, values, need, pupils = row[:count], row[count : 2 * count], *row[2 * count :]
+        by = [k for k, up in zip(BREAKDOWN_KEYS, rolled_up, strict=True) if not up]
+        if not by:
+            totals = {"need": need, "pupils": pupils}
+            continue
+        (key,) = by
+        grouped[key].append(
+            {key: values[BREAKDOWN_KEYS.index(key)], "need": need, "pupils": pupils}
+        )
+    return totals, grouped
 
 
 def compute_gap(*, school: School, period: Period) -> Gap:
@@ -424,29 +458,21 @@ def _compute_gap(*, school: School, period: Period, pupils_into: int | None = No
     `pupils_into` (a stored summary's id, funding.gap_store.build) each pupil's threshold row
     is written under it and the per-pupil figures are aggregated from those rows."""
     threshold = threshold_on(period.start)
-    assignments = _assignments(school, period)
-    totals = assignments.aggregate(
-        total=Sum("period_cost", default=ZERO, output_field=UNROUNDED),
-        pupils=Count("pupil", distinct=True),
+    totals, grouped = _need_by_key(school, period)
+    need = totals["need"]
+    by_area = _labelled(grouped["area"], "area", dict(BroadArea.choices), "Not recorded")
+    by_need = _labelled(
+        grouped["primary_need"], "primary_need", dict(NeedCode.choices), "No need recorded"
     )
-    need = totals["total"]
-    keyed = assignments.annotate(
-        year_group=F("pupil__year_group"), area=F("provision__area"), wave=F("provision__wave")
+    by_year_group = _labelled(
+        grouped["year_group"], "year_group", dict(YearGroup.choices), "Not recorded"
     )
-    by_area = _breakdown(keyed, "area", dict(BroadArea.choices))
-    by_need = _breakdown(
-        assignments.with_primary_need(school, period.end),
-        "primary_need",
-        dict(NeedCode.choices),
-        "No need recorded",
+    by_sen_status = _labelled(
+        grouped["sen_status"], "sen_status", dict(SenProvision.choices), "Not recorded"
     )
-    by_year_group = _breakdown(keyed, "year_group", dict(YearGroup.choices))
-    by_sen_status = _breakdown(
-        assignments.with_sen_status(school, period.end),
-        "sen_status",
-        dict(SenProvision.choices),
+    by_wave = _labelled(
+        grouped["wave"], "wave", {str(k): v for k, v in Wave.choices}, "Not recorded"
     )
-    by_wave = _breakdown(keyed, "wave", {str(k): v for k, v in Wave.choices})
 
     funding_qs = _funding(school, period)
     counted = Q(status__in=COUNTED_STATUSES)

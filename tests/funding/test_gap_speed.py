@@ -128,3 +128,32 @@ def test_sen_status_and_primary_need_breakdowns_match_per_row_subqueries(school_
     )
     assert {r.key: (r.need, r.pupils) for r in gap.by_sen_status} == status
     assert {r.key: (r.need, r.pupils) for r in gap.by_need} == need
+
+
+@pytest.mark.parametrize("name", ["autumn", "spring", "summer"])
+def test_every_breakdown_and_the_total_from_one_pass_match_their_own_aggregates(school_data, name):
+    # compute_gap reads the total and all five breakdowns from one GROUPING SETS query
+    # (funding.gap._need_by_key); each must be what its own SUM / COUNT(DISTINCT) gives.
+    from django.db.models import F
+
+    from funding.gap import _assignments
+
+    period = term(2024, name)
+    gap = compute_gap(school=school_data, period=period)
+    total = _assignments(school_data, period).aggregate(
+        need=Sum("period_cost", default=ZERO, output_field=MONEY),
+        pupils=Count("pupil", distinct=True),
+    )
+    assert gap.need > 0
+    assert (gap.need, gap.need_pupils) == (total["need"], total["pupils"])
+    for rows, key, expression in (
+        (gap.by_area, "area", F("provision__area")),
+        (gap.by_year_group, "year_group", F("pupil__year_group")),
+        (gap.by_wave, "wave", F("provision__wave")),
+    ):
+        reference = _reference_breakdown(school_data, period, key, expression)
+        assert {r.key: (r.need, r.pupils) for r in rows} == {
+            str(k): v for k, v in reference.items()
+        }, key
+        # Each breakdown shares out the whole need.
+        assert sum(r.need for r in rows) == gap.need
