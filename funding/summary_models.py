@@ -96,10 +96,7 @@ class PeriodSummary(models.Model):
 
 
 class PupilPeriodSummary(models.Model):
-    # No index of its own: the unique (summary, pupil) leads with it.
-    summary = models.ForeignKey(
-        PeriodSummary, on_delete=models.CASCADE, related_name="pupils", db_index=False
-    )
+    summary = models.ForeignKey(PeriodSummary, on_delete=models.CASCADE, related_name="pupils")
     pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="+")
     cost = ExactDecimalField()
     line = ExactDecimalField()
