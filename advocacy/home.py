@@ -6,9 +6,23 @@ from django.http import HttpRequest
 
 from advocacy.models import PUPIL_TYPES, AdvocacyAction
 from advocacy.summary import advocacy_summary, last_twelve_months, training_status
+from sendfund.lib.sql import CompiledQuery
 from sendfund.schools.access import can
 
 DUE_SOON_DAYS = 14
+
+
+def _due(pupil_requests: bool) -> CompiledQuery:
+    def build(school_id: int, day: dt.date):
+        actions = AdvocacyAction.objects.filter(school_id=school_id)
+        if not pupil_requests:  # as advocacy.views.visible_actions
+            actions = actions.exclude(type__in=PUPIL_TYPES)
+        return actions.due_by(day)
+
+    return CompiledQuery("count", build)
+
+
+_DUE = {flag: _due(flag) for flag in (True, False)}
 
 
 def home_context(request: HttpRequest) -> dict:
@@ -21,10 +35,9 @@ def home_context(request: HttpRequest) -> dict:
     today = dt.date.today()
     year = last_twelve_months(today)
     pupil_requests = can(request, "pupils.view")
-    actions = AdvocacyAction.objects.for_school(request.school)
-    if not pupil_requests:  # as advocacy.views.visible_actions
-        actions = actions.exclude(type__in=PUPIL_TYPES)
-    due = actions.due_by(today + dt.timedelta(days=DUE_SOON_DAYS)).count()
+    due = _DUE[pupil_requests].run(
+        school_id=request.school.pk, day=today + dt.timedelta(days=DUE_SOON_DAYS)
+    )
     return {
         "advocacy_panel": {
             "summary": advocacy_summary(

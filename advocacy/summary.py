@@ -27,6 +27,7 @@ from advocacy.models import (
 from sendfund.lib.dates import add_months
 from sendfund.lib.money import ZERO
 from sendfund.lib.periods import Period
+from sendfund.lib.sql import CompiledQuery
 from sendfund.schools.models import School
 
 HUNDRED = Decimal("100")
@@ -40,6 +41,50 @@ def success_rate(successful: int, decided: int) -> Decimal | None:
     return Decimal(successful) * HUNDRED / Decimal(decided)
 
 
+def _actions(school_id: int, start: dt.date, end: dt.date, pupil_requests: bool):
+    actions = AdvocacyAction.objects.filter(school_id=school_id).in_period(start, end)
+    return actions if pupil_requests else actions.exclude(type__in=PUPIL_TYPES)
+
+
+def _totals(pupil_requests: bool) -> CompiledQuery:
+    return CompiledQuery(
+        "aggregate",
+        lambda school_id, start, end: (
+            _actions(school_id, start, end, pupil_requests),
+            {
+                "actions_total": Count("id"),
+                "actions_open": Count("id", filter=Q(status__in=OPEN)),
+                "submitted": Count("id", filter=Q(status__in=SUBMITTED_OR_LATER)),
+                "decided": Count("id", filter=Q(status__in=DECIDED)),
+                "successful": Count("id", filter=Q(status__in=WON)),
+                "requested_total": Sum("amount_requested", default=ZERO),
+                "secured_total": Sum("amount_secured", default=ZERO),
+            },
+        ),
+    )
+
+
+def _by_type(pupil_requests: bool) -> CompiledQuery:
+    return CompiledQuery(
+        "rows",
+        lambda school_id, start, end: (
+            _actions(school_id, start, end, pupil_requests)
+            .order_by()
+            .values("type")
+            .annotate(
+                count=Count("id"),
+                requested=Sum("amount_requested", default=ZERO),
+                secured=Sum("amount_secured", default=ZERO),
+            )
+        ),
+    )
+
+
+# With and without pupil-level requests (top-ups, EHC needs assessments).
+_TOTALS = {flag: _totals(flag) for flag in (True, False)}
+_BY_TYPE = {flag: _by_type(flag) for flag in (True, False)}
+
+
 def advocacy_summary(*, school: School, period: Period, pupil_requests: bool = True) -> dict:
     """Actions dated inside `period`: counts by stage, money requested and secured, by type.
 
@@ -47,29 +92,11 @@ def advocacy_summary(*, school: School, period: Period, pupil_requests: bool = T
     decided, successful (incl. partly), success_rate (Decimal % or None), requested_total,
     secured_total, by_type [{type, label, count, requested, secured}]. Two queries.
     """
-    actions = AdvocacyAction.objects.for_school(school).in_period(period.start, period.end)
-    if not pupil_requests:
-        actions = actions.exclude(type__in=PUPIL_TYPES)
-    totals = actions.aggregate(
-        actions_total=Count("id"),
-        actions_open=Count("id", filter=Q(status__in=OPEN)),
-        submitted=Count("id", filter=Q(status__in=SUBMITTED_OR_LATER)),
-        decided=Count("id", filter=Q(status__in=DECIDED)),
-        successful=Count("id", filter=Q(status__in=WON)),
-        requested_total=Sum("amount_requested", default=ZERO),
-        secured_total=Sum("amount_secured", default=ZERO),
-    )
+    values = {"school_id": school.pk, "start": period.start, "end": period.end}
+    totals = _TOTALS[pupil_requests].run(**values)
     labels = dict(ActionType.choices)
     order = {value: index for index, value in enumerate(labels)}
-    rows = (
-        actions.order_by()
-        .values("type")
-        .annotate(
-            count=Count("id"),
-            requested=Sum("amount_requested", default=ZERO),
-            secured=Sum("amount_secured", default=ZERO),
-        )
-    )
+    rows = _BY_TYPE[pupil_requests].run(**values)
     by_type = sorted(
         ({**row, "label": labels.get(row["type"], row["type"])} for row in rows),
         key=lambda row: order.get(row["type"], len(order)),
@@ -87,6 +114,26 @@ def last_twelve_months(today: dt.date) -> Period:
     return Period(start, today, "the last 12 months")
 
 
+def _training(school_id: int, today: dt.date):
+    mandatory = Q(role=TraineeRole.SENCO, qualification__in=MANDATORY)
+    not_complete = ~Q(status__in=[TrainingStatus.COMPLETED, TrainingStatus.WITHDRAWN])
+    met = Q(status=TrainingStatus.COMPLETED) & counts_as_qualification()
+    return (
+        TrainingRecord.objects.filter(school_id=school_id),
+        {
+            "qualified": Count("id", filter=mandatory & met),
+            "senco_deadline": Min(
+                "deadline", filter=mandatory & ~Q(status=TrainingStatus.WITHDRAWN) & ~met
+            ),
+            "in_progress": Count("id", filter=Q(status=TrainingStatus.IN_PROGRESS)),
+            "overdue": Count("id", filter=not_complete & Q(deadline__lt=today)),
+        },
+    )
+
+
+_TRAINING = CompiledQuery("aggregate", _training)
+
+
 def training_status(*, school: School, today: dt.date) -> dict:
     """The SENCO qualification position and training counts, in one query.
 
@@ -97,18 +144,7 @@ def training_status(*, school: School, today: dt.date) -> dict:
     today + 6 months (already passed counts too). in_progress: courses in progress;
     overdue: courses not complete whose deadline has passed.
     """
-    records = TrainingRecord.objects.for_school(school)
-    mandatory = Q(role=TraineeRole.SENCO, qualification__in=MANDATORY)
-    not_complete = ~Q(status__in=[TrainingStatus.COMPLETED, TrainingStatus.WITHDRAWN])
-    met = Q(status=TrainingStatus.COMPLETED) & counts_as_qualification()
-    figures = records.aggregate(
-        qualified=Count("id", filter=mandatory & met),
-        senco_deadline=Min(
-            "deadline", filter=mandatory & ~Q(status=TrainingStatus.WITHDRAWN) & ~met
-        ),
-        in_progress=Count("id", filter=Q(status=TrainingStatus.IN_PROGRESS)),
-        overdue=Count("id", filter=not_complete & Q(deadline__lt=today)),
-    )
+    figures = _TRAINING.run(school_id=school.pk, today=today)
     deadline = figures["senco_deadline"]
     return {
         "senco_qualified": figures["qualified"] > 0,

@@ -1,0 +1,94 @@
+"""sendfund.lib.sql.CompiledQuery: an ORM query compiled once and run with new values gives
+what the ORM gives for those values, and refuses a build that would compile a value in."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Count, Max, Q
+
+from pupils.models import Pupil
+from sendfund.lib.sql import CompiledQuery
+from tests.factories import PupilFactory, SenStatusFactory
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+def _on_roll(school_id, today):
+    return Pupil.objects.filter(school_id=school_id).on_roll(today).with_sen_status(today)
+
+
+REGISTER = CompiledQuery(
+    "aggregate",
+    lambda school_id, today: (
+        _on_roll(school_id, today),
+        {
+            "pupils": Count("pk"),
+            "support": Count("pk", filter=Q(sen_status="K")),
+            "latest_join": Max("on_roll_date"),
+        },
+    ),
+)
+COUNT = CompiledQuery("count", lambda school_id, today: _on_roll(school_id, today))
+ROWS = CompiledQuery(
+    "rows",
+    lambda school_id, today: (
+        _on_roll(school_id, today).order_by().values("year_group").annotate(n=Count("pk"))
+    ),
+)
+
+
+@pytest.fixture
+def two_schools(school, other_school):
+    # Brook: three pupils, one joining on 1 January 2025 and one on SEN support from
+    # 1 October 2024; Faraway: one pupil, who left on 1 March 2025.
+    PupilFactory(school=school, year_group="3")
+    PupilFactory(school=school, year_group="3", on_roll_date=D(2025, 1, 1))
+    SenStatusFactory(pupil=PupilFactory(school=school, year_group="5"), start_date=D(2024, 10, 1))
+    PupilFactory(school=other_school, left_date=D(2025, 3, 1))
+    return school, other_school
+
+
+def _orm(school_id, today):
+    qs, aggregates = REGISTER.build(school_id=school_id, today=today)
+    return qs.aggregate(**aggregates)
+
+
+def test_each_run_swaps_in_its_own_values_and_matches_the_orm(two_schools):
+    brook, faraway = two_schools
+    cases = [
+        (brook.pk, D(2024, 9, 15)),  # before the joiner and before the SEN support
+        (brook.pk, D(2025, 2, 1)),
+        (faraway.pk, D(2025, 2, 1)),
+        (faraway.pk, D(2025, 3, 1)),  # the day the Faraway pupil left
+    ]
+    results = [REGISTER.run(school_id=s, today=d) for s, d in cases]
+    assert results == [_orm(s, d) for s, d in cases]
+    # By hand: 2 on roll in September (the joiner not yet), none on SEN support yet; 3 and 1
+    # in February; the Faraway pupil is off roll on the day they left.
+    assert [(r["pupils"], r["support"]) for r in results] == [(2, 0), (3, 1), (1, 0), (0, 0)]
+    assert results[1]["latest_join"] == D(2025, 1, 1)
+    assert COUNT.run(school_id=brook.pk, today=D(2025, 2, 1)) == 3
+    rows = ROWS.run(school_id=brook.pk, today=D(2025, 2, 1))
+    assert sorted((r["year_group"], r["n"]) for r in rows) == [("3", 2), ("5", 1)]
+
+
+def test_a_build_that_computes_with_a_value_is_refused(school):
+    # today + 14 days, worked out inside the build, would be compiled into the SQL as a
+    # constant and be wrong on every later day.
+    moved = CompiledQuery(
+        "count",
+        lambda school_id, today: Pupil.objects.filter(
+            school_id=school_id, on_roll_date__lte=today + dt.timedelta(days=14)
+        ),
+    )
+    with pytest.raises(ValueError, match="derived from a value"):
+        moved.run(school_id=school.pk, today=D(2025, 2, 1))
+
+
+def test_a_value_the_query_does_not_use_and_a_value_of_another_type_are_refused(school):
+    unused = CompiledQuery("count", lambda school_id, today: Pupil.objects.filter(school_id=1))
+    with pytest.raises(ValueError, match="not in the SQL's parameters: school_id, today"):
+        unused.run(school_id=school.pk, today=D(2025, 2, 1))
+    with pytest.raises(TypeError, match="ints and dates"):
+        COUNT.run(school_id=str(school.pk), today=D(2025, 2, 1))
