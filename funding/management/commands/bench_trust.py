@@ -75,7 +75,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Building or reusing a trust of {schools} schools + 1 large school ...")
         bench = get_or_build(schools, log=self.stdout.write)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # VACUUM too: each run's imports are rolled back, and the dead rows they leave at
+            # the end of the pupil and provision indexes (until autovacuum gets to them) made
+            # the next run's planning of the register's query 10 ms instead of 3.
+            cursor.execute("VACUUM ANALYZE")
         ids = [s.pk for s in bench.schools] + [bench.big.pk]
         pupils = Pupil.objects.filter(school_id__in=ids).count()
         rows = ProvisionAssignment.objects.filter(school_id__in=ids).count()
