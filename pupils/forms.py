@@ -522,3 +522,22 @@ class RegisterFilterForm(forms.Form):
         if self.is_valid():
             return self.cleaned_data
         return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+
+    def selects(self) -> list[dict]:
+        """The four drop-downs as the template draws them: each field's name, id, label and
+        options (value, label, selected), the submitted value looked up once per field."""
+        out = []
+        for name in ("status", "need", "area", "year_group"):
+            field = self[name]
+            chosen = str(field.value() or "")
+            out.append(
+                {
+                    "name": name,
+                    "id": field.id_for_label,
+                    "label": field.label,
+                    "options": [
+                        (value, label, str(value) == chosen) for value, label in field.field.choices
+                    ],
+                }
+            )
+        return out

@@ -119,6 +119,9 @@ def latest_open_ids(qs, day: dt.date) -> Subquery:
     return Subquery(open_rows.filter(~Exists(later)).values("pk"))
 
 
+_YEAR_GROUP_LABELS = {value: str(label) for value, label in YearGroup.choices}
+
+
 class Pupil(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="pupils")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -173,6 +176,11 @@ class Pupil(models.Model):
 
     def __str__(self) -> str:
         return f"{self.forename} {self.surname}"
+
+    def get_year_group_display(self) -> str:  # type: ignore[no-redef]  # Django's, made faster
+        """ "Year 4", from a dict made once (Django's own builds one on every call, which a
+        page of 50 pupils noticed)."""
+        return _YEAR_GROUP_LABELS.get(self.year_group, self.year_group)
 
     @property
     def full_name(self) -> str:

@@ -97,6 +97,20 @@ def test_the_register_filters_searches_and_sorts(senco_client, school):
     assert names(status="bogus") == ["Bob", "Ada"]  # a bad filter is ignored, never a 500
 
 
+def test_the_register_keeps_the_chosen_filters_selected_and_shows_year_groups(senco_client, school):
+    PupilFactory(school=school, year_group="6")
+    params = {"status": "K", "year_group": "6", "need": "MLD", "area": "CI"}
+    body = senco_client.get(reverse("pupils:register"), params).content.decode()
+    for value in params.values():
+        assert f'<option value="{value}" selected>' in body
+    assert body.count(" selected>") == 4  # one option chosen in each of the four drop-downs
+    body = senco_client.get(reverse("pupils:register")).content.decode()
+    assert '<option value="" selected>Any</option>' in body
+    assert "<td>Year 6</td>" in body
+    assert PupilFactory.build(year_group="R").get_year_group_display() == "Reception"
+    assert PupilFactory.build(year_group="99").get_year_group_display() == "99"
+
+
 def test_the_register_paginates_50_a_page(senco_client, school):
     PupilFactory.create_batch(55, school=school)
     response = senco_client.get(reverse("pupils:register"), {"page": 2})
