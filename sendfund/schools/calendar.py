@@ -139,12 +139,26 @@ def school_days_in(school: School, period: Period) -> int:
 
 
 def calendar_note(school: School, period: Period) -> str:
-    """Which calendar the money on a page was costed with, in words."""
-    parts = year_parts(school, period)
+    """Which calendar the money on a page was costed with, in words (one query once the
+    years' school days are written)."""
+    years = [y for y, _ in by_academic_year(period)]
+
+    def read() -> dict:
+        rows = CalendarYear.objects.filter(school=school, academic_year__in=years)
+        return {
+            y: (source, n)
+            for y, source, n in rows.values_list("academic_year", "source", "school_days")
+        }
+
+    held = read()
+    if len(held) < len(years):
+        ensure_years([school.pk], years)
+        held = read()
     bits = []
-    for part in parts:
-        source = CalendarYear.Source(part.source).label
-        bits.append(f"{part.label}: {source}, {part.year_days} school days in the year")
+    for year in years:
+        source, year_days = held[year]
+        label = CalendarYear.Source(source).label
+        bits.append(f"{academic_year_label(year)}: {label}, {year_days} school days in the year")
     return "School days from " + "; ".join(bits) + "."
 
 

@@ -145,3 +145,34 @@ def test_an_uploaded_bad_file_writes_nothing(head_client, school):
     assert response.status_code == 400
     assert "Row 2, column start_date" in response.content.decode()
     assert not TermBlock.objects.exists()
+
+
+def test_the_calendar_note_names_each_years_calendar_and_school_days(head_client, school):
+    # September 2025 as the school's own term dates (22 school days: 1-30 Sep 2025 has 22
+    # weekdays); 2026/27 on the default calendar (190 days).
+    from sendfund.lib.periods import Period
+    from sendfund.schools.calendar import calendar_note
+
+    head_client.post(
+        reverse("schools:term_dates"),
+        {
+            "action": "add",
+            "year": "2025",
+            "block-start_date": "2025-09-01",
+            "block-end_date": "2025-09-30",
+            "block-kind": "open",
+        },
+    )
+    own = CalendarYear.Source("own").label
+    default = CalendarYear.Source("default").label
+    span = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert calendar_note(school, span) == (
+        f"School days from 2025/26: {own}, 22 school days in the year; "
+        f"2026/27: {default}, 190 school days in the year."
+    )
+    # A year not costed before is written first (2030/31: nothing had read it).
+    later = Period(dt.date(2030, 9, 1), dt.date(2030, 12, 31))
+    assert not CalendarYear.objects.filter(school=school, academic_year=2030).exists()
+    assert calendar_note(school, later) == (
+        f"School days from 2030/31: {default}, 190 school days in the year."
+    )
