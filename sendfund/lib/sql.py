@@ -147,6 +147,11 @@ def _capture(execute, sql, params, many, context):
     raise _Captured(sql, params)
 
 
+def _refuse(execute, sql, params, many, context):
+    # What a build reads (a school's day counts, say) would be compiled in for every school.
+    raise ValueError("CompiledQuery: the build read the database; pass what it needs in.")
+
+
 _INT_STAND_IN = -2_100_000_000  # inside a 32-bit integer, so no lookup treats it as impossible
 _DATE_STAND_IN = dt.date(1001, 1, 1)
 
@@ -175,8 +180,9 @@ class CompiledQuery:
     """One ORM query, built once per process and then run with new values.
 
     `build(**values)` makes the query from `values` (ints and dates, each used as it is: it
-    must not compute with them, e.g. add days to a date, or the result would be compiled in;
-    pass such a value in instead: the compile refuses a parameter near a stand-in). `kind`:
+    must not compute with them, e.g. add days to a date, nor read the database, or the result
+    would be compiled in; pass such a value in instead: the compile refuses a parameter near
+    a stand-in and a build that runs a query). `kind`:
       "aggregate": build returns (queryset, {name: aggregate}); run gives the dict
                    `queryset.aggregate(**those)` gives;
       "count":     build returns a queryset; run gives its count();
@@ -195,7 +201,8 @@ class CompiledQuery:
 
         names = sorted(values)
         stand_ins = {name: _stand_in(i, values[name]) for i, name in enumerate(names)}
-        built = self.build(**stand_ins)
+        with connection.execute_wrapper(_refuse):
+            built = self.build(**stand_ins)
         columns: list[str] = []
         try:
             with connection.execute_wrapper(_capture):

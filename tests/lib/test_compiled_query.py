@@ -92,3 +92,12 @@ def test_a_value_the_query_does_not_use_and_a_value_of_another_type_are_refused(
         unused.run(school_id=school.pk, today=D(2025, 2, 1))
     with pytest.raises(TypeError, match="ints and dates"):
         COUNT.run(school_id=str(school.pk), today=D(2025, 2, 1))
+
+
+def test_a_build_that_reads_the_database_is_refused(school):
+    # A value read while building (here the school's pupil count) would be compiled in.
+    def build(school_id, today):
+        return Pupil.objects.filter(year_group=str(Pupil.objects.count()), on_roll_date__lte=today)
+
+    with pytest.raises(ValueError, match="the build read the database"):
+        CompiledQuery("count", build).run(school_id=school.pk, today=D(2025, 2, 1))
