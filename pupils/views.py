@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -24,6 +25,7 @@ from pupils.models import (
     StaffRate,
     StaffRole,
 )
+from sendfund.lib import kept
 from sendfund.lib.forms import add_service_errors
 from sendfund.lib.versions import StaleEdit
 from sendfund.lib.views import form_saved, versioned
@@ -44,6 +46,15 @@ def _setup_state(school) -> dict:
 
 @require_capability("pupils.view")
 def register(request: HttpRequest) -> HttpResponse:
+    # The page as last rendered for this person, query and day, while the school's newest
+    # stored summary still exists: every write to pupils, statuses, needs, provision, rates,
+    # the school or its days deletes it (funding.gap_store.latest_id, sendfund.lib.kept).
+    from funding import gap_store  # funding depends on pupils, not the reverse
+
+    key = kept.page_key(request, "register")
+    if (html := kept.kept_page(request, key, gap_store.still_stored)) is not None:
+        return HttpResponse(html)
+    latest = gap_store.latest_id(request.school)  # read before anything the page shows
     filter_form = forms.RegisterFilterForm(request.GET or None)
     filters = filter_form.filters() if request.GET else {}
     pupils = queries.register(request.school, filters=filters)
@@ -52,10 +63,10 @@ def register(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
-    return render(
-        request,
+    html = render_to_string(
         "pupils/register.html",
         {
+            "csrf_token": kept.CSRF_SLOT,
             "page": page,
             "filter_form": filter_form,
             "filtered": any(v for k, v in filters.items() if k != "sort"),
@@ -69,7 +80,10 @@ def register(request: HttpRequest) -> HttpResponse:
             "export_url": reverse("pupil_imports:export_register"),
             "upload_url": reverse("pupil_imports:upload"),
         },
+        request,
     )
+    kept.keep_page(key, [latest] if latest else None, html)
+    return HttpResponse(kept.fill_csrf(html, request))
 
 
 @require_capability("pupils.view")

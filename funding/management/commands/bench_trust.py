@@ -7,7 +7,7 @@ per pupil, plus a 20,000-pupil school where 17,000 pupils have no SEN. Then, in 
   trust view), the median and p95 server time with Django's test Client, the same request's SQL
   re-run back to back ("bare SQL"), the query count, and the ratio of the page's median to the
   median of a page that touches no database (/robots.txt), measured in the same run; the
-  dashboard and trust view also with the rendered-figures cache cleared before each request
+  register, dashboard and trust view also with the kept renderings cleared before each request
   (rows marked "(rendered)"), as after a write;
 - with --wrk SECONDS (and Debian's wrk installed): gunicorn with two workers and wrk with 16
   connections on the head's dashboard and on /robots.txt: requests a second and errors;
@@ -128,6 +128,7 @@ class Command(BaseCommand):
             ("no database: /robots.txt", Client(), "/robots.txt"),
             ("home (head)", head, "/"),
             ("register", head, "/pupils/"),
+            (COLD + "register", head, "/pupils/"),
             ("pupil page", head, f"/pupils/{pupil.public_id}/"),
             ("dashboard", head, "/funding/"),
             (COLD + "dashboard", head, "/funding/"),
