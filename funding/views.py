@@ -137,11 +137,19 @@ def _kept(kind: str, parts: tuple | None, template: str, context: dict, request)
 
 @require_capability("pupils.view")
 def pupils(request: HttpRequest) -> HttpResponse:
-    """Every pupil with provision in the period against the threshold: pupil-level data."""
+    """Every pupil with provision in the period against the threshold: pupil-level data.
+
+    A standard period's page is kept whole (sendfund.lib.kept) under its stored summary,
+    read before anything else: the rows, names and figures all come from it and from what
+    its deletion triggers watch."""
+    page_key = kept.page_key(request, "funding-pupils")
+    if (html := kept.kept_page(request, page_key, gap_store.still_stored)) is not None:
+        return HttpResponse(html)
     form, refused = _resolved_form(request, "funding/pupils.html")
     if refused:
         return refused
     period = form.cleaned_data["resolved"]
+    summary = gap_store.stored_id(request.school, period)
     threshold = threshold_on(period.start)
     rows = pupil_threshold_queryset(school=request.school, period=period, threshold=threshold)
     only_over = request.GET.get("over") == "1"
@@ -151,7 +159,10 @@ def pupils(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "period": period, "page": page, "figures": figures}
     context["calendar"] = calendar_note(request.school, period)
     context["line_heading"] = dash.line_heading(request.school)
-    return render(request, "funding/pupils.html", context | {"query": form.query_string()})
+    context |= {"query": form.query_string(), "csrf_token": kept.CSRF_SLOT}
+    html = render_to_string("funding/pupils.html", context, request)
+    kept.keep_page(page_key, [summary] if summary else None, html)
+    return HttpResponse(kept.fill_csrf(html, request))
 
 
 # --- Editing: funding sources, pupil top-ups, top-up schemes and bands (funding.edit) ---

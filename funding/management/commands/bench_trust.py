@@ -7,7 +7,7 @@ per pupil, plus a 20,000-pupil school where 17,000 pupils have no SEN. Then, in 
   trust view), the median and p95 server time with Django's test Client, the same request's SQL
   re-run back to back ("bare SQL"), the query count, and the ratio of the page's median to the
   median of a page that touches no database (/robots.txt), measured in the same run; the
-  register, dashboard and trust view also with the kept renderings cleared before each request
+  register, dashboard, funding pupils and trust view also with the kept renderings cleared before each request
   (rows marked "(rendered)"), as after a write;
 - with --wrk SECONDS (and Debian's wrk installed): gunicorn with two workers and wrk with 16
   connections on the head's dashboard and on /robots.txt: requests a second and errors;
@@ -133,6 +133,7 @@ class Command(BaseCommand):
             ("dashboard", head, "/funding/"),
             (COLD + "dashboard", head, "/funding/"),
             ("funding pupils", head, "/funding/pupils/"),
+            (COLD + "funding pupils", head, "/funding/pupils/"),
             ("termly report draft", head, f"/reports/{report.public_id}/"),
             ("dashboard, 20,000-pupil school", big_head, "/funding/"),
             ("funding pupils, 20,000-pupil school", big_head, "/funding/pupils/"),
