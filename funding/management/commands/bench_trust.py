@@ -7,8 +7,8 @@ per pupil, plus a 20,000-pupil school where 17,000 pupils have no SEN. Then, in 
   trust view), the median and p95 server time with Django's test Client, the same request's SQL
   re-run back to back ("bare SQL"), the query count, and the ratio of the page's median to the
   median of a page that touches no database (/robots.txt), measured in the same run; the
-  register, dashboard, funding pupils and trust view also with the kept renderings cleared before each request
-  (rows marked "(rendered)"), as after a write;
+  register, dashboard, funding pupils and trust view also with the kept renderings cleared
+  before each request (rows marked "(rendered)"), as after a write;
 - with --wrk SECONDS (and Debian's wrk installed): gunicorn with two workers and wrk with 16
   connections on the head's dashboard and on /robots.txt: requests a second and errors;
 - with --imports: a 10,000-row pupil file and a 10,000-row provision file through the imports
