@@ -54,6 +54,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest, Least
 
 from funding.models import (
     COUNTED_STATUSES,
+    FALLBACK_THRESHOLD,
     FundingSource,
     FundingType,
     HighNeedsThreshold,
@@ -66,6 +67,7 @@ from pupils.summaries import summary_terms
 from sendfund.lib.dates import add_months
 from sendfund.lib.money import UNROUNDED, ZERO
 from sendfund.lib.periods import Period, academic_year, academic_year_start, term
+from sendfund.lib.sql import CompiledQuery
 from sendfund.schools.calendar import calendar_note, prorate_by_school_days
 from sendfund.schools.models import School
 
@@ -139,9 +141,16 @@ class PerGroup(ExpressionWrapper):
         return []
 
 
+_THRESHOLD_ON = CompiledQuery(
+    "rows", lambda day: HighNeedsThreshold.objects.in_force_on(day).values("amount")[:1]
+)
+
+
 def threshold_on(day: dt.date) -> Decimal:
-    """The annual high-needs threshold in force on a day (HighNeedsThreshold.amount_on)."""
-    return HighNeedsThreshold.objects.amount_on(day)
+    """The annual high-needs threshold in force on a day: HighNeedsThreshold.amount_on, its
+    query compiled once (sendfund.lib.sql.CompiledQuery)."""
+    rows = _THRESHOLD_ON.run(day=day)
+    return rows[0]["amount"] if rows else FALLBACK_THRESHOLD
 
 
 def threshold_line(school: School, period: Period, threshold: Decimal) -> Decimal:

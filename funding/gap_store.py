@@ -24,7 +24,7 @@ from django.db.models import ExpressionWrapper, F, Q, QuerySet
 
 from funding.summary_models import PeriodSummary, PeriodSummaryPending, PupilPeriodSummary
 from sendfund.lib.periods import Period
-from sendfund.lib.sql import Prepared
+from sendfund.lib.sql import CompiledQuery, Prepared
 
 LOCK_CLASS = 815202  # as in migration funding 0005
 
@@ -97,13 +97,16 @@ def stored_id(school, period: Period) -> int | None:
     summaries are made of deletes them all and a rebuilt one takes a new id, so while this id
     exists nothing the school's pages show from its summaries has changed (funding.views uses
     it to key the dashboard's rendered figures)."""
-    return (
-        PeriodSummary.objects.filter(
-            school=school, kind=PeriodSummary.Kind.GAP, start=period.start, end=period.end
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
+    rows = _STORED_ID.run(school_id=school.pk, start=period.start, end=period.end)
+    return rows[0]["pk"] if rows else None
+
+
+_STORED_ID = CompiledQuery(
+    "rows",
+    lambda school_id, start, end: PeriodSummary.objects.filter(
+        school_id=school_id, kind=PeriodSummary.Kind.GAP, start=start, end=end
+    ).values("pk")[:1],  # one at most (periodsummary_unique)
+)
 
 
 _LATEST_STORED = Prepared(

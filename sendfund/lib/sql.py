@@ -152,7 +152,9 @@ def _refuse(execute, sql, params, many, context):
     raise ValueError("CompiledQuery: the build read the database; pass what it needs in.")
 
 
-_INT_STAND_IN = -2_100_000_000  # inside a 32-bit integer, so no lookup treats it as impossible
+# Inside every integer column's range (a small integer's too): Django drops a comparison with a
+# value out of the column's range from the SQL, which would leave no parameter to swap.
+_INT_STAND_IN = 32_719
 _DATE_STAND_IN = dt.date(1001, 1, 1)
 
 
@@ -162,7 +164,9 @@ def _stand_in(index: int, value):
     if isinstance(value, dt.datetime):
         raise TypeError("CompiledQuery values are ints and dates, not datetimes.")
     if isinstance(value, int):
-        return _INT_STAND_IN - index
+        if index > 30:
+            raise ValueError("CompiledQuery takes at most 31 values.")
+        return _INT_STAND_IN - 997 * index  # far apart: a value moved a little matches none
     return _DATE_STAND_IN + dt.timedelta(days=index)
 
 
@@ -172,7 +176,7 @@ def _near_stand_in(param) -> bool:
     if isinstance(param, dt.date) and not isinstance(param, dt.datetime):
         return param.year < 1100
     if isinstance(param, int) and not isinstance(param, bool):
-        return abs(param - _INT_STAND_IN) < 1_000_000
+        return abs(param - _INT_STAND_IN) < 100
     return False
 
 

@@ -21,6 +21,7 @@ from django.db.models.functions import Cast
 from sendfund.lib import schooldays
 from sendfund.lib.money import UNROUNDED
 from sendfund.lib.periods import Period, academic_year, academic_year_label, by_academic_year
+from sendfund.lib.sql import CompiledQuery
 from sendfund.schools.models import CalendarYear, School, SchoolDay, TermBlock
 
 
@@ -138,17 +139,26 @@ def school_days_in(school: School, period: Period) -> int:
     return sum(part.days for part in year_parts(school, period))
 
 
+_CALENDAR_YEARS = CompiledQuery(
+    "rows",
+    lambda school_id, first, last: (
+        CalendarYear.objects.filter(
+            school_id=school_id, academic_year__gte=first, academic_year__lte=last
+        )
+        .order_by()
+        .values("academic_year", "source", "school_days")
+    ),
+)
+
+
 def calendar_note(school: School, period: Period) -> str:
     """Which calendar the money on a page was costed with, in words (one query once the
     years' school days are written)."""
     years = [y for y, _ in by_academic_year(period)]
 
     def read() -> dict:
-        rows = CalendarYear.objects.filter(school=school, academic_year__in=years)
-        return {
-            y: (source, n)
-            for y, source, n in rows.values_list("academic_year", "source", "school_days")
-        }
+        rows = _CALENDAR_YEARS.run(school_id=school.pk, first=years[0], last=years[-1])
+        return {row["academic_year"]: (row["source"], row["school_days"]) for row in rows}
 
     held = read()
     if len(held) < len(years):

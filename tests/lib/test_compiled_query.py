@@ -101,3 +101,32 @@ def test_a_build_that_reads_the_database_is_refused(school):
 
     with pytest.raises(ValueError, match="the build read the database"):
         CompiledQuery("count", build).run(school_id=school.pk, today=D(2025, 2, 1))
+
+
+def test_small_integer_columns_take_their_values_and_a_moved_id_is_refused(school):
+    # academic_year is a small integer: a stand-in outside its range would make Django drop
+    # the comparison from the SQL. 2025/26 and 2026/27 are written, 2024/25 is not.
+    from sendfund.schools.calendar import ensure_years
+    from sendfund.schools.models import CalendarYear
+
+    ensure_years([school.pk], [2025, 2026])
+    years = CompiledQuery(
+        "rows",
+        lambda school_id, first, last: (
+            CalendarYear.objects.filter(
+                school_id=school_id, academic_year__gte=first, academic_year__lte=last
+            )
+            .order_by("academic_year")
+            .values("academic_year", "school_days")
+        ),
+    )
+    assert years.run(school_id=school.pk, first=2024, last=2026) == [
+        {"academic_year": 2025, "school_days": 190},
+        {"academic_year": 2026, "school_days": 190},
+    ]
+    assert years.run(school_id=school.pk, first=2026, last=2030) == [
+        {"academic_year": 2026, "school_days": 190}
+    ]
+    moved = CompiledQuery("count", lambda school_id: Pupil.objects.filter(school_id=school_id + 1))
+    with pytest.raises(ValueError, match="derived from a value"):
+        moved.run(school_id=school.pk)
