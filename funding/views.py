@@ -102,11 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return HttpResponse(figures())
     context = {"form": form, "query": query, "figures_html": figures}
     body = _kept("dashboard-body", parts, "funding/_dashboard_body.html", context, request)
-    html = render_to_string(
-        "funding/dashboard.html", {"body_html": body, "csrf_token": kept.CSRF_SLOT}, request
-    )
-    kept.keep_page(page, [summary] if summary else None, html)
-    return HttpResponse(kept.fill_csrf(html, request))
+    return kept.render_kept(request, page, [summary], "funding/dashboard.html", {"body_html": body})
 
 
 # Kept renderings live this long at most; a write ends their use at once (see _kept).
@@ -159,10 +155,8 @@ def pupils(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "period": period, "page": page, "figures": figures}
     context["calendar"] = calendar_note(request.school, period)
     context["line_heading"] = dash.line_heading(request.school)
-    context |= {"query": form.query_string(), "csrf_token": kept.CSRF_SLOT}
-    html = render_to_string("funding/pupils.html", context, request)
-    kept.keep_page(page_key, [summary] if summary else None, html)
-    return HttpResponse(kept.fill_csrf(html, request))
+    context["query"] = form.query_string()
+    return kept.render_kept(request, page_key, [summary], "funding/pupils.html", context)
 
 
 # --- Editing: funding sources, pupil top-ups, top-up schemes and bands (funding.edit) ---

@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -63,10 +62,12 @@ def register(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
-    html = render_to_string(
+    return kept.render_kept(
+        request,
+        key,
+        [latest],
         "pupils/register.html",
         {
-            "csrf_token": kept.CSRF_SLOT,
             "page": page,
             "filter_form": filter_form,
             "filtered": any(v for k, v in filters.items() if k != "sort"),
@@ -80,10 +81,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "export_url": reverse("pupil_imports:export_register"),
             "upload_url": reverse("pupil_imports:upload"),
         },
-        request,
     )
-    kept.keep_page(key, [latest] if latest else None, html)
-    return HttpResponse(kept.fill_csrf(html, request))
 
 
 @require_capability("pupils.view")

@@ -194,11 +194,11 @@ def trust(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "name")
     today = dt.date.today()
     period = term(*term_for_date(today))
-    context = {"period": period, "trust_name": school.trust.name, "csrf_token": kept.CSRF_SLOT}
+    context = {"period": period, "trust_name": school.trust.name}
     table, state = _trust_table(request, schools, today=today, period=period, sort=sort)
-    html = render_to_string("reports/trust.html", context | {"table_html": table}, request)
-    kept.keep_page(page, state, html)
-    return HttpResponse(kept.fill_csrf(html, request))
+    return kept.render_kept(
+        request, page, state, "reports/trust.html", context | {"table_html": table}
+    )
 
 
 # Rendered trust tables are kept this long at most; a write ends their use at once.

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
 # Rendered in the place of the request's CSRF token; random per process, so no text a user
@@ -96,3 +96,19 @@ def keep_page(key: str | None, ids: Sequence[int] | None, html: str) -> None:
     """Keep `html` (rendered with CSRF_SLOT) under `key`, made from the summaries `ids`."""
     if key is not None and ids:
         cache.set(key, (tuple(ids), html), KEPT_SECONDS)
+
+
+def render_kept(
+    request: HttpRequest,
+    key: str | None,
+    ids: Sequence[int | None] | None,
+    template: str,
+    context: dict,
+) -> HttpResponse:
+    """Render a page with CSRF_SLOT for its token, keep it under `key` as made from the
+    summaries `ids` (not kept when there are none), and answer with this request's token."""
+    from django.template.loader import render_to_string
+
+    html = render_to_string(template, {**context, "csrf_token": CSRF_SLOT}, request)
+    keep_page(key, [i for i in ids or () if i], html)
+    return HttpResponse(fill_csrf(html, request))
