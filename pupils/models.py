@@ -435,6 +435,13 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
         schools = [school] if isinstance(school, School) else list(school)
         ids = sorted(s.pk for s in schools)
         summaries.ready(ids, terms)
+        return self.with_stored_cost(ids, terms)
+
+    def with_stored_cost(self, ids: list[int], terms: list[tuple[int, int]]):
+        """Annotate `period_cost` and `school_days`: the sums of each row's stored costs in
+        `terms` ((academic year, term number) pairs) of the schools `ids`, read from the
+        term-cost summary as it stands (with_summed_cost makes it right first). Reads nothing
+        while building, so it can be compiled once (sendfund.lib.sql.CompiledQuery)."""
         qs, costs, days = self, [], []
         for i, (year, number) in enumerate(terms):
             name = f"_term_{i}"
@@ -497,6 +504,13 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
         )
         return self.alias(**aliases)
 
+    def with_rate(self, year: int):
+        """Annotate `hourly_rate` and `rate_year`: the rate each row is costed at in academic
+        year `year` and the year it was entered for, as with_period_cost's working has them."""
+        return self._with_rates([year]).annotate(
+            hourly_rate=_hourly_rate(year), rate_year=_rate_year(year)
+        )
+
     def with_period_cost(self, period: Period, school):
         """Annotate `period_cost`: the cost of each row over the school days it is delivered
         inside the period (docs/domain.md section 3). `school` is a School or a list
@@ -542,11 +556,7 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
             if not first:
                 first = {
                     "hourly_rate": _hourly_rate(year),
-                    "rate_year": Coalesce(
-                        F(f"_rate_{year}__academic_year"),
-                        F("_rate_first__academic_year"),
-                        output_field=IntegerField(),
-                    ),
+                    "rate_year": _rate_year(year),
                     "daily_cost": F(f"_daily_{year}"),
                     "year_days": Coalesce(
                         _per_school(ids, year_counts, year), Value(0), output_field=IntegerField()
@@ -685,6 +695,15 @@ def _part_days(ids: list[int], year: int, part: Period, part_counts: dict, name:
             Value(0),
             output_field=IntegerField(),
         ),
+        output_field=IntegerField(),
+    )
+
+
+def _rate_year(year: int):
+    """The academic year of the rate row _hourly_rate reads for `year`."""
+    return Coalesce(
+        F(f"_rate_{year}__academic_year"),
+        F("_rate_first__academic_year"),
         output_field=IntegerField(),
     )
 

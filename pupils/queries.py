@@ -23,6 +23,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    Window,
 )
 from django.db.models.functions import Coalesce
 
@@ -36,8 +37,10 @@ from pupils.models import (
     SenStatus,
 )
 from pupils.plan_models import ProfessionalInvolvement, SupportPlan
+from pupils.summary_models import TermNumber
 from sendfund.lib.money import UNROUNDED, ZERO, format_gbp
 from sendfund.lib.periods import Period, academic_year, academic_year_label, academic_year_start
+from sendfund.lib.sql import CompiledQuery
 from sendfund.schools.calendar import calendar_note
 from sendfund.schools.models import School
 
@@ -297,18 +300,82 @@ def map_working(row: dict) -> str:
     return " + ".join(parts) + f" = {format_gbp(row['total_cost'])}"
 
 
+# The pupil page's queries, each compiled once per process (sendfund.lib.sql.CompiledQuery):
+# the page's Python time was mostly the ORM building them again on every request.
+def _year_provision(school_id, pupil_id, year, first_day, last_day):
+    """The pupil's provision running in academic year `year` (first_day to last_day), newest
+    first: each row's cost and school days in the year from the term-cost summary (which the
+    write that changes them keeps right, pupils.summaries), the rate and the year's school
+    days its working shows, and `total`, the year's total, in one query."""
+    from sendfund.schools.models import CalendarYear
+
+    year_days = CalendarYear.objects.filter(
+        school_id=OuterRef("school_id"), academic_year=year
+    ).values("school_days")[:1]
+    return (
+        ProvisionAssignment.objects.filter(school_id=school_id, pupil_id=pupil_id)
+        .running_in(Period(first_day, last_day))
+        .with_stored_cost([school_id], [(year, number) for number in TermNumber.values])
+        .with_rate(year)
+        .annotate(
+            year_days=Subquery(year_days),
+            total=Window(Sum("period_cost"), output_field=UNROUNDED),
+        )
+        .select_related("provision", "provision__staff_role", "measure")
+        .order_by("-start_date", "pk")
+    )
+
+
+_YEAR_PROVISION = CompiledQuery("models", _year_provision)
+_PAST_PROVISION = CompiledQuery(
+    "models",
+    lambda school_id, pupil_id, first_day: ProvisionAssignment.objects.filter(
+        school_id=school_id, pupil_id=pupil_id, end_date__lt=first_day
+    ).select_related("provision"),
+)
+
+
+def _of_pupil(model):
+    """A CompiledQuery of the pupil's rows of `model`, in its default order."""
+    return CompiledQuery(
+        "models",
+        lambda school_id, pupil_id: model.objects.filter(school_id=school_id, pupil_id=pupil_id),
+    )
+
+
+_STATUSES, _NEEDS, _ASSESSMENTS, _REVIEWS, _PROFESSIONALS = (
+    _of_pupil(model)
+    for model in (SenStatus, Need, AssessmentRequest, AnnualReview, ProfessionalInvolvement)
+)
+_PLANS = CompiledQuery(
+    "models",
+    lambda school_id, pupil_id: SupportPlan.objects.filter(
+        school_id=school_id, pupil_id=pupil_id
+    ).prefetch_related("outcomes", "provision__provision"),
+)
+_REQUEST_PACKS = CompiledQuery(
+    "models",
+    lambda school_id, pupil_id: apps.get_model("advocacy", "RequestPack").objects.filter(
+        school_id=school_id, pupil_id=pupil_id
+    )[:3],
+)
+
+
 def pupil_page(school: School, pupil: Pupil, today: dt.date) -> dict:
     """The pupil page's provision rows and cost against the threshold (constant queries)."""
+    from pupils import summaries
+
     year = cost_year(today)
-    in_year = assignments_in(school, year).filter(pupil=pupil)
-    rows = list(
-        in_year.select_related("provision", "provision__staff_role", "measure").order_by(
-            "-start_date"
-        )
-    )
+    start_year = academic_year_start(year.start)
+    summaries.ready([school.pk], summaries.standard_terms(year) or [])
+    ids = {"school_id": school.pk, "pupil_id": pupil.pk}
+    rows = _YEAR_PROVISION.run(**ids, year=start_year, first_day=year.start, last_day=year.end)
     for row in rows:
         row.working = working(row)
-    total = in_year.aggregate(total=Sum("period_cost", default=ZERO))["total"]
+        # The row's intervention measure, or None (the template's {% if a.measure %} would
+        # raise and catch RelatedObjectDoesNotExist for every row without one).
+        row.measure_taken = getattr(row, "measure", None)
+    total = rows[0].total if rows else ZERO
     # The pupil's line for the year as the gap engine draws it (funding.gap.lines_for; a
     # whole year is the annual figure itself): the threshold the school meets from its
     # notional SEN budget, or for a special-school, AP or unit pupil the value of their place
@@ -325,20 +392,19 @@ def pupil_page(school: School, pupil: Pupil, today: dt.date) -> dict:
         "year": year,
         "calendar": calendar_note(school, year),
         "assignments": rows,
-        "past_assignments": ProvisionAssignment.objects.for_school(school)
-        .filter(pupil=pupil, end_date__lt=year.start)
-        .select_related("provision"),
+        "past_assignments": _PAST_PROVISION.run(**ids, first_day=year.start),
         "total": total,
         "threshold": threshold,
         "over_threshold": total > line,
         "excess": max(total - line, ZERO),
         "headroom": max(line - total, ZERO),
-        "statuses": SenStatus.objects.for_school(school).filter(pupil=pupil),
-        "needs": Need.objects.for_school(school).filter(pupil=pupil),
-        "assessments": AssessmentRequest.objects.for_school(school).filter(pupil=pupil),
-        "reviews": AnnualReview.objects.for_school(school).filter(pupil=pupil),
-        "plans": support_plans(school, pupil),
-        "professionals": ProfessionalInvolvement.objects.for_school(school).filter(pupil=pupil),
+        "statuses": _STATUSES.run(**ids),
+        "needs": _NEEDS.run(**ids),
+        "assessments": _ASSESSMENTS.run(**ids),
+        "reviews": _REVIEWS.run(**ids),
+        "plans": _PLANS.run(**ids),
+        "professionals": _PROFESSIONALS.run(**ids),
+        "request_packs": _REQUEST_PACKS.run(**ids),
     }
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,21 +27,35 @@ from pupils.models import (
 )
 from sendfund.lib import kept
 from sendfund.lib.forms import add_service_errors
+from sendfund.lib.sql import CompiledQuery
 from sendfund.lib.versions import StaleEdit
 from sendfund.lib.views import form_saved, versioned
-from sendfund.schools.access import can, require_capability, school_object_or_404
+from sendfund.schools.access import (
+    can,
+    compiled_object_or_404,
+    require_capability,
+    school_object_or_404,
+)
 from sendfund.schools.calendar import calendar_note
+from sendfund.schools.models import School
 
 PER_PAGE = 50
 DUE_HORIZON_DAYS = 90
 
 
+_SETUP_STATE = CompiledQuery(
+    "rows",
+    lambda school_id: School.objects.filter(pk=school_id).values(
+        has_roles=Exists(StaffRole.objects.filter(school_id=school_id)),
+        has_catalogue=Exists(Provision.objects.filter(school_id=school_id)),
+    ),
+)
+
+
 def _setup_state(school) -> dict:
-    """What a new SENCO has done so far: staff roles and rates, catalogue, assignments."""
-    return {
-        "has_roles": StaffRole.objects.for_school(school).exists(),
-        "has_catalogue": Provision.objects.for_school(school).exists(),
-    }
+    """What a new SENCO has done so far: staff roles and rates, and a provision catalogue (one
+    query, compiled once)."""
+    return _SETUP_STATE.run(school_id=school.pk)[0]
 
 
 @require_capability("pupils.view")
@@ -84,12 +99,21 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The pupil with their SEN status and primary need on a day, compiled once.
+_PUPIL = CompiledQuery(
+    "models",
+    lambda school_id, public_id, today: (
+        Pupil.objects.filter(school_id=school_id, public_id=public_id)
+        .with_sen_status(today)
+        .with_primary_need(today)
+    ),
+)
+
+
 @require_capability("pupils.view")
 def detail(request: HttpRequest, public_id) -> HttpResponse:
     today = dt.date.today()
-    pupil = school_object_or_404(
-        Pupil.objects.with_sen_status(today).with_primary_need(today), request, public_id=public_id
-    )
+    pupil = compiled_object_or_404(_PUPIL, request, public_id=public_id, today=today)
     context = queries.pupil_page(request.school, pupil, today)
     return render(
         request,

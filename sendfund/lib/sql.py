@@ -2,7 +2,10 @@
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
 
 from django.db.backends.signals import connection_created
 from django.db.models import DateField, F, Func, IntegerField, Value
@@ -158,11 +161,21 @@ _INT_STAND_IN = 32_719
 _DATE_STAND_IN = dt.date(1001, 1, 1)
 
 
+_UUID_STAND_IN = 0x5E9DF04D << 96  # an unlikely prefix, then the value's index
+_DECIMAL_FRACTION = Decimal("0.0137")  # an int stand-in with four decimal places
+
+
 def _stand_in(index: int, value):
+    if isinstance(value, uuid.UUID):
+        return uuid.UUID(int=_UUID_STAND_IN + index)
+    if isinstance(value, Decimal):
+        return Decimal(_INT_STAND_IN - 997 * index) + _DECIMAL_FRACTION
     if isinstance(value, bool) or not isinstance(value, (int, dt.date)):
-        raise TypeError(f"CompiledQuery values are ints and dates, not {type(value).__name__}.")
+        raise TypeError(
+            f"CompiledQuery values are ints, dates, Decimals and UUIDs, not {type(value).__name__}."
+        )
     if isinstance(value, dt.datetime):
-        raise TypeError("CompiledQuery values are ints and dates, not datetimes.")
+        raise TypeError("CompiledQuery values are ints, dates, Decimals and UUIDs, not datetimes.")
     if isinstance(value, int):
         if index > 30:
             raise ValueError("CompiledQuery takes at most 31 values.")
@@ -177,37 +190,95 @@ def _near_stand_in(param) -> bool:
         return param.year < 1100
     if isinstance(param, int) and not isinstance(param, bool):
         return abs(param - _INT_STAND_IN) < 100
+    if isinstance(param, Decimal):
+        # A Decimal stand-in has four decimal places: added to, multiplied or divided, it
+        # still has at least four; the pounds and pence a query holds as constants do not.
+        return abs(param - _INT_STAND_IN) < 100 or param != param.quantize(Decimal("0.001"))
     return False
+
+
+class _ModelReader:
+    """Turns a compiled queryset's rows into its model instances, as Django's ModelIterable
+    does (django/db/models/query.py): the same init list, related populators, annotation
+    columns and field converters, worked out once from the compiler instead of per query."""
+
+    def __init__(self, queryset, compiler) -> None:
+        from django.db.models.query import (  # type: ignore[attr-defined]
+            ModelIterable,
+            get_related_populators,
+        )
+
+        if queryset._iterable_class is not ModelIterable or queryset._known_related_objects:
+            raise ValueError("CompiledQuery: a 'models' build returns a plain model queryset.")
+        select, klass_info = compiler.select, compiler.klass_info
+        fields = select[0 : compiler.col_count]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.db, self.compiler = queryset.db, compiler
+        self.model = klass_info["model"]
+        self.span = (start, end)
+        self.init_list = [f[0].target.attname for f in select[start:end]]
+        self.populators = get_related_populators(klass_info, select, queryset.db)
+        self.annotations = list(compiler.annotation_col_map.items())
+        self.converters = compiler.get_converters([f[0] for f in fields])
+        self.prefetch = queryset._prefetch_related_lookups
+
+    def read(self, rows: list) -> list:
+        from django.db.models import prefetch_related_objects
+
+        if self.converters:
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        start, end = self.span
+        objs = []
+        for row in rows:
+            obj = self.model.from_db(self.db, self.init_list, row[start:end])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for name, position in self.annotations:
+                setattr(obj, name, row[position])
+            objs.append(obj)
+        if self.prefetch and objs:
+            prefetch_related_objects(objs, *self.prefetch)
+        return objs
 
 
 class CompiledQuery:
     """One ORM query, built once per process and then run with new values.
 
-    `build(**values)` makes the query from `values` (ints and dates, each used as it is: it
-    must not compute with them, e.g. add days to a date, nor read the database, or the result
-    would be compiled in; pass such a value in instead: the compile refuses a parameter near
-    a stand-in and a build that runs a query). `kind`:
+    `build(**values)` makes the query from `values` (ints, dates, Decimals and UUIDs, each used
+    as it is: it must not compute with them, e.g. add days to a date, nor read the database, or
+    the result would be compiled in; pass such a value in instead: the compile refuses a
+    parameter near a stand-in and a build that runs a query). `kind`:
       "aggregate": build returns (queryset, {name: aggregate}); run gives the dict
                    `queryset.aggregate(**those)` gives;
       "count":     build returns a queryset; run gives its count();
-      "rows":      build returns a values() queryset; run gives its rows as dicts.
-    Results are the database driver's values (ints, Decimals, dates, strings): for aggregates
-    and plain columns, what the ORM gives. The SQL is the ORM's own; tests compare the two."""
+      "rows":      build returns a values() queryset; run gives its rows as dicts;
+      "models":    build returns a queryset of model instances; run gives a list of them as
+                   the queryset would: its select_related objects and annotations filled in
+                   by Django's own row readers, then its prefetch_related lookups fetched.
+    Results of the first three are the database driver's values (ints, Decimals, dates,
+    strings): for aggregates and plain columns, what the ORM gives. The SQL is the ORM's own;
+    tests compare the two."""
 
     def __init__(self, kind: str, build: Callable) -> None:
-        if kind not in ("aggregate", "count", "rows"):
+        if kind not in ("aggregate", "count", "rows", "models"):
             raise ValueError(kind)
         self.kind, self.build = kind, build
         self._compiled: dict = {}
 
-    def _compile(self, values: dict) -> tuple[str, list, list[str]]:
+    def _compile(self, values: dict) -> tuple[str, list, Any]:
         from django.db import connection
 
         names = sorted(values)
         stand_ins = {name: _stand_in(i, values[name]) for i, name in enumerate(names)}
         with connection.execute_wrapper(_refuse):
             built = self.build(**stand_ins)
-        columns: list[str] = []
+        columns: Any = []
+        if self.kind == "models":
+            # The compiler's own SQL, and what its ModelIterable reads rows with.
+            compiler = built.query.get_compiler(using=built.db)
+            sql, params = compiler.as_sql()
+            columns = _ModelReader(built, compiler)
+            return sql, self._slots(params, stand_ins, names), columns
         try:
             with connection.execute_wrapper(_capture):
                 if self.kind == "aggregate":
@@ -224,10 +295,15 @@ class CompiledQuery:
             sql, params = captured.sql, captured.params
         else:
             raise ValueError("CompiledQuery: the query ran no SQL (an empty lookup?).")
+        return sql, self._slots(params, stand_ins, names), columns
+
+    @staticmethod
+    def _slots(params: Sequence, stand_ins: dict, names: list[str]) -> list:
+        """The parameters, each stand-in replaced by (its value's name,)."""
         by_stand_in = {value: name for name, value in stand_ins.items()}
         slots: list = []
         for param in params:
-            if type(param) in (int, dt.date) and param in by_stand_in:
+            if type(param) in (int, dt.date, uuid.UUID, Decimal) and param in by_stand_in:
                 slots.append((by_stand_in[param],))
             elif _near_stand_in(param):
                 raise ValueError(f"CompiledQuery: a parameter ({param!r}) derived from a value.")
@@ -237,7 +313,7 @@ class CompiledQuery:
         if used != set(names):
             missing = ", ".join(sorted(set(names) - used))
             raise ValueError(f"CompiledQuery: values not in the SQL's parameters: {missing}")
-        return sql, slots, columns
+        return slots
 
     def run(self, **values):
         from django.db import connection
@@ -250,6 +326,8 @@ class CompiledQuery:
         params = [values[slot[0]] if isinstance(slot, tuple) else slot for slot in slots]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+            if self.kind == "models":
+                return columns.read(cursor.fetchall())
             if self.kind == "rows":
                 return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
             row = cursor.fetchone()

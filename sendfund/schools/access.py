@@ -16,6 +16,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, render
 
+from sendfund.lib.sql import CompiledQuery
 from sendfund.schools.roles import role_can
 
 M = TypeVar("M", bound=Model)
@@ -62,3 +63,16 @@ def school_object_or_404(
         raise Http404("No school selected.")
     qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
     return get_object_or_404(qs.filter(**{via: school}), **lookup)
+
+
+def compiled_object_or_404(compiled: CompiledQuery, request: HttpRequest, **values: object):
+    """school_object_or_404 for a query compiled once (sendfund.lib.sql.CompiledQuery, kind
+    "models"): its build takes `school_id` and filters on it, and the current school's id is
+    passed in here, so another school's object is a 404 in the same way."""
+    school = getattr(request, "school", None)
+    if school is None:
+        raise Http404("No school selected.")
+    found = compiled.run(school_id=school.pk, **values)
+    if len(found) != 1:
+        raise Http404("No such object in this school.")
+    return found[0]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import ExpressionWrapper, Value
+from django.db.models import Count, ExpressionWrapper, Value
 from django.db.models.functions import Cast
 
 from sendfund.lib import schooldays
@@ -116,23 +116,15 @@ class YearPart:
 
 
 def year_parts(school: School, period: Period) -> list[YearPart]:
-    """The period split by academic year with the school's day counts (two queries)."""
-    from django.db.models import Count, Q
-
+    """The period split by academic year with the school's day counts (two queries once the
+    years' school days are written)."""
     parts = by_academic_year(period)
-    ensure_years([school.pk], [y for y, _ in parts])
-    years = {
-        row.academic_year: row
-        for row in CalendarYear.objects.filter(
-            school=school, academic_year__in=[y for y, _ in parts]
-        )
+    held = _held_years(school, [y for y, _ in parts])
+    counts = {
+        row["academic_year"]: row["n"]
+        for row in _DAYS_IN.run(school_id=school.pk, first_day=period.start, last_day=period.end)
     }
-    counts = SchoolDay.objects.filter(
-        school=school, day__range=(period.start, period.end)
-    ).aggregate(**{f"y{y}": Count("pk", filter=Q(academic_year=y)) for y, _ in parts})
-    return [
-        YearPart(y, p, counts[f"y{y}"], years[y].school_days, years[y].source) for y, p in parts
-    ]
+    return [YearPart(y, p, counts.get(y, 0), held[y][1], held[y][0]) for y, p in parts]
 
 
 def school_days_in(school: School, period: Period) -> int:
@@ -149,12 +141,21 @@ _CALENDAR_YEARS = CompiledQuery(
         .values("academic_year", "source", "school_days")
     ),
 )
+# A school's school days in a range of dates, by academic year.
+_DAYS_IN = CompiledQuery(
+    "rows",
+    lambda school_id, first_day, last_day: (
+        SchoolDay.objects.filter(school_id=school_id, day__gte=first_day, day__lte=last_day)
+        .order_by()
+        .values("academic_year")
+        .annotate(n=Count("pk"))
+    ),
+)
 
 
-def calendar_note(school: School, period: Period) -> str:
-    """Which calendar the money on a page was costed with, in words (one query once the
-    years' school days are written)."""
-    years = [y for y, _ in by_academic_year(period)]
+def _held_years(school: School, years: list[int]) -> dict[int, tuple[str, int]]:
+    """{year: (calendar source, school days in the year)} for consecutive academic years,
+    written first where missing (one query once they are)."""
 
     def read() -> dict:
         rows = _CALENDAR_YEARS.run(school_id=school.pk, first=years[0], last=years[-1])
@@ -164,6 +165,14 @@ def calendar_note(school: School, period: Period) -> str:
     if len(held) < len(years):
         ensure_years([school.pk], years)
         held = read()
+    return held
+
+
+def calendar_note(school: School, period: Period) -> str:
+    """Which calendar the money on a page was costed with, in words (one query once the
+    years' school days are written)."""
+    years = [y for y, _ in by_academic_year(period)]
+    held = _held_years(school, years)
     bits = []
     for year in years:
         source, year_days = held[year]
@@ -187,6 +196,22 @@ def whole_year(year: int) -> Period:
     return academic_year(year)
 
 
+def _share(school_id: int, amount: Decimal, **counts: int):
+    """prorate_by_school_days' query: Σ_i amount ÷ year_days_i × days_i, in the database."""
+    total = None
+    for i in range(len(counts) // 2):
+        daily = ExpressionWrapper(
+            Cast(Value(amount), UNROUNDED) / Value(counts[f"year_days_{i}"]),
+            output_field=UNROUNDED,
+        )
+        share = ExpressionWrapper(daily * Value(counts[f"days_{i}"]), output_field=UNROUNDED)
+        total = share if total is None else ExpressionWrapper(total + share, output_field=UNROUNDED)
+    return School.objects.filter(pk=school_id).annotate(share=total).values("share")
+
+
+_SHARE = CompiledQuery("rows", _share)
+
+
 def prorate_by_school_days(amount: Decimal, school: School, period: Period) -> Decimal:
     """An annual amount's share of a period by the school's school days:
     Σ over the academic years Y the period touches of amount ÷ school days in Y × school days
@@ -194,26 +219,17 @@ def prorate_by_school_days(amount: Decimal, school: School, period: Period) -> D
 
     Evaluated by the database with the same arithmetic as a bought-in service's cost
     (divided once, then multiplied by whole days), so a service costing exactly the threshold
-    is exactly at the line, never a rounding error above it. One query (plus year_parts')."""
+    is exactly at the line, never a rounding error above it. One query (plus year_parts'),
+    compiled once for each number of academic years (sendfund.lib.sql.CompiledQuery)."""
     amount = Decimal(amount).quantize(Decimal("0.01"))
-    total = None
+    counts: dict[str, int] = {}
     for part in year_parts(school, period):
-        if not part.year_days:
-            continue
-        daily = ExpressionWrapper(
-            Cast(Value(amount), UNROUNDED) / Value(part.year_days),
-            output_field=UNROUNDED,
-        )
-        share = ExpressionWrapper(daily * Value(part.days), output_field=UNROUNDED)
-        total = share if total is None else ExpressionWrapper(total + share, output_field=UNROUNDED)
-    if total is None:
+        if part.year_days:
+            i = len(counts) // 2
+            counts[f"year_days_{i}"], counts[f"days_{i}"] = part.year_days, part.days
+    if not counts:
         return Decimal("0")
-    return (
-        School.objects.filter(pk=school.pk)
-        .annotate(share=total)
-        .values_list("share", flat=True)
-        .get()
-    )
+    return _SHARE.run(school_id=school.pk, amount=amount, **counts)[0]["share"]
 
 
 def year_summary(school: School, year: int) -> dict:

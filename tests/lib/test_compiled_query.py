@@ -2,6 +2,7 @@
 what the ORM gives for those values, and refuses a build that would compile a value in."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db.models import Count, Max, Q
@@ -90,7 +91,7 @@ def test_a_value_the_query_does_not_use_and_a_value_of_another_type_are_refused(
     unused = CompiledQuery("count", lambda school_id, today: Pupil.objects.filter(school_id=1))
     with pytest.raises(ValueError, match="not in the SQL's parameters: school_id, today"):
         unused.run(school_id=school.pk, today=D(2025, 2, 1))
-    with pytest.raises(TypeError, match="ints and dates"):
+    with pytest.raises(TypeError, match="ints, dates, Decimals and UUIDs"):
         COUNT.run(school_id=str(school.pk), today=D(2025, 2, 1))
 
 
@@ -130,3 +131,92 @@ def test_small_integer_columns_take_their_values_and_a_moved_id_is_refused(schoo
     moved = CompiledQuery("count", lambda school_id: Pupil.objects.filter(school_id=school_id + 1))
     with pytest.raises(ValueError, match="derived from a value"):
         moved.run(school_id=school.pk)
+
+
+def test_models_kind_gives_the_querysets_instances_with_related_objects_and_annotations(
+    school, other_school, django_assert_num_queries
+):
+    """A "models" CompiledQuery gives the instances the queryset gives: its fields converted
+    (Decimals, dates), select_related objects filled in, annotations set, prefetch_related
+    lookups fetched; a UUID value swapped in; another school's id finds nothing."""
+    from django.db.models import Sum, Window
+
+    from pupils.models import ProvisionAssignment
+    from tests.factories import ProvisionAssignmentFactory
+    from tests.pupils.factories import AnnualReviewFactory
+
+    pupil = PupilFactory(school=school)
+    SenStatusFactory(pupil=pupil, code="E", start_date=D(2024, 9, 1))
+    first = ProvisionAssignmentFactory(pupil=pupil, hours_per_week=Decimal("1.50"))
+    second = ProvisionAssignmentFactory(
+        pupil=pupil, hours_per_week=Decimal("2.25"), start_date=D(2025, 1, 6)
+    )
+    AnnualReviewFactory(pupil=pupil)
+    ProvisionAssignmentFactory(pupil__school=other_school)
+
+    def build(school_id, public_id, today):
+        return (
+            ProvisionAssignment.objects.filter(school_id=school_id, pupil__public_id=public_id)
+            .annotate(hours=Window(Sum("hours_per_week")))
+            .select_related("provision", "provision__staff_role", "pupil")
+            .prefetch_related("pupil__annual_reviews")
+            .filter(start_date__lte=today)
+            .order_by("start_date")
+        )
+
+    rows = CompiledQuery("models", build)
+    compiled = rows.run(school_id=school.pk, public_id=pupil.public_id, today=D(2025, 2, 1))
+    with django_assert_num_queries(0):  # related objects and prefetches already fetched
+        seen = [
+            (r.pk, r.hours_per_week, r.start_date, r.hours, r.provision.name, r.pupil.forename)
+            for r in compiled
+        ]
+        reviews = [len(r.pupil.annual_reviews.all()) for r in compiled]
+        roles = [r.provision.staff_role.name for r in compiled]
+    orm = list(build(school.pk, pupil.public_id, D(2025, 2, 1)))
+    assert seen == [
+        (r.pk, r.hours_per_week, r.start_date, r.hours, r.provision.name, r.pupil.forename)
+        for r in orm
+    ]
+    # By hand: both rows started by 1 February 2025; hours 1.50 + 2.25 = 3.75.
+    assert [r.pk for r in compiled] == [first.pk, second.pk]
+    assert compiled[0].hours == Decimal("3.75")
+    assert reviews == [1, 1] and roles == [r.provision.staff_role.name for r in orm]
+    # Before the second row started: only the first.
+    early = rows.run(school_id=school.pk, public_id=pupil.public_id, today=D(2024, 12, 1))
+    assert [(r.pk, r.hours) for r in early] == [(first.pk, Decimal("1.50"))]
+    assert rows.run(school_id=other_school.pk, public_id=pupil.public_id, today=D(2025, 2, 1)) == []
+
+
+def test_decimal_values_are_swapped_in_and_a_decimal_computed_with_is_refused(school):
+    from django.db.models import DecimalField, ExpressionWrapper, Value
+    from django.db.models.functions import Cast
+
+    from sendfund.schools.models import School
+
+    def share(school_id, amount, days):
+        # amount ÷ 190 × days, in the database, as the threshold line is pro-rated.
+        daily = ExpressionWrapper(
+            Cast(Value(amount), DecimalField(max_digits=30, decimal_places=20)) / Value(190),
+            output_field=DecimalField(max_digits=30, decimal_places=20),
+        )
+        return (
+            School.objects.filter(pk=school_id)
+            .annotate(share=ExpressionWrapper(daily * Value(days), output_field=daily.output_field))
+            .values("share")
+        )
+
+    compiled = CompiledQuery("rows", share)
+    # By hand: 6,000 ÷ 190 × 71 = 2,242.105263...; 1,000 ÷ 190 × 190 = 1,000.
+    first = compiled.run(school_id=school.pk, amount=Decimal("6000.00"), days=71)[0]["share"]
+    assert first.quantize(Decimal("0.01")) == Decimal("2242.11")
+    second = compiled.run(school_id=school.pk, amount=Decimal("1000.00"), days=190)[0]["share"]
+    assert second.quantize(Decimal("0.01")) == Decimal("1000.00")
+    doubled = CompiledQuery(
+        "rows",
+        lambda school_id, amount: (
+            School.objects.filter(pk=school_id).annotate(twice=Value(amount * 2)).values("twice")
+        ),
+    )
+    with pytest.raises(ValueError, match="derived from a value"):
+        doubled.run(school_id=school.pk, amount=Decimal("6000.00"))

@@ -297,3 +297,85 @@ def test_the_assessment_page_shows_its_week_6_16_and_20_deadlines(senco_client, 
     body = senco_client.get(url).content.decode()
     assert "decision by <strong>16/02/2026</strong>" in body
     assert "final plan by <strong>25/05/2026</strong>" in body
+
+
+def test_the_pupil_page_reads_its_costs_from_the_summary_and_they_match_the_detail(
+    senco_client, school
+):
+    """The page's rows come from the stored term costs (one compiled query); each row's cost,
+    school days, rate and working equal the costing from the detail."""
+    from pupils import queries
+
+    pupil = PupilFactory(school=school)
+    ta = StaffRoleFactory(school=school, name="Teaching assistant")
+    StaffRateFactory(staff_role=ta, academic_year=YEAR_START.year, actual_hourly_rate=Decimal("20"))
+    tutor = StaffRoleFactory(school=school, name="Tutor")
+    StaffRateFactory(
+        staff_role=tutor, academic_year=YEAR_START.year - 1, actual_hourly_rate=Decimal("15")
+    )
+    staffed = ProvisionAssignmentFactory(
+        pupil=pupil,
+        provision=ProvisionFactory(school=school, staff_role=ta, name="Reading"),
+        hours_per_week=Decimal("2"),
+        start_date=YEAR_START,
+    )
+    old_rate = ProvisionAssignmentFactory(
+        pupil=pupil,
+        provision=ProvisionFactory(school=school, staff_role=tutor, name="Maths"),
+        group_size=2,
+        start_date=YEAR_START - dt.timedelta(days=30),
+    )
+    service = ProvisionAssignmentFactory(
+        pupil=pupil,
+        provision=ProvisionFactory(
+            school=school,
+            staff_role=None,
+            name="Speech therapy",
+            service_annual_cost=Decimal("1900"),
+            resource_cost_per_pupil=Decimal("95"),
+        ),
+        start_date=YEAR_START,
+    )
+    late = ProvisionAssignmentFactory(
+        pupil=pupil,
+        provision=ProvisionFactory(school=school, staff_role=ta, name="Social skills"),
+        start_date=YEAR_START + dt.timedelta(days=45),
+        end_date=YEAR_START + dt.timedelta(days=120),
+    )
+    url = reverse("pupils:detail", kwargs={"public_id": pupil.public_id})
+    response = senco_client.get(url)
+    rows = {row.pk: row for row in response.context["assignments"]}
+    year = queries.cost_year(TODAY)
+    detail = {row.pk: row for row in queries.assignments_in(school, year).filter(pupil=pupil)}
+    assert set(rows) == set(detail) == {staffed.pk, old_rate.pk, service.pk, late.pk}
+    fields = ("period_cost", "school_days", "hourly_rate", "rate_year", "year_days")
+    for pk, row in rows.items():
+        assert [getattr(row, f) for f in fields] == [getattr(detail[pk], f) for f in fields]
+        assert row.working == queries.working(detail[pk])
+    # By hand, on the default calendar's 190 school days in the year:
+    #   Reading: £20.00 × 2 h ÷ 5 × 190 days ÷ 1 = £1,520.00
+    #   Maths: last year's £15.00 (no rate entered for this year) × 1 h ÷ 5 × 190 ÷ 2 = £285.00
+    #   Speech therapy: £1,900 ÷ 190 × 190 + £95 ÷ 190 × 190 = £1,995.00
+    money = {pk: row.period_cost.quantize(Decimal("0.01")) for pk, row in rows.items()}
+    assert money[staffed.pk] == Decimal("1520.00")
+    assert money[old_rate.pk] == Decimal("285.00")
+    assert money[service.pk] == Decimal("1995.00")
+    assert rows[old_rate.pk].rate_year == YEAR_START.year - 1
+    assert response.context["total"] == sum(row.period_cost for row in detail.values())
+    body = response.content.decode()
+    assert "× 2 h ÷ 5 × 190 school days ÷ 1 = £1,520.00" in body
+    assert "£1,900.00 a year ÷ 190 school days × 190" in body
+    # Newest first, as before.
+    assert [row.pk for row in response.context["assignments"]][0] == late.pk
+
+
+def test_the_pupil_page_of_another_school_is_a_404_and_shows_only_its_own_rows(
+    senco_client, school, other_school
+):
+    mine = ProvisionAssignmentFactory(pupil__school=school, start_date=YEAR_START)
+    theirs = ProvisionAssignmentFactory(pupil__school=other_school, start_date=YEAR_START)
+    url = reverse("pupils:detail", kwargs={"public_id": theirs.pupil.public_id})
+    assert senco_client.get(url).status_code == 404
+    url = reverse("pupils:detail", kwargs={"public_id": mine.pupil.public_id})
+    response = senco_client.get(url)
+    assert [row.pk for row in response.context["assignments"]] == [mine.pk]
