@@ -1,8 +1,15 @@
-"""Display filters used by every template (money and percentages). Formatting only."""
+"""Display filters used by every template (money and percentages), and {% url %} made quicker
+for list pages. Formatting only."""
 
+import uuid
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
+from django.template import defaulttags
+from django.template.defaulttags import URLNode
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.html import conditional_escape
 
 from sendfund.lib.money import ROUNDING, format_gbp
 from sendfund.lib.suppression import Cell
@@ -35,3 +42,87 @@ def pct(value, places: int = 1) -> str:
         return "–"
     quantum = Decimal(1).scaleb(-int(places))
     return f"{Decimal(value).quantize(quantum, rounding=ROUNDING)}%"
+
+
+# --- {% url %}, remembering each URL's shape ----------------------------------------------
+# Django's {% url %} reverses from scratch every time (about 17 microseconds): on a list page
+# with a link or three per row that is a millisecond or more per page. This tag replaces it
+# (settings.TEMPLATES builtins) and, for positional ids (UUIDs, whole numbers), reverses each
+# URL name once with stand-in ids, keeps the result as a format string and puts the real ids
+# into it. Anything else (keyword arguments, "as" variables, strings) goes to Django's tag.
+
+_UNKNOWN = object()
+_SHAPES: dict[tuple, str | None] = {}
+
+
+def _stand_ins(args: list) -> list:
+    return [
+        uuid.UUID(int=(0x5E9DF04D << 96) + i) if isinstance(a, uuid.UUID) else 9_000_000_000 + i
+        for i, a in enumerate(args)
+    ]
+
+
+def _shape(view_name: str, args: list, current_app: str | None) -> str | None:
+    """The URL of `view_name` as a format string with a {i} for each argument, or None when
+    it cannot be one (each stand-in must appear exactly once, and the real arguments must
+    give what reverse() gives)."""
+    stand_ins = _stand_ins(args)
+    try:
+        url = reverse(view_name, args=stand_ins, current_app=current_app)
+    except NoReverseMatch:
+        return None
+    shape = url.replace("{", "{{").replace("}", "}}")
+    for i, stand_in in enumerate(stand_ins):
+        if shape.count(str(stand_in)) != 1:
+            return None
+        shape = shape.replace(str(stand_in), f"{{{i}}}")
+    try:
+        if shape.format(*args) != reverse(view_name, args=args, current_app=current_app):
+            return None
+    except NoReverseMatch:
+        return None
+    return shape
+
+
+def _current_app(context) -> str | None:
+    # As URLNode.render finds it.
+    try:
+        return context.request.current_app
+    except AttributeError:
+        try:
+            return context.request.resolver_match.namespace
+        except AttributeError:
+            return None
+
+
+class ShapedURLNode(URLNode):
+    def render(self, context):
+        if self.kwargs or self.asvar:
+            return super().render(context)
+        args = [arg.resolve(context) for arg in self.args]
+        if not all(type(a) is uuid.UUID or (type(a) is int and a >= 0) for a in args):
+            return super().render(context)
+        view_name = self.view_name.resolve(context)
+        current_app = _current_app(context)
+        key = (
+            view_name,
+            current_app,
+            tuple(type(a) for a in args),
+            settings.ROOT_URLCONF,
+            get_urlconf(),
+            get_script_prefix(),
+        )
+        shape = _SHAPES.get(key, _UNKNOWN)
+        if shape is _UNKNOWN:
+            shape = _SHAPES[key] = _shape(view_name, args, current_app)
+        if shape is None:
+            return super().render(context)
+        url = shape.format(*args)
+        return conditional_escape(url) if context.autoescape else url
+
+
+@register.tag
+def url(parser, token):
+    """Django's {% url %}, with each URL's shape remembered (see ShapedURLNode)."""
+    node = defaulttags.url(parser, token)
+    return ShapedURLNode(node.view_name, node.args, node.kwargs, node.asvar)
