@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from html import escape
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -42,6 +43,51 @@ TRUST_COLUMNS = [
     ("covered", "Covered"),
     ("overdue", "Overdue assessments"),
 ]
+# Each column's figure in a row of reports.trust (a suppression Cell), after the name.
+TRUST_CELLS = {
+    "pupils": "pupils_cell",
+    "support": "support_pct",
+    "ehc": "ehc_pct",
+    "need": "need_cell",
+    "funding": "funding_cell",
+    "gap": "gap_cell",
+    "covered": "covered",
+    "overdue": "overdue_cell",
+}
+
+
+# A calendar used by more schools than this is given as a count, not a list of names.
+CALENDAR_NAMES_SHOWN = 12
+
+
+def _calendars(rows: list[dict]) -> list[tuple[str, int, list[str]]]:
+    """Which calendar each school's need is costed with, grouped: (calendar, how many
+    schools, their names in the table's order, or none when more than CALENDAR_NAMES_SHOWN)."""
+    groups: dict[str, list[str]] = {}
+    for row in rows:
+        groups.setdefault(row["calendar"], []).append(row["name"])
+    return [
+        (label, len(names), names if len(names) <= CALENDAR_NAMES_SHOWN else [])
+        for label, names in groups.items()
+    ]
+
+
+def _row_html(row: dict, *, total: bool = False) -> str:
+    """A trust table row's cells: the school's name, its figures in column order, and the
+    button opening its dashboard (the total row has none), each value escaped. Written here
+    rather than in the template, which spent about 18 ms on 201 rows: a lookup and an escape
+    through Django's lazy-string checks for each of ten values a row."""
+    name = escape(row["name"])
+    figures = (escape(row[TRUST_CELLS[key]].display) for key, _ in TRUST_COLUMNS[1:])
+    cells = "".join(f'<td class="text-end">{figure}</td>' for figure in figures)
+    button = "<td></td>"
+    if not total:
+        button = (
+            '<td><button class="btn btn-link btn-sm p-0" type="submit" form="open-dashboard"'
+            f' name="school" value="{row["school"].public_id}">Open dashboard<span'
+            f' class="visually-hidden"> for {name}</span></button></td>'
+        )
+    return mark_safe(f'<th scope="row">{name}</th>{cells}{button}')  # noqa: S308
 
 
 def _report_or_404(request: HttpRequest, public_id) -> TermlyReport:
@@ -224,7 +270,11 @@ def _trust_table(
         if (html := cache.get(key)) is not None:
             return mark_safe(html), state  # noqa: S308 (our own template's output, as rendered)
     rows, totals, _ = trust_rows(schools, today=today, sort=sort)
+    for row in rows:
+        row["html"] = _row_html(row)
+    totals["html"] = _row_html({"name": "Trust total", **totals}, total=True)
     context = {"rows": rows, "totals": totals, "sort": sort, "columns": TRUST_COLUMNS}
+    context["calendars"] = _calendars(rows)
     html = render_to_string("reports/_trust_table.html", context, request)
     if key is not None:
         cache.set(key, html, TRUST_TABLE_CACHE_SECONDS)

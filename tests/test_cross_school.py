@@ -142,3 +142,19 @@ def test_inviting_adds_only_to_the_current_school(multi, school, other_school):
     assert response.status_code == 403
     assert not Invitation.objects.filter(school=other_school).exists()
     assert Membership.objects.filter(user=multi).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_school_switcher_lists_the_persons_schools_with_the_current_one_chosen(
+    multi, school, other_school
+):
+    other_school.name = 'St Mary & St John\'s <"Upper">'
+    other_school.save()
+    body = _client_in(multi, school).get(reverse("home")).content.decode()
+    switcher = body[body.index('id="school-switch"') : body.index("</select>")]
+    assert f'<option value="{school.public_id}" selected>{school.name}</option>' in switcher
+    assert (
+        f'<option value="{other_school.public_id}">'
+        "St Mary &amp; St John&#x27;s &lt;&quot;Upper&quot;&gt;</option>"
+    ) in switcher
+    assert switcher.count("<option") == 2

@@ -168,3 +168,36 @@ def test_the_trust_table_is_kept_until_a_write_to_one_of_its_schools(trust, trus
     assert to_pennies(after) == to_pennies(funding) + Decimal("1000.00") == Decimal("1000.00")
     assert third.context is None
     assert _table(third) == _table(rebuilt) != _table(first)
+
+
+def test_the_trust_table_rows_escape_names_and_group_the_calendars(trust, trust_lead_client):
+    from sendfund.schools.models import TermBlock
+
+    a = _school_with_figures(trust, 8, "200001")
+    a.name = "Ash & Elm <Primary>"
+    a.save()
+    b = _school_with_figures(trust, 9, "200002")
+    # B costs this year on its own term dates (one open block is enough to count as own).
+    year = dt.date.today().year if dt.date.today().month >= 9 else dt.date.today().year - 1
+    TermBlock.objects.create(
+        school=b,
+        academic_year=year,
+        start_date=dt.date(year, 9, 3),
+        end_date=dt.date(year + 1, 7, 20),
+        kind="open",
+    )
+    response = trust_lead_client.get(reverse("reports:trust"))
+    table = _table(response)
+    row = next(r for r in response.context["rows"] if r["school"] == a)
+    assert (
+        '<th scope="row">Ash &amp; Elm &lt;Primary&gt;</th>'
+        f'<td class="text-end">{row["pupils_cell"].display}</td>'
+    ) in table
+    assert f'value="{a.public_id}">Open dashboard<span class="visually-hidden"> for Ash' in table
+    assert "<Primary>" not in table
+    # Every figure of a row is a cell: eight after the name, and the button's.
+    first_row = table[table.index("<tbody>") : table.index("</tr>", table.index("<tbody>"))]
+    assert first_row.count('<td class="text-end">') == 8
+    calendar = table[table.index('data-testid="calendar"') :]
+    assert "The school&#x27;s own term dates: School 200002" in calendar
+    assert "The default calendar: Ash &amp; Elm &lt;Primary&gt;, " in calendar
