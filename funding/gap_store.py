@@ -339,19 +339,30 @@ def trust_state(school_ids, period: Period, today: dt.date) -> tuple[int, ...] |
 
 
 def trust_figures(schools, period: Period, today: dt.date, compute_term, compute_day):
-    """For the trust view, by school: need ({"total", "pupils"}) and the SEN register for the
-    term, and the roll ({"total", "ehc", "support"}) and overdue assessments today. Read from
-    each school's stored gap (or headline) for the term and its day summary; the missing ones
-    are computed for all missing schools at once (`compute_term(schools)` giving
-    {id: (need, pupils with provision, SEN register)}, `compute_day(ids)`: grouped queries,
-    so the count does not grow with the schools) and kept where the school's lock is free."""
+    """For the trust view, by school: need ({"total", "pupils"}), counted funding ({"total",
+    "pupils", "school_level"}) and the SEN register for the term, and the roll ({"total",
+    "ehc", "support"}) and overdue assessments today. Read from each school's stored gap (or
+    headline) for the term and its day summary; the missing ones are computed for all
+    missing schools at once (`compute_term(schools)` giving {id: (need, pupils with
+    provision, SEN register, funding)}, `compute_day(ids)`: grouped queries, so the count
+    does not grow with the schools) and kept where the school's lock is free."""
     ids = [s.pk for s in schools]
     kinds = (PeriodSummary.Kind.GAP, PeriodSummary.Kind.HEADLINE)
     terms = {
-        sid: (need, pupils, sen)
-        for sid, need, pupils, sen in PeriodSummary.objects.filter(
+        sid: (need, pupils, sen, {"total": funding, "pupils": funded, "school_level": unnamed})
+        for sid, need, pupils, sen, funding, funded, unnamed in PeriodSummary.objects.filter(
             school__in=ids, kind__in=kinds, start=period.start, end=period.end
-        ).values_list("school_id", "need", "need_pupils", "sen_pupils")
+        ).values_list(
+            "school_id",
+            "need",
+            "need_pupils",
+            "sen_pupils",
+            "funding",
+            "figures__funded_pupils",
+            "figures__funding_school_level",
+        )
+        # A headline stored before it held funding has neither: built again.
+        if funded is not None
     }
     days = dict(
         PeriodSummary.objects.filter(
@@ -366,7 +377,7 @@ def trust_figures(schools, period: Period, today: dt.date, compute_term, compute
             built_terms = compute_term(missing_terms) if missing_terms else {}
             built_days = compute_day(missing_days) if missing_days else {}
             store = []
-            for sid, (need, pupils, sen) in built_terms.items():
+            for sid, (need, pupils, sen, funding) in built_terms.items():
                 if sid in kept:
                     store.append(
                         PeriodSummary(
@@ -375,10 +386,13 @@ def trust_figures(schools, period: Period, today: dt.date, compute_term, compute
                             start=period.start,
                             end=period.end,
                             need=need,
-                            funding=0,
+                            funding=funding["total"],
                             need_pupils=pupils,
                             sen_pupils=sen,
-                            figures={},
+                            figures={
+                                "funded_pupils": funding["pupils"],
+                                "funding_school_level": funding["school_level"],
+                            },
                         )
                     )
             for sid, figures in built_days.items():
@@ -395,15 +409,22 @@ def trust_figures(schools, period: Period, today: dt.date, compute_term, compute
                             figures=figures,
                         )
                     )
-            stale_days = PeriodSummary.objects.filter(
-                school__in=kept, kind=PeriodSummary.Kind.DAY, start__lt=today
+            stale = PeriodSummary.objects.filter(school__in=kept).filter(
+                Q(kind=PeriodSummary.Kind.DAY, start__lt=today)
+                | Q(  # a headline of the term without funding (see above), replaced
+                    kind=PeriodSummary.Kind.HEADLINE,
+                    start=period.start,
+                    end=period.end,
+                    school__in=[sid for sid in built_terms if sid in kept],
+                )
             )
-            stale_days._raw_delete(stale_days.db)
+            stale._raw_delete(stale.db)
             PeriodSummary.objects.bulk_create(store, ignore_conflicts=True)
         terms |= built_terms
         days |= built_days
-    need = {sid: {"total": n, "pupils": p} for sid, (n, p, _) in terms.items()}
-    register = {sid: sen for sid, (_, _, sen) in terms.items()}
+    need = {sid: {"total": n, "pupils": p} for sid, (n, p, _, _) in terms.items()}
+    funding = {sid: f for sid, (_, _, _, f) in terms.items()}
+    register = {sid: sen for sid, (_, _, sen, _) in terms.items()}
     roll = {sid: days[sid]["roll"] for sid in ids}
     overdue = {sid: days[sid]["overdue"] for sid in ids}
-    return roll, need, register, overdue
+    return roll, need, funding, register, overdue

@@ -1,10 +1,12 @@
-"""The trust view: every school of a trust side by side, from grouped SQL across schools.
+"""The trust view: every school of a trust side by side, for the current term.
 
-A fixed number of queries whatever the number of schools: the roll and SEN status grouped by
-school, the cost of provision grouped by school (each school on its own calendar and costing
-basis), counted funding grouped by school, and open EHC assessments past week 20 grouped by
-school. The figures come from the QuerySet methods the gap engine uses (funding/gap.py), for
-the current term, so a school's row equals its own dashboard to the penny.
+Read from each school's stored summaries (funding.gap_store.trust_figures: its gap or headline
+for the term, holding need, counted funding and the SEN register, and its day summary, holding
+the roll and overdue assessments). What is missing is computed for all missing schools at once
+from grouped SQL across schools (the cost of provision, each school on its own calendar and
+costing basis; counted funding; the roll by SEN status; open EHC assessments past week 20),
+with the QuerySet methods the gap engine uses (funding/gap.py), so a school's row equals its
+own dashboard to the penny. A fixed number of queries whatever the number of schools.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
     ids = [s.pk for s in schools]
     if summary_terms(period) is not None:
         # Each school's stored summaries (funding.gap_store): a few rows per school.
-        roll, need, register, overdue = gap_store.trust_figures(
+        roll, need, funding, register, overdue = gap_store.trust_figures(
             schools,
             period,
             today,
@@ -70,20 +72,7 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
             lambda missing: _day_figures(missing, today),
         )
     else:
-        roll, need, register, overdue = _detail_figures(schools, period, today)
-    funding = {
-        row["school"]: row
-        for row in FundingSource.objects.filter(school__in=ids)
-        .counted()
-        .in_period(period)
-        .order_by()
-        .values("school")
-        .annotate(
-            total=Sum("period_amount", default=ZERO, output_field=UNROUNDED),
-            pupils=Count("pupil", distinct=True),
-            school_level=Count("pk", filter=Q(pupil__isnull=True)),
-        )
-    }
+        roll, need, funding, register, overdue = _detail_figures(schools, period, today)
     rows, totals = _rows_and_totals(schools, roll, need, funding, register, overdue, sort)
     # Which calendar each school's need was costed with (written by the costing query above).
     sources = dict(
@@ -95,6 +84,31 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
         source = sources.get(row["school"].pk, CalendarYear.Source.DEFAULT)
         row["calendar"] = CalendarYear.Source(source).label
     return rows, totals, period
+
+
+def _funding_by_school(ids, period: Period) -> dict:
+    """Counted funding in the period by school, as the gap engine counts it: the total, the
+    pupils it names, and whether some of it is not tied to a pupil (one query)."""
+    rows = (
+        FundingSource.objects.filter(school__in=ids)
+        .counted()
+        .in_period(period)
+        .order_by()
+        .values("school")
+        .annotate(
+            total=Sum("period_amount", default=ZERO, output_field=UNROUNDED),
+            pupils=Count("pupil", distinct=True),
+            school_level=Count("pk", filter=Q(pupil__isnull=True)),
+        )
+    )
+    return {
+        row["school"]: {
+            "total": row["total"],
+            "pupils": row["pupils"],
+            "school_level": bool(row["school_level"]),
+        }
+        for row in rows
+    }
 
 
 def _roll(ids, today: dt.date) -> dict:
@@ -152,24 +166,32 @@ def _register(ids, period: Period) -> dict:
 
 
 def _term_figures(schools, period: Period) -> dict:
-    """(need, pupils with provision, SEN register) for the term, by school (grouped queries)."""
+    """The term's figures by school (grouped queries): need, pupils with provision, the SEN
+    register, and counted funding ({"total", "pupils", "school_level"})."""
+    ids = [s.pk for s in schools]
     need = _need_by_school(schools, period)
-    register = _register([s.pk for s in schools], period)
+    register = _register(ids, period)
+    funding = _funding_by_school(ids, period)
     return {
         s.pk: (
             need.get(s.pk, {}).get("total", ZERO),
             need.get(s.pk, {}).get("pupils", 0),
             register.get(s.pk, 0),
+            funding.get(s.pk, NO_FUNDING),
         )
         for s in schools
     }
+
+
+NO_FUNDING = {"total": ZERO, "pupils": 0, "school_level": False}
 
 
 def _detail_figures(schools, period: Period, today: dt.date) -> tuple[dict, ...]:
     """The trust view's school figures from the detail (a custom reading, or detail_only())."""
     ids = [s.pk for s in schools]
     need = _need_by_school(schools, period)
-    return _roll(ids, today), need, _register(ids, period), _overdue(ids, today)
+    funding = _funding_by_school(ids, period)
+    return _roll(ids, today), need, funding, _register(ids, period), _overdue(ids, today)
 
 
 def _rows_and_totals(

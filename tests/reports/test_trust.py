@@ -201,3 +201,70 @@ def test_the_trust_table_rows_escape_names_and_group_the_calendars(trust, trust_
     calendar = table[table.index('data-testid="calendar"') :]
     assert "The school&#x27;s own term dates: School 200002" in calendar
     assert "The default calendar: Ash &amp; Elm &lt;Primary&gt;, " in calendar
+
+
+def test_the_trust_views_funding_comes_from_the_stored_summaries(trust, trust_lead_client):
+    """Once each school's term is stored, the trust view reads no funding rows; its funding
+    equals the gap engine's, and a headline stored before it held funding is built again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from funding.summary_models import PeriodSummary
+
+    a = _school_with_figures(trust, 8, "200001")
+    b = _school_with_figures(trust, 9, "200002")
+    period = term(*term_for_date(dt.date.today()))
+    # Over exactly this term: £600.00 for A, a top-up named on one pupil; £250.00 for B,
+    # school-level.
+    FundingSourceFactory(
+        school=a,
+        type="top_up",
+        amount=Decimal("600.00"),
+        period_start=period.start,
+        period_end=period.end,
+        pupil=PupilFactory(school=a),
+    )
+    FundingSourceFactory(
+        school=b, amount=Decimal("250.00"), period_start=period.start, period_end=period.end
+    )
+    url = reverse("reports:trust")
+    trust_lead_client.get(url)  # stores what is missing
+    # An old headline: funding 0 and no funding figures (as stored before funding was held).
+    PeriodSummary.objects.filter(school=b, start=period.start, end=period.end).delete()
+    PeriodSummary.objects.create(
+        school=b,
+        kind=PeriodSummary.Kind.HEADLINE,
+        start=period.start,
+        end=period.end,
+        need=0,
+        funding=0,
+        need_pupils=0,
+        figures={},
+    )
+    trust_lead_client.get(url)
+    held = PeriodSummary.objects.get(school=b, start=period.start, end=period.end)
+    assert to_pennies(held.funding) == Decimal("250.00")  # not the old headline's 0
+    assert held.figures == {"funded_pupils": 0, "funding_school_level": True}
+
+    from django.core.cache import cache
+
+    from funding import gap_store
+
+    cache.clear()  # render again, from the stored summaries only
+    with CaptureQueriesContext(connection) as read:
+        assert trust_lead_client.get(url).status_code == 200
+    assert not any("funding_fundingsource" in q["sql"] for q in read.captured_queries)
+
+    def refuse(missing):
+        raise AssertionError(f"computed again: {missing}")
+
+    _, _, funding, _, _ = gap_store.trust_figures([a, b], period, dt.date.today(), refuse, refuse)
+    for school in (a, b):
+        gap = compute_gap(school=school, period=period)
+        assert funding[school.pk]["total"] == gap.funding
+        assert funding[school.pk]["pupils"] == gap.funded_pupils
+        assert funding[school.pk]["school_level"] == gap.funding_school_level
+    # A's own funding runs April 2025 to March 2026 (before this term): 0 + the 600.00 top-up,
+    # named on one pupil; B's 250.00 is school-level.
+    assert to_pennies(funding[a.pk]["total"]) == Decimal("600.00")
+    assert (funding[a.pk]["pupils"], funding[b.pk]["school_level"]) == (1, True)
