@@ -7,6 +7,9 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
+from html import escape
+
+from django.utils.safestring import mark_safe
 
 from funding.gap import (
     OVER_THRESHOLD,
@@ -51,6 +54,17 @@ class Table:
 
     def display_rows(self) -> list[list[str]]:
         return [[_display(c, i in self.money) for i, c in enumerate(r)] for r in self.rows]
+
+    def html_rows(self) -> list[str]:
+        """Each row's cells as HTML (the first a row header, the rest figures), every value
+        escaped. Written here rather than by the template, which spent about 6 ms a
+        dashboard on its 300-odd cells (a loop step, a test and an escape for each)."""
+        out = []
+        for first, *rest in self.display_rows():
+            figures = "".join(f'<td class="num">{escape(cell)}</td>' for cell in rest)
+            header = f'<th scope="row" class="fw-normal">{escape(first)}</th>'
+            out.append(mark_safe(header + figures))  # noqa: S308 (each value escaped)
+        return out
 
     def csv(self) -> str:
         out = io.StringIO()

@@ -338,3 +338,21 @@ def test_a_custom_date_range_is_computed_on_every_request(head_client, school):
     for _ in range(3):
         response = head_client.get(URL, params)
         assert "gap" in response.context
+
+
+def test_a_tables_rows_are_written_escaped_with_money_and_counts_formatted():
+    from funding.dashboard import Table
+
+    table = Table(
+        "t",
+        "Title",
+        ["Group", "Pupils", "Need"],
+        [["Speech & <language>", 1234, Decimal("12345.675")], ["Total", "", Decimal("0")]],
+        money={2},
+    )
+    assert table.html_rows() == [
+        '<th scope="row" class="fw-normal">Speech &amp; &lt;language&gt;</th>'
+        '<td class="num">1,234</td><td class="num">£12,345.68</td>',
+        '<th scope="row" class="fw-normal">Total</th><td class="num"></td>'
+        '<td class="num">£0.00</td>',
+    ]
