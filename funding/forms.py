@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
 from pupils.models import Pupil
 from sendfund.lib.dates import bound_dates
+from sendfund.lib.forms import QuickSelect
 from sendfund.lib.money import MAX_AMOUNT, to_pennies
 from sendfund.lib.periods import (
     Period,
@@ -63,7 +64,7 @@ class PeriodForm(forms.Form):
     """GET form: a named period, or custom start and end dates (end on or after start)."""
 
     period = forms.ChoiceField(
-        label="Period", required=False, widget=forms.Select(attrs={"class": "form-select"})
+        label="Period", required=False, widget=QuickSelect(attrs={"class": "form-select"})
     )
     start = forms.DateField(label="From", required=False, widget=SMALL_DATE_INPUT)
     end = forms.DateField(label="To", required=False, widget=SMALL_DATE_INPUT)
