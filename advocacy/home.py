@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 
-from advocacy.models import PUPIL_TYPES, AdvocacyAction
+from advocacy.models import AdvocacyAction
 from advocacy.summary import advocacy_summary, last_twelve_months, training_status
 from sendfund.lib.sql import CompiledQuery
 from sendfund.schools.access import can
@@ -15,9 +15,7 @@ DUE_SOON_DAYS = 14
 def _due(pupil_requests: bool) -> CompiledQuery:
     def build(school_id: int, day: dt.date):
         actions = AdvocacyAction.objects.filter(school_id=school_id)
-        if not pupil_requests:  # as advocacy.views.visible_actions
-            actions = actions.exclude(type__in=PUPIL_TYPES)
-        return actions.due_by(day)
+        return actions.visible(pupil_requests=pupil_requests).due_by(day)
 
     return CompiledQuery("count", build)
 

@@ -91,6 +91,13 @@ class AdvocacyActionQuerySet(TenantQuerySet):
     def due_by(self, day: dt.date):
         return self.open().filter(next_step_due__isnull=False, next_step_due__lte=day)
 
+    def visible(self, *, pupil_requests: bool):
+        """The actions a role may list: without `pupil_requests` (roles that cannot see
+        pupils: governors, trust leads), not the top-up and EHC needs assessment requests,
+        which are each about one child; those roles meet them only as totals with small
+        numbers hidden (docs/domain.md section 8)."""
+        return self if pupil_requests else self.exclude(type__in=PUPIL_TYPES)
+
 
 class AdvocacyAction(models.Model):
     """One piece of advocacy: a request, application, meeting or letter, and what came of it."""

@@ -14,7 +14,6 @@ from advocacy.models import (
     DECIDED,
     MANDATORY,
     OPEN,
-    PUPIL_TYPES,
     SUBMITTED_OR_LATER,
     WON,
     ActionType,
@@ -43,7 +42,7 @@ def success_rate(successful: int, decided: int) -> Decimal | None:
 
 def _actions(school_id: int, start: dt.date, end: dt.date, pupil_requests: bool):
     actions = AdvocacyAction.objects.filter(school_id=school_id).in_period(start, end)
-    return actions if pupil_requests else actions.exclude(type__in=PUPIL_TYPES)
+    return actions.visible(pupil_requests=pupil_requests)
 
 
 def _totals(pupil_requests: bool) -> CompiledQuery:

@@ -60,14 +60,9 @@ def _messages_from(request: HttpRequest, error: ValidationError) -> None:
 
 
 def visible_actions(request: HttpRequest):
-    """The school's actions this role may list. Top-up and EHC needs assessment requests are
-    each about one child: roles that cannot see pupils (governors, trust leads) meet them only
-    as the evidence pack's and the termly report's totals, where small numbers are hidden
-    (docs/domain.md section 8)."""
+    """The school's actions this role may list (AdvocacyActionQuerySet.visible)."""
     actions = AdvocacyAction.objects.for_school(request.school)
-    if not can(request, "pupils.view"):
-        actions = actions.exclude(type__in=PUPIL_TYPES)
-    return actions
+    return actions.visible(pupil_requests=can(request, "pupils.view"))
 
 
 @require_capability("advocacy.view")
