@@ -7,6 +7,7 @@ pro-rated by day over the academic year containing today, on the school's costin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from django.apps import apps
@@ -40,7 +41,7 @@ from pupils.plan_models import ProfessionalInvolvement, SupportPlan
 from pupils.summary_models import TermNumber
 from sendfund.lib.money import UNROUNDED, ZERO, format_gbp
 from sendfund.lib.periods import Period, academic_year, academic_year_label, academic_year_start
-from sendfund.lib.sql import CompiledQuery
+from sendfund.lib.sql import CompiledList, CompiledQuery
 from sendfund.schools.calendar import calendar_note
 from sendfund.schools.models import School
 
@@ -145,6 +146,86 @@ def register(school: School, *, filters: dict, today: dt.date | None = None) -> 
                 Q(forename__icontains=word) | Q(surname__icontains=word) | Q(upn__iexact=word)
             )
     return qs.order_by(*SORTS.get(filters.get("sort") or "name", SORTS["name"]))
+
+
+def _year_terms(year: int) -> list[tuple[int, int]]:
+    """The term-cost summary's terms of academic year `year` (pupils.summaries)."""
+    return [(year, number) for number in TermNumber.values]
+
+
+def _stored_cost(school_id, year, first_day, last_day) -> Coalesce:
+    """pupil_cost_subquery for academic year `year` (first_day to last_day), reading the
+    term-cost summary as it stands (pupils.summaries.ready first): it reads nothing while
+    building, so it can be compiled."""
+    costs = (
+        ProvisionAssignment.objects.filter(school_id=school_id)
+        .running_in(Period(first_day, last_day))
+        .with_stored_cost([school_id], _year_terms(year))
+        .filter(pupil=OuterRef("pk"))
+        .order_by()
+        .values("pupil")
+        .annotate(total=Sum("period_cost"))
+        .values("total")
+    )
+    return Coalesce(Subquery(costs, output_field=UNROUNDED), Value(ZERO), output_field=UNROUNDED)
+
+
+def _register_pupils(school_id, today=None):
+    """The unfiltered register's pupils: on roll on `today`, or with None everyone."""
+    qs = Pupil.objects.filter(school_id=school_id)
+    return qs if today is None else qs.on_roll(today)
+
+
+def _register_rows(school_id, today, year, first_day, last_day, *, include_left, sort):
+    """The unfiltered register (on roll today, or everyone), sorted: compiled once for each
+    (include_left, sort), see register_list."""
+    return (
+        _register_pupils(school_id, None if include_left else today)
+        .with_sen_status(today)
+        .with_primary_need(today)
+        .annotate(
+            annual_cost=_stored_cost(school_id, year, first_day, last_day),
+            year_order=year_group_order_case(),
+        )
+        .order_by(*SORTS[sort])
+    )
+
+
+_REGISTER_LISTS: dict[tuple[bool, str], tuple[CompiledQuery, CompiledQuery]] = {}
+
+
+def register_list(school: School, *, filters: dict, today: dt.date | None = None):
+    """What the register pages through: `register`'s queryset, or, when only the sort and
+    "include pupils who left" are chosen (the register as first opened), the same query
+    compiled once (sendfund.lib.sql.CompiledList: a count and a page, each one query)."""
+    from pupils import summaries
+
+    today = today or dt.date.today()
+    year = cost_year(today)
+    terms = summaries.summary_terms(year)
+    chosen = {k for k, v in filters.items() if v}
+    if terms is None or chosen - {"sort", "include_left"}:
+        return register(school, filters=filters, today=today)
+    summaries.ready([school.pk], terms)
+    key = (bool(filters.get("include_left")), filters.get("sort") or "name")
+    if key[1] not in SORTS:
+        key = (key[0], "name")
+    if key not in _REGISTER_LISTS:
+        build = functools.partial(_register_rows, include_left=key[0], sort=key[1])
+        _REGISTER_LISTS[key] = (
+            CompiledQuery("models", build),
+            CompiledQuery("count", _register_pupils),
+        )
+    rows, count = _REGISTER_LISTS[key]
+    values = {
+        "school_id": school.pk,
+        "today": today,
+        "year": academic_year_start(year.start),
+        "first_day": year.start,
+        "last_day": year.end,
+    }
+    counted = {"school_id": school.pk} | ({} if key[0] else {"today": today})
+    return CompiledList(rows, values, count, counted)
 
 
 def provision_map(school: School, year: Period) -> dict:
@@ -357,7 +438,7 @@ _REQUEST_PACKS = CompiledQuery(
     "models",
     lambda school_id, pupil_id: apps.get_model("advocacy", "RequestPack").objects.filter(
         school_id=school_id, pupil_id=pupil_id
-    )[:3],
+    ),
 )
 
 
@@ -404,7 +485,7 @@ def pupil_page(school: School, pupil: Pupil, today: dt.date) -> dict:
         "reviews": _REVIEWS.run(**ids),
         "plans": _PLANS.run(**ids),
         "professionals": _PROFESSIONALS.run(**ids),
-        "request_packs": _REQUEST_PACKS.run(**ids),
+        "request_packs": _REQUEST_PACKS.page(0, 3, **ids),
     }
 
 

@@ -71,7 +71,7 @@ def register(request: HttpRequest) -> HttpResponse:
     latest = gap_store.latest_id(request.school)  # read before anything the page shows
     filter_form = forms.RegisterFilterForm(request.GET or None)
     filters = filter_form.filters() if request.GET else {}
-    pupils = queries.register(request.school, filters=filters)
+    pupils = queries.register_list(request.school, filters=filters)
     page = Paginator(pupils, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -274,6 +274,8 @@ class CompiledQuery:
             built = self.build(**stand_ins)
         columns: Any = []
         if self.kind == "models":
+            if built.query.is_sliced:
+                raise ValueError('CompiledQuery: a "models" build is not sliced (see page).')
             # The compiler's own SQL, and what its ModelIterable reads rows with.
             compiler = built.query.get_compiler(using=built.db)
             sql, params = compiler.as_sql()
@@ -315,7 +317,14 @@ class CompiledQuery:
             raise ValueError(f"CompiledQuery: values not in the SQL's parameters: {missing}")
         return slots
 
-    def run(self, **values):
+    def page(self, offset: int, limit: int, **values) -> list:
+        """A "models" query's rows from `offset`, at most `limit` of them (its build must not
+        slice: the LIMIT and OFFSET are added here, as parameters)."""
+        if self.kind != "models":
+            raise ValueError('CompiledQuery.page is for the "models" kind.')
+        return self.run(_limits=(limit, offset), **values)
+
+    def run(self, _limits: tuple[int, int] | None = None, **values):
         from django.db import connection
 
         key = tuple(sorted((name, type(value)) for name, value in values.items()))
@@ -324,6 +333,8 @@ class CompiledQuery:
             compiled = self._compiled[key] = self._compile(values)
         sql, slots, columns = compiled
         params = [values[slot[0]] if isinstance(slot, tuple) else slot for slot in slots]
+        if _limits is not None:
+            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, *_limits]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             if self.kind == "models":
@@ -334,3 +345,27 @@ class CompiledQuery:
         if self.kind == "count":
             return row[0]
         return dict(zip(columns, row, strict=True))
+
+
+class CompiledList:
+    """What a Paginator pages through, from two CompiledQuerys: `rows` (kind "models", run
+    with `values`, a page read with LIMIT and OFFSET) and `count` (kind "count", run with
+    `counted`: the values the count's own build takes). The two must select the same rows."""
+
+    def __init__(self, rows: CompiledQuery, values: dict, count: CompiledQuery, counted: dict):
+        self.rows, self.values, self._count, self.counted = rows, values, count, counted
+        self._total: int | None = None
+
+    def count(self) -> int:
+        if self._total is None:
+            self._total = self._count.run(**self.counted)
+        return self._total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step is not None:
+            raise TypeError("CompiledList takes a slice without a step.")
+        start, stop = key.start or 0, key.stop if key.stop is not None else self.count()
+        return self.rows.page(start, max(stop - start, 0), **self.values)
