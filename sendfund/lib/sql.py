@@ -322,9 +322,12 @@ class CompiledQuery:
         slice: the LIMIT and OFFSET are added here, as parameters)."""
         if self.kind != "models":
             raise ValueError('CompiledQuery.page is for the "models" kind.')
-        return self.run(_limits=(limit, offset), **values)
+        return self._run(values, (limit, offset))
 
-    def run(self, _limits: tuple[int, int] | None = None, **values):
+    def run(self, **values):
+        return self._run(values, None)
+
+    def _run(self, values: dict, _limits: tuple[int, int] | None):
         from django.db import connection
 
         key = tuple(sorted((name, type(value)) for name, value in values.items()))
