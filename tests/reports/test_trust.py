@@ -199,7 +199,7 @@ def test_the_trust_table_rows_escape_names_and_group_the_calendars(trust, trust_
     first_row = table[table.index("<tbody>") : table.index("</tr>", table.index("<tbody>"))]
     assert first_row.count('<td class="text-end">') == 8
     calendar = " ".join(table[table.index('data-testid="calendar"') :].split())
-    assert "The school&#x27;s own term dates: School 200002" in calendar
+    assert "school&#x27;s own term dates: School 200002" in calendar
     assert "The default calendar: Ash &amp; Elm &lt;Primary&gt;, " in calendar
 
 
