@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from funding.models import FundingSource, FundingType, TopUpBand, TopUpScheme
 from pupils.models import Pupil
 from sendfund.lib.dates import bound_dates
-from sendfund.lib.forms import QuickSelect
+from sendfund.lib.forms import QuickDateInput, QuickSelect
 from sendfund.lib.money import MAX_AMOUNT, to_pennies
 from sendfund.lib.periods import (
     Period,
@@ -26,7 +26,7 @@ from sendfund.lib.versions import VersionedFormMixin
 from sendfund.schools.models import School
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-SMALL_DATE_INPUT = forms.DateInput(
+SMALL_DATE_INPUT = QuickDateInput(
     attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"
 )
 LONGEST_CUSTOM_PERIOD_DAYS = 3 * 366

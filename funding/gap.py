@@ -340,6 +340,20 @@ def pupil_threshold_queryset(*, school: School, period: Period, threshold: Decim
     )
 
 
+def pupil_threshold_list(*, school: School, period: Period, threshold: Decimal, only_over: bool):
+    """pupil_threshold_queryset's rows with provision in the period (or only those above
+    their line), to page through: for a standard period its stored rows through a compiled
+    count and page (funding.gap_store.pupil_list)."""
+    from funding import gap_store
+
+    rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
+    if summary_terms(period) is not None:
+        summary_id = gap_store.pupil_summary_id(school, period, threshold)
+        if summary_id is not None:
+            return gap_store.pupil_list(summary_id, only_over=only_over)
+    return rows.filter(OVER_THRESHOLD if only_over else Q(cost__gt=0))
+
+
 OVER_THRESHOLD = Q(cost__gt=F("line"))
 """Rows of pupil_threshold_queryset whose cost in the period is above their line."""
 

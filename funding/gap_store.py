@@ -24,7 +24,7 @@ from django.db.models import ExpressionWrapper, F, Q, QuerySet
 
 from funding.summary_models import PeriodSummary, PeriodSummaryPending, PupilPeriodSummary
 from sendfund.lib.periods import Period
-from sendfund.lib.sql import CompiledQuery, Prepared
+from sendfund.lib.sql import CompiledList, CompiledQuery, Prepared
 
 LOCK_CLASS = 815202  # as in migration funding 0005
 
@@ -276,9 +276,9 @@ def projection(school, today: dt.date, compute):
     return result
 
 
-def pupil_rows(school, period: Period, threshold: Decimal) -> QuerySet | None:
-    """The stored threshold rows of a standard period as pupil_threshold_queryset gives them
-    (same keys, same order), or None when the period is not stored for this threshold."""
+def pupil_summary_id(school, period: Period, threshold: Decimal) -> int | None:
+    """The id of a standard period's stored summary whose threshold rows were drawn with
+    `threshold`, or None (one query)."""
     summary = (
         PeriodSummary.objects.filter(
             school=school, kind=PeriodSummary.Kind.GAP, start=period.start, end=period.end
@@ -290,11 +290,15 @@ def pupil_rows(school, period: Period, threshold: Decimal) -> QuerySet | None:
         return None
     held = summary[1]
     held = Decimal(held["$decimal"]) if isinstance(held, dict) else Decimal(held)
-    if held != Decimal(threshold):
-        return None
+    return summary[0] if held == Decimal(threshold) else None
+
+
+def stored_pupil_rows(summary_id: int) -> QuerySet:
+    """A stored summary's threshold rows as pupil_threshold_queryset gives them (same keys,
+    same order)."""
     money = PupilPeriodSummary._meta.get_field("cost")
     return (
-        PupilPeriodSummary.objects.filter(summary_id=summary[0])
+        PupilPeriodSummary.objects.filter(summary_id=summary_id)
         .annotate(
             pupil_public_id=F("pupil__public_id"),
             forename=F("pupil__forename"),
@@ -317,6 +321,44 @@ def pupil_rows(school, period: Period, threshold: Decimal) -> QuerySet | None:
         )
         .order_by("-shortfall_key", "surname", "forename", "pupil")
     )
+
+
+def pupil_rows(school, period: Period, threshold: Decimal) -> QuerySet | None:
+    """The stored threshold rows of a standard period as pupil_threshold_queryset gives them
+    (same keys, same order), or None when the period is not stored for this threshold."""
+    summary_id = pupil_summary_id(school, period, threshold)
+    return None if summary_id is None else stored_pupil_rows(summary_id)
+
+
+def _listed(only_over: bool):
+    from funding.gap import OVER_THRESHOLD
+
+    return OVER_THRESHOLD if only_over else Q(cost__gt=0)
+
+
+# The pupil list's rows and count for a stored summary, compiled once (CompiledList).
+_PUPIL_LISTS = {
+    only_over: (
+        CompiledQuery(
+            "rows", lambda summary_id, o=only_over: stored_pupil_rows(summary_id).filter(_listed(o))
+        ),
+        CompiledQuery(
+            "count",
+            lambda summary_id, o=only_over: PupilPeriodSummary.objects.filter(
+                summary_id=summary_id
+            ).filter(_listed(o)),
+        ),
+    )
+    for only_over in (False, True)
+}
+
+
+def pupil_list(summary_id: int, *, only_over: bool) -> CompiledList:
+    """The stored rows with provision in the period (or only those above their line), to
+    page through: a compiled count and a compiled page."""
+    rows, count = _PUPIL_LISTS[only_over]
+    values = {"summary_id": summary_id}
+    return CompiledList(rows, values, count, values)
 
 
 def trust_state(school_ids, period: Period, today: dt.date) -> tuple[int, ...] | None:

@@ -27,8 +27,7 @@ from funding.forms import (
     TopUpSchemeForm,
 )
 from funding.gap import (
-    OVER_THRESHOLD,
-    pupil_threshold_queryset,
+    pupil_threshold_list,
     threshold_figures,
     threshold_on,
 )
@@ -157,9 +156,10 @@ def pupils(request: HttpRequest) -> HttpResponse:
     period = form.cleaned_data["resolved"]
     summary = gap_store.stored_id(request.school, period)
     threshold = threshold_on(period.start)
-    rows = pupil_threshold_queryset(school=request.school, period=period, threshold=threshold)
     only_over = request.GET.get("over") == "1"
-    rows = rows.filter(OVER_THRESHOLD if only_over else Q(cost__gt=0))
+    rows = pupil_threshold_list(
+        school=request.school, period=period, threshold=threshold, only_over=only_over
+    )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     figures = threshold_figures(page.object_list)
     context = {"form": form, "period": period, "page": page, "figures": figures}

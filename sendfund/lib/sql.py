@@ -290,8 +290,14 @@ class CompiledQuery:
                 elif self.kind == "count":
                     built.count()
                 else:
+                    # The row's names as ValuesIterable reads them (django/db/models/query.py):
+                    # values() keeps the order it was given, fields and annotations mixed.
                     query = built.query
-                    columns = [*query.extra_select, *query.values_select, *query.annotation_select]
+                    columns = list(query.selected or ()) or [
+                        *query.extra_select,
+                        *query.values_select,
+                        *query.annotation_select,
+                    ]
                     list(built)
         except _Captured as captured:
             sql, params = captured.sql, captured.params
@@ -318,10 +324,10 @@ class CompiledQuery:
         return slots
 
     def page(self, offset: int, limit: int, **values) -> list:
-        """A "models" query's rows from `offset`, at most `limit` of them (its build must not
-        slice: the LIMIT and OFFSET are added here, as parameters)."""
-        if self.kind != "models":
-            raise ValueError('CompiledQuery.page is for the "models" kind.')
+        """A "models" or "rows" query's rows from `offset`, at most `limit` of them (its build
+        must not slice: the LIMIT and OFFSET are added here, as parameters)."""
+        if self.kind not in ("models", "rows"):
+            raise ValueError('CompiledQuery.page is for the "models" and "rows" kinds.')
         return self._run(values, (limit, offset))
 
     def run(self, **values):
@@ -337,6 +343,8 @@ class CompiledQuery:
         sql, slots, columns = compiled
         params = [values[slot[0]] if isinstance(slot, tuple) else slot for slot in slots]
         if _limits is not None:
+            if "LIMIT" in sql.rsplit(")", 1)[-1].upper():
+                raise ValueError("CompiledQuery.page: the build is sliced already.")
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, *_limits]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -351,9 +359,10 @@ class CompiledQuery:
 
 
 class CompiledList:
-    """What a Paginator pages through, from two CompiledQuerys: `rows` (kind "models", run
-    with `values`, a page read with LIMIT and OFFSET) and `count` (kind "count", run with
-    `counted`: the values the count's own build takes). The two must select the same rows."""
+    """What a Paginator pages through, from two CompiledQuerys: `rows` (kind "models" or
+    "rows", run with `values`, a page read with LIMIT and OFFSET) and `count` (kind "count",
+    run with `counted`: the values the count's own build takes). The two must select the same
+    rows."""
 
     def __init__(self, rows: CompiledQuery, values: dict, count: CompiledQuery, counted: dict):
         self.rows, self.values, self._count, self.counted = rows, values, count, counted

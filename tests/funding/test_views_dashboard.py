@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from sendfund.lib.money import to_pennies
@@ -356,3 +357,29 @@ def test_a_tables_rows_are_written_escaped_with_money_and_counts_formatted():
         '<th scope="row" class="fw-normal">Total</th><td class="num"></td>'
         '<td class="num">£0.00</td>',
     ]
+
+
+@pytest.mark.parametrize("only_over", [False, True])
+def test_the_pupil_lists_compiled_pages_are_the_stored_rows(school, only_over):
+    """funding.gap.pupil_threshold_list pages through a stored summary's rows with a compiled
+    count and page: the same rows, in the same order, as the stored queryset filtered."""
+    from django.core.paginator import Paginator
+
+    from funding import gap_store
+    from funding.gap import OVER_THRESHOLD, pupil_threshold_list, threshold_on
+    from sendfund.lib.periods import term, term_for_date
+    from sendfund.lib.sql import CompiledList
+
+    _world(school, 7)
+    period = term(*term_for_date(TODAY))
+    threshold = threshold_on(period.start)
+    listed = pupil_threshold_list(
+        school=school, period=period, threshold=threshold, only_over=only_over
+    )
+    assert isinstance(listed, CompiledList)
+    stored = gap_store.pupil_rows(school, period, threshold)
+    stored = stored.filter(OVER_THRESHOLD if only_over else Q(cost__gt=0))
+    mine, theirs = Paginator(listed, 2), Paginator(stored, 2)
+    assert mine.count == theirs.count > 0
+    for number in theirs.page_range:
+        assert list(mine.page(number)) == list(theirs.page(number))

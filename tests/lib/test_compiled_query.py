@@ -220,3 +220,28 @@ def test_decimal_values_are_swapped_in_and_a_decimal_computed_with_is_refused(sc
     )
     with pytest.raises(ValueError, match="derived from a value"):
         doubled.run(school_id=school.pk, amount=Decimal("6000.00"))
+
+
+def test_rows_keep_values_order_with_fields_and_annotations_mixed(two_schools):
+    # Django 5.2 keeps values()'s order: an annotation named before a field comes first in
+    # the row, so the names must be read as Django reads them.
+    from django.db.models import F
+
+    brook, _ = two_schools
+    mixed = CompiledQuery(
+        "rows",
+        lambda school_id: (
+            Pupil.objects.filter(school_id=school_id)
+            .annotate(first_name=F("forename"))
+            .values("first_name", "year_group", "pk")
+            .order_by("pk")
+        ),
+    )
+    orm = list(
+        Pupil.objects.filter(school_id=brook.pk)
+        .annotate(first_name=F("forename"))
+        .values("first_name", "year_group", "pk")
+        .order_by("pk")
+    )
+    assert mixed.run(school_id=brook.pk) == orm
+    assert mixed.page(1, 1, school_id=brook.pk) == orm[1:2]

@@ -1,9 +1,10 @@
-"""sendfund.lib.forms.QuickSelect writes what Django's Select writes, byte for byte."""
+"""sendfund.lib.forms.QuickSelect and QuickDateInput write what Django's Select and DateInput
+write, byte for byte."""
 
 from django import forms
 from django.utils.safestring import mark_safe
 
-from sendfund.lib.forms import QuickSelect
+from sendfund.lib.forms import QuickDateInput, QuickSelect
 
 CHOICES = [
     ("", "Choose…"),
@@ -47,3 +48,14 @@ def test_multiple_selects_match_too():
     assert str(quick.render("p", ["t:2025:1", "y:2025"])).replace(" multiple", "") == str(
         django.render("p", ["t:2025:1", "y:2025"])
     ).replace(" multiple", "")
+
+
+def test_date_inputs_match_djangos():
+    import datetime as dt
+
+    for value in (None, dt.date(2026, 1, 5), "2026-13-45", '"><script>'):
+        for attrs in (None, {"id": "id_start", "aria-invalid": "true", "required": True}):
+            options = {"attrs": {"type": "date", "class": "form-control"}, "format": "%Y-%m-%d"}
+            quick = QuickDateInput(**options).render("start", value, attrs)
+            django = forms.DateInput(**options).render("start", value, attrs)
+            assert str(quick) == str(django)
