@@ -11,6 +11,7 @@ from html import escape
 
 from django.utils.safestring import mark_safe
 
+from funding import gap_store
 from funding.gap import (
     OVER_THRESHOLD,
     WITH_SHORTFALL,
@@ -26,10 +27,12 @@ from funding.gap import (
 )
 from funding.models import FundingType
 from pupils.codes import SenProvision
+from pupils.summaries import summary_terms
 from sendfund.lib import csv as safe_csv
 from sendfund.lib.disclosure import Published, publish_gap
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import term, terms_back
+from sendfund.lib.sql import CompiledQuery
 from sendfund.lib.suppression import HIDDEN, KEY, SUPPRESSED, Cell, count_cell, is_small
 
 BREAKDOWNS = [
@@ -327,16 +330,45 @@ def _named(p: PupilThreshold, school) -> str:
     return f"{p.full_name} (unit: place + top-up)" if p.place and school.has_unit else p.full_name
 
 
-def pupil_tables(school, period, threshold: Decimal) -> dict[str, Table]:
-    """Pupil-level lists (names): only for roles holding pupils.view. Two constant queries."""
-    rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
-    line_header = line_heading(school)
-    shortfall = threshold_figures(rows.filter(WITH_SHORTFALL)[:PUPIL_LIST_LENGTH])
-    candidates = threshold_figures(
-        rows.filter(OVER_THRESHOLD, sen_status=SenProvision.SEN_SUPPORT).order_by(
-            "-cost", "surname", "pupil"
-        )[:PUPIL_LIST_LENGTH]
+def _shortfall(rows):
+    """Pupils whose top-up does not cover their excess, largest shortfall first."""
+    return rows.filter(WITH_SHORTFALL)
+
+
+def _candidates(rows):
+    """SEN support pupils above their line, largest cost first."""
+    return rows.filter(OVER_THRESHOLD, sen_status=SenProvision.SEN_SUPPORT).order_by(
+        "-cost", "surname", "pupil"
     )
+
+
+# The two lists from a stored summary's rows, compiled once (sendfund.lib.sql.CompiledQuery).
+_STORED_LISTS = {
+    name: CompiledQuery("rows", lambda summary_id, f=f: f(gap_store.stored_pupil_rows(summary_id)))
+    for name, f in (("shortfall", _shortfall), ("candidates", _candidates))
+}
+
+
+def pupil_tables(school, period, threshold: Decimal) -> dict[str, Table]:
+    """Pupil-level lists (names): only for roles holding pupils.view. Two constant queries
+    (and one for the stored summary's id)."""
+    summary_id = None
+    if summary_terms(period) is not None:
+        summary_id = gap_store.pupil_summary_id(school, period, threshold)
+    if summary_id is not None:
+        lists = {
+            name: compiled.page(0, PUPIL_LIST_LENGTH, summary_id=summary_id)
+            for name, compiled in _STORED_LISTS.items()
+        }
+    else:  # a custom range, or a period not stored yet (stored by this read)
+        rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
+        lists = {
+            "shortfall": _shortfall(rows)[:PUPIL_LIST_LENGTH],
+            "candidates": _candidates(rows)[:PUPIL_LIST_LENGTH],
+        }
+    line_header = line_heading(school)
+    shortfall = threshold_figures(lists["shortfall"])
+    candidates = threshold_figures(lists["candidates"])
     return {
         "shortfall": Table(
             "shortfall",

@@ -383,3 +383,29 @@ def test_the_pupil_lists_compiled_pages_are_the_stored_rows(school, only_over):
     assert mine.count == theirs.count > 0
     for number in theirs.page_range:
         assert list(mine.page(number)) == list(theirs.page(number))
+
+
+def test_the_dashboards_pupil_lists_from_the_stored_rows_match_the_querysets(school):
+    """The shortfall and EHC-candidate lists, read through compiled queries from the stored
+    rows, are what the stored queryset gives, in the same order."""
+    from funding import dashboard as dash
+    from funding import gap_store
+    from funding.gap import compute_gap, threshold_figures, threshold_on
+    from sendfund.lib.periods import term, term_for_date
+
+    _world(school, 12)
+    period = term(*term_for_date(TODAY))
+    compute_gap(school=school, period=period)  # stored
+    threshold = threshold_on(period.start)
+    tables = dash.pupil_tables(school, period, threshold)
+    stored = gap_store.pupil_rows(school, period, threshold)
+    for name, pick in (("shortfall", dash._shortfall), ("candidates", dash._candidates)):
+        expected = threshold_figures(pick(stored)[: dash.PUPIL_LIST_LENGTH])
+        assert [row[0] for row in tables[name].rows] == [p.full_name for p in expected]
+        assert [row[2] for row in tables[name].rows] == [p.cost for p in expected]
+    # By hand: autumn 2025 is 72 of the default calendar's 190 days; the line is
+    # 6,000 x 72/190 = 2,273.68. The SEN support pupils (even i) cost 4,000 + 1,000 x (i mod 5)
+    # a year: 4,000 to 8,000, so 1,515.79 to 3,031.58 in the term; above the line are those
+    # at 7,000 (2,652.63) and 8,000 (3,031.58), 6,000 being exactly at it.
+    costs = [to_pennies(row[2]) for row in tables["candidates"].rows]
+    assert costs == [Decimal("3031.58"), Decimal("2652.63")]
