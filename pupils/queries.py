@@ -86,17 +86,22 @@ def need_in(school: School, period: Period) -> Decimal:
     )["total"]
 
 
-def pupil_cost_subquery(school: School, period: Period) -> Coalesce:
-    """Correlated subquery: the pupil's provision cost over `period` (0 without provision)."""
+def _per_pupil_cost(costed: QuerySet) -> Coalesce:
+    """Correlated subquery over provision rows with `period_cost`: the outer pupil's total
+    (0 without provision)."""
     costs = (
-        summed_in(school, period)
-        .filter(pupil=OuterRef("pk"))
+        costed.filter(pupil=OuterRef("pk"))
         .order_by()
         .values("pupil")
         .annotate(total=Sum("period_cost"))
         .values("total")
     )
     return Coalesce(Subquery(costs, output_field=UNROUNDED), Value(ZERO), output_field=UNROUNDED)
+
+
+def pupil_cost_subquery(school: School, period: Period) -> Coalesce:
+    """Correlated subquery: the pupil's provision cost over `period` (0 without provision)."""
+    return _per_pupil_cost(summed_in(school, period))
 
 
 # Every sort ends in the primary key: two pupils may share a name, and a page of the register
@@ -157,17 +162,11 @@ def _stored_cost(school_id, year, first_day, last_day) -> Coalesce:
     """pupil_cost_subquery for academic year `year` (first_day to last_day), reading the
     term-cost summary as it stands (pupils.summaries.ready first): it reads nothing while
     building, so it can be compiled."""
-    costs = (
+    return _per_pupil_cost(
         ProvisionAssignment.objects.filter(school_id=school_id)
         .running_in(Period(first_day, last_day))
         .with_stored_cost([school_id], _year_terms(year))
-        .filter(pupil=OuterRef("pk"))
-        .order_by()
-        .values("pupil")
-        .annotate(total=Sum("period_cost"))
-        .values("total")
     )
-    return Coalesce(Subquery(costs, output_field=UNROUNDED), Value(ZERO), output_field=UNROUNDED)
 
 
 def _register_pupils(school_id, today=None):
@@ -396,7 +395,7 @@ def _year_provision(school_id, pupil_id, year, first_day, last_day):
     return (
         ProvisionAssignment.objects.filter(school_id=school_id, pupil_id=pupil_id)
         .running_in(Period(first_day, last_day))
-        .with_stored_cost([school_id], [(year, number) for number in TermNumber.values])
+        .with_stored_cost([school_id], _year_terms(year))
         .with_rate(year)
         .annotate(
             year_days=Subquery(year_days),
