@@ -23,11 +23,11 @@ from funding.gap import (
     headline_series,
     project_next_year,
     pupil_threshold_queryset,
+    stored_pupil_summary,
     threshold_figures,
 )
 from funding.models import FundingType
 from pupils.codes import SenProvision
-from pupils.summaries import summary_terms
 from sendfund.lib import csv as safe_csv
 from sendfund.lib.disclosure import Published, publish_gap
 from sendfund.lib.money import to_pennies
@@ -352,15 +352,13 @@ _STORED_LISTS = {
 def pupil_tables(school, period, threshold: Decimal) -> dict[str, Table]:
     """Pupil-level lists (names): only for roles holding pupils.view. Two constant queries
     (and one for the stored summary's id)."""
-    summary_id = None
-    if summary_terms(period) is not None:
-        summary_id = gap_store.pupil_summary_id(school, period, threshold)
+    summary_id = stored_pupil_summary(school=school, period=period, threshold=threshold)
     if summary_id is not None:
         lists = {
             name: compiled.page(0, PUPIL_LIST_LENGTH, summary_id=summary_id)
             for name, compiled in _STORED_LISTS.items()
         }
-    else:  # a custom range, or a period not stored yet (stored by this read)
+    else:  # a custom range, or a period the school's lock kept from being stored
         rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
         lists = {
             "shortfall": _shortfall(rows)[:PUPIL_LIST_LENGTH],

@@ -316,18 +316,29 @@ def _pupil_groups(school: School, period: Period, lines: Lines):
     )
 
 
+def stored_pupil_summary(*, school: School, period: Period, threshold: Decimal) -> int | None:
+    """The id of the stored summary holding a standard period's pupil rows for `threshold`,
+    the period built and stored first when it is not (None for a custom range, or when the
+    school's lock kept it from being stored)."""
+    if summary_terms(period) is None:
+        return None
+    from funding import gap_store
+
+    summary_id = gap_store.pupil_summary_id(school, period, threshold)
+    if summary_id is None:
+        compute_gap(school=school, period=period)  # builds and stores the period
+        summary_id = gap_store.pupil_summary_id(school, period, threshold)
+    return summary_id
+
+
 def pupil_threshold_queryset(*, school: School, period: Period, threshold: Decimal):
     """_pupil_groups plus `shortfall_key` (cost − top-up − line), largest shortfall first. A
     standard period reads the rows stored with its school-period summary (funding.gap_store)."""
-    if summary_terms(period) is not None:
+    summary_id = stored_pupil_summary(school=school, period=period, threshold=threshold)
+    if summary_id is not None:
         from funding import gap_store
 
-        rows = gap_store.pupil_rows(school, period, threshold)
-        if rows is None:
-            compute_gap(school=school, period=period)  # builds and stores the period
-            rows = gap_store.pupil_rows(school, period, threshold)
-        if rows is not None:
-            return rows
+        return gap_store.stored_pupil_rows(summary_id)
     lines = lines_for(school, period, threshold)
     return (
         _pupil_groups(school, period, lines)
@@ -346,11 +357,10 @@ def pupil_threshold_list(*, school: School, period: Period, threshold: Decimal, 
     count and page (funding.gap_store.pupil_list)."""
     from funding import gap_store
 
+    summary_id = stored_pupil_summary(school=school, period=period, threshold=threshold)
+    if summary_id is not None:
+        return gap_store.pupil_list(summary_id, only_over=only_over)
     rows = pupil_threshold_queryset(school=school, period=period, threshold=threshold)
-    if summary_terms(period) is not None:
-        summary_id = gap_store.pupil_summary_id(school, period, threshold)
-        if summary_id is not None:
-            return gap_store.pupil_list(summary_id, only_over=only_over)
     return rows.filter(OVER_THRESHOLD if only_over else Q(cost__gt=0))
 
 
