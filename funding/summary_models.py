@@ -8,16 +8,17 @@ and SEN status: the rows of the threshold and shortfall lists.
 
 Database triggers (migration funding 0005) delete a school's summaries in the transaction of
 any write to what they are made of: pupils, SEN status, needs, provision rows and catalogue,
-staff rates, funding, the school's type or costing basis, its school days, and (for every
-school) the high-needs threshold and place values. They record each gap summary they delete
-in `PeriodSummaryPending` (migration funding 0007), and the write builds those of periods
-under way that day (this term, academic and financial year) again from the term-cost
-summary (pupils.summary_models) before its transaction commits (`pupils.summaries.settle`,
-through the read's own `funding.gap_store.build`). What a write does not build again is
-built by the next read: past periods' gap summaries, the trust view's headline and day rows,
-the projection, every school's summaries after a threshold or place value change, and a gap
-summary whose lock another write held. Either way no reader ever sees a figure the detail
-would not give.
+staff rates, funding, assessments, the school's type or costing basis, its school days, and
+(for every school) the high-needs threshold and place values. They record each summary they
+delete in `PeriodSummaryPending` (migrations funding 0007 and 0008), and the write builds
+again, before its transaction commits, those the pages open on: the gap of each period under
+way that day (this term, academic and financial year) from the term-cost summary
+(pupils.summary_models) through the read's own `funding.gap_store.build`, the trust view's
+headline of this term and its row for today, and the projection made today
+(`pupils.summaries.settle`). What a write does not build again is built by the next read:
+past periods' gap summaries, every school's summaries after a threshold or place value
+change, and a summary whose lock another write held. Either way no reader ever sees a
+figure the detail would not give.
 """
 
 from __future__ import annotations
@@ -114,13 +115,11 @@ class PupilPeriodSummary(models.Model):
 
 
 class PeriodSummaryPending(models.Model):
-    """A school's gap summary for a standard period that a write deleted, to be built again
-    before that write's transaction commits when the period is under way that day
-    (`pupils.summaries.settle`; a past period's is left to the next read). Written by the
-    triggers (migration funding 0007) as they delete: only `gap` rows are recorded (the
-    trust view's headline and day rows and the projection are built again on read), and not
-    when a threshold or place value changes (every school's summaries are deleted then and
-    built again on read).
+    """A school's summary that a write deleted, to be built again before that write's
+    transaction commits (`pupils.summaries.settle`, through `funding.gap_store.settle`).
+    Written by the triggers (migrations funding 0007 and 0008) as they delete, one row per
+    summary whatever its kind; not when a threshold or place value changes (every school's
+    summaries are deleted then and built again on read).
 
     No foreign key constraint to the school: a row may be written while the school itself
     is being deleted, and settle skips a school that is gone."""
@@ -128,15 +127,18 @@ class PeriodSummaryPending(models.Model):
     school = models.ForeignKey(
         School, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
+    kind = models.CharField(
+        max_length=10, choices=PeriodSummary.Kind.choices, default=PeriodSummary.Kind.GAP
+    )
     start = models.DateField()
     end = models.DateField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "start", "end"], name="periodsummarypending_unique"
+                fields=["school", "kind", "start", "end"], name="periodsummarypending_unique"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.school_id}: {self.start} to {self.end} to rebuild"
+        return f"{self.school_id}: {self.kind} {self.start} to {self.end} to rebuild"

@@ -6,12 +6,13 @@ the school-period summaries (funding.summary_models), and reading periods from t
   custom range, which is costed from the detail.
 - `settle(school_ids=None)`: the last step of every write, inside its own transaction, so
   that the summaries are current when it commits: re-costs the term-cost rows the triggers
-  marked, then builds again the gap summaries the triggers deleted whose period is under
-  way today (funding.gap_store.settle, the read's own code path; a past period's stays
-  deleted until a read builds it). `SummaryMiddleware` runs every request that may write in one
-  transaction ending with it; the imports call it last in theirs (pupils/imports/report.py),
-  as do the term dates import and `rebuild`. The trust view's headline and day rows and the
-  projection are not built by it: a write deletes them and the next read builds them.
+  marked, then builds again the school-period summaries the triggers deleted that the pages
+  open on: the gap of each period under way today (funding.gap_store.settle, the read's own
+  code path), the trust view's headline of this term and its row for today, and the
+  projection made today. A past period's gap stays deleted until a read builds it.
+  `SummaryMiddleware` runs every request that may write in one transaction ending with it;
+  the imports call it last in theirs (pupils/imports/report.py), as do the term dates import
+  and `rebuild`.
 - `ready(school_ids, terms)`: before any read, the safety net: writes any academic year not
   yet held, and re-costs any rows still marked (a write that did not settle, such as one
   made in a shell). One query when nothing is to do.
@@ -137,9 +138,9 @@ def refresh_marked() -> None:
 def settle(school_ids: Iterable[int] | None = None, *, every_period: bool = False) -> None:
     """Bring the summaries of these schools (None: of every school with work waiting) up to
     date inside the current transaction; call it last, before the write commits. Re-costs
-    the term-cost rows marked, then builds again the gap summaries deleted whose period is
-    under way today (funding.gap_store.settle; every one with `every_period`, as
-    rebuild_summaries asks). One query when there is nothing to do."""
+    the term-cost rows marked, then builds again the school-period summaries the write
+    deleted that the pages open on (funding.gap_store.settle; every gap with
+    `every_period`, as rebuild_summaries asks). One query when there is nothing to do."""
     where, params = "", []
     if school_ids is not None:
         ids = sorted(set(school_ids))
@@ -355,7 +356,7 @@ def rebuild(school_id: int) -> None:
             _insert_terms(school_id, year, None)
         # The school-period summaries (funding.summary_models) were built from the old term
         # costs: drop them as the write triggers do, under the same shared lock and recording
-        # the gap periods held, and build those again from the rebuilt term costs.
+        # every summary held, and build those again from the rebuilt term costs.
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock_shared(%s, %s)", [PERIOD_SUMMARY_LOCK, school_id]
@@ -368,9 +369,8 @@ def rebuild(school_id: int) -> None:
             cursor.execute(
                 "WITH gone AS (DELETE FROM funding_periodsummary WHERE school_id = %s"
                 ' RETURNING school_id, kind, start, "end")'
-                ' INSERT INTO funding_periodsummarypending (school_id, start, "end")'
-                " SELECT school_id, start, \"end\" FROM gone WHERE kind = 'gap'"
-                " ON CONFLICT DO NOTHING",
+                ' INSERT INTO funding_periodsummarypending (school_id, kind, start, "end")'
+                ' SELECT school_id, kind, start, "end" FROM gone ON CONFLICT DO NOTHING',
                 [school_id],
             )
         settle([school_id], every_period=True)

@@ -68,8 +68,8 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
             schools,
             period,
             today,
-            lambda missing: _term_figures(missing, period),
-            lambda missing: _day_figures(missing, today),
+            lambda missing: term_figures(missing, period),
+            lambda missing: day_figures(missing, today),
         )
     else:
         roll, need, funding, register, overdue = _detail_figures(schools, period, today)
@@ -138,7 +138,7 @@ def _overdue(ids, today: dt.date) -> dict:
     }
 
 
-def _day_figures(ids, today: dt.date) -> dict:
+def day_figures(ids, today: dt.date) -> dict:
     """The roll by SEN status and the overdue assessments on a day, by school (two queries)."""
     roll, overdue = _roll(ids, today), _overdue(ids, today)
     empty = {"total": 0, "ehc": 0, "support": 0}
@@ -165,7 +165,7 @@ def _register(ids, period: Period) -> dict:
     }
 
 
-def _term_figures(schools, period: Period) -> dict:
+def term_figures(schools, period: Period) -> dict:
     """The term's figures by school (grouped queries): need, pupils with provision, the SEN
     register, and counted funding ({"total", "pupils", "school_level"})."""
     ids = [s.pk for s in schools]

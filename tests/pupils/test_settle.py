@@ -2,7 +2,8 @@
 
 Every request that may write runs in one transaction ending with `settle`
 (SummaryMiddleware): the term-cost rows the triggers marked are re-costed and the gap
-summaries the triggers deleted are built again, before the write commits. So straight after
+summaries the triggers deleted are built again (with the trust view's rows and the
+projection), before the write commits. So straight after
 a POST, with no read in between, the term costs are the detail's and the term's summary is
 there with the new figure; a view that raises after writing leaves detail and summaries as
 they were; an import settles in its own transaction.
@@ -191,6 +192,56 @@ def test_a_leaver_leaves_the_term_costs_and_the_terms_summary_current(school, se
     _assert_settled(school, before, Decimal("1900.00"))
 
 
+def test_the_trust_views_rows_and_the_projection_are_built_again_by_the_write(school, senco_client):
+    """The trust view's headline and day rows and next year's projection, deleted by the
+    write, are built again in its transaction: straight after it, with no read, each is held
+    (new rows) and equals what the detail gives now; the trust view reads them and computes
+    nothing."""
+    from funding import gap_store
+    from funding.gap import _project_next_year, project_next_year
+    from reports.trust import day_figures, term_figures, trust_rows
+
+    pupil = _pupil_with_ta(school)
+    row = pupil.provision.get()
+    trust_rows([school], today=TODAY)  # stores the term's headline and today's row
+    project_next_year(school=school, today=TODAY)  # stores the projection made today
+    kinds = (PeriodSummary.Kind.HEADLINE, PeriodSummary.Kind.DAY, PeriodSummary.Kind.PROJECTION)
+
+    def held() -> dict:
+        return {s.kind: s for s in PeriodSummary.objects.filter(school=school, kind__in=kinds)}
+
+    before = held()
+    assert before.keys() == set(kinds)
+    url = reverse("pupils:assignment_edit", kwargs={"public_id": row.public_id})
+
+    assert _post_edit(senco_client, url, {"hours_per_week": "10.00"}).status_code == 302
+
+    after = held()
+    assert after.keys() == set(kinds)
+    for kind in kinds:
+        assert after[kind].pk != before[kind].pk, f"{kind} was not built again"
+    # The term's need: 72 school days x 38.00 (10 hours: 19.00 x 10 / 5 / 1) = 2,736.00.
+    headline = after[PeriodSummary.Kind.HEADLINE]
+    assert (headline.start, headline.end) == (AUTUMN.start, AUTUMN.end)
+    assert to_pennies(headline.need) == Decimal("2736.00")
+    with summaries.detail_only():
+        ((need, pupils, sen, funding),) = term_figures([school], AUTUMN).values()
+        assert (headline.need, headline.need_pupils, headline.sen_pupils, headline.funding) == (
+            need,
+            pupils,
+            sen,
+            funding["total"],
+        )
+        assert after[PeriodSummary.Kind.DAY].figures == day_figures([school.pk], TODAY)[school.pk]
+        detail = _project_next_year(school=school, today=TODAY)
+    assert project_next_year(school=school, today=TODAY) == detail
+
+    def refuse(missing):
+        raise AssertionError(f"computed again: {missing}")
+
+    gap_store.trust_figures([school], AUTUMN, TODAY, refuse, refuse)
+
+
 def test_a_view_that_raises_after_writing_rolls_back_detail_and_summaries_together(
     school, senco_client, monkeypatch
 ):
@@ -250,6 +301,7 @@ def test_an_import_settles_in_its_own_transaction(school):
 
     _pupil_with_ta(school, upn="A123456789012")
     compute_gap(school=school, period=AUTUMN)  # the term's summary held: 1,368.00
+    compute_gap(school=school, period=term(2024, "summer"))  # and last year's summer term
     before = _gaps(school)
     data = (
         b"upn,provision,area,staff_role,hourly_rate,hours_per_week,group_size,start_date\n"
