@@ -11,11 +11,19 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
+from django.db.models.deletion import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
 from funding.gap import compute_gap
 from pupils import summaries
-from pupils.models import ProvisionTermCost, StaffRate, SummaryPending, SummaryYear
+from pupils.models import (
+    ProvisionAssignment,
+    ProvisionTermCost,
+    StaffRate,
+    SummaryPending,
+    SummaryYear,
+)
 from pupils.summaries import standard_terms
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import Period, academic_year, financial_year, term
@@ -341,3 +349,23 @@ def test_a_years_term_costs_in_one_pass_equal_each_terms_own_costing(school):
     autumn = {pk: (cost, days) for pk, cost, days in one_pass.values_list("pk", "cost_1", "days_1")}
     assert autumn[whole.pk][1] == 72
     assert to_pennies(autumn[whole.pk][0]) == Decimal("532.80")
+
+
+def test_term_costs_carry_their_rows_school_and_cannot_outlive_it(school):
+    # The school column is copied from the provision row and not checked by a foreign key
+    # of its own (pupils.summary_models): it must match the row's, and no term cost may stay
+    # behind its school: a school with provision rows cannot be deleted, and deleting the
+    # rows (their foreign key is checked) takes their term costs with them.
+    other = SchoolFactory()
+    for s in (school, other):
+        pupil_with_provision(s, annual_cost=Decimal("3800"))
+        _need(s, YEAR_2025)
+    costs = ProvisionTermCost.objects.all()
+    assert costs.filter(school=school).count() == 3
+    assert costs.filter(school=other).count() == 3
+    assert not costs.exclude(school_id=F("assignment__school_id")).exists()
+    with pytest.raises(ProtectedError):
+        school.delete()
+    ProvisionAssignment.objects.filter(school=school).delete()
+    assert not costs.filter(school=school).exists()
+    assert costs.filter(school=other).count() == 3
