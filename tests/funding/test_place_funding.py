@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils.html import escape
 
 from funding.gap import compute_gap, pupil_threshold_rows
 from funding.models import PlaceValue
@@ -269,7 +270,7 @@ def test_the_dashboard_of_a_school_with_a_unit_names_its_unit_pupils(school, hea
         "/funding/?period=custom&start=2024-09-01&end=2025-08-31"
     ).content.decode()
     assert "Pupils in the resourced provision are funded by a £6,000 place" in body
-    assert f"{unit.full_name} (unit: place + top-up)" in body
+    assert f"{escape(unit.full_name)} (unit: place + top-up)" in body
     listing = head_client.get(
         "/funding/pupils/?period=custom&start=2024-09-01&end=2025-08-31"
     ).content.decode()
