@@ -612,6 +612,7 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
                 F(f"_daily_{year}") * F(f"_days_{i}"), output_field=UNROUNDED
             )
             out[f"runs_{i}"] = ExpressionWrapper(runs, output_field=BooleanField())
+        out["daily"] = ExpressionWrapper(F(f"_daily_{year}"), output_field=UNROUNDED)
         return qs.annotate(**out)
 
 

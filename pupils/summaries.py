@@ -182,15 +182,20 @@ def _insert_terms(school_id: int, year: int, scope: Q | None, school=None) -> No
     if scope is not None:
         rows = rows.filter(scope)
     numbers = range(1, len(terms) + 1)
-    names = ["school_id", "pk"] + [f"{k}_{i}" for i in numbers for k in ("cost", "days", "runs")]
+    names = ["school_id", "pk", "daily"] + [f"{k}_{i}" for i in numbers for k in ("days", "runs")]
     sql, params = rows.order_by().values_list(*names).query.sql_with_params()
-    per_term = ", ".join(f"({i}, s.cost_{i}, s.days_{i}, s.runs_{i})" for i in numbers)
+    # Each term's cost is daily × days_i (with_term_costs's cost_i), multiplied here, so
+    # that the days, which may take index lookups, are worked out once per row and term:
+    # PostgreSQL does not share a subquery between the two columns that would use it.
+    # OFFSET 0 keeps the inner SELECT from being merged into this one, which would copy
+    # the days' expression into both again.
+    per_term = ", ".join(f"({i}, s.daily * s.days_{i}, s.days_{i}, s.runs_{i})" for i in numbers)
     columns = "academic_year, term, school_id, assignment_id, cost, school_days"
     # The SELECT is the ORM's own, with its parameters passed separately.
     insert = (
         f"INSERT INTO pupils_provisiontermcost ({columns}) "  # noqa: S608
         "SELECT %s, t.term, s.school_id, s.pk, t.cost, t.days"
-        f" FROM ({sql}) AS s({', '.join(names)})"
+        f" FROM ({sql} OFFSET 0) AS s({', '.join(names)})"
         f" CROSS JOIN LATERAL (VALUES {per_term}) AS t(term, cost, days, runs) WHERE t.runs"
     )
     with connection.cursor() as cursor:
