@@ -471,8 +471,8 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
         )
 
     def _with_rates(self, years: list[int]):
-        """Alias `_rate_<year>`: the staff role's latest rate up to each academic year, and
-        `_rate_first`: its earliest rate (used for a year before any rate was entered).
+        """Alias `_rate_<year>`: the staff role's latest rate up to each academic year (for a
+        year before any rate was entered, _first_rate reads its earliest).
 
         Rates are joined (a LEFT JOIN through the provision's staff role to the one rate row
         that is the role's latest up to the year), not looked up by a correlated subquery: the
@@ -494,14 +494,6 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
                 "provision__staff_role__rates",
                 condition=Q(provision__staff_role__rates__pk__in=Subquery(latest)),
             )
-        earlier = StaffRate.objects.filter(
-            staff_role=OuterRef("staff_role"), academic_year__lt=OuterRef("academic_year")
-        )
-        first = StaffRate.objects.filter(~Exists(earlier)).order_by().values("pk")
-        aliases["_rate_first"] = FilteredRelation(
-            "provision__staff_role__rates",
-            condition=Q(provision__staff_role__rates__pk__in=Subquery(first)),
-        )
         return self.alias(**aliases)
 
     def with_rate(self, year: int):
@@ -700,11 +692,24 @@ def _part_days(ids: list[int], year: int, part: Period, part_counts: dict, name:
     )
 
 
+def _first_rate(column: str) -> Subquery:
+    """A column of the staff role's earliest rate row: read only for a row whose role has
+    no rate up to the year (it stands after the year's rate in a COALESCE, which PostgreSQL
+    evaluates no further than the first value that is not null; rates are never null).
+    A subquery rather than a join: joined, it was looked up for every row, about 90 ms of
+    writing the term costs of a 10,000-row provision file."""
+    return Subquery(
+        StaffRate.objects.filter(staff_role=OuterRef("provision__staff_role"))
+        .order_by("academic_year")
+        .values(column)[:1]
+    )
+
+
 def _rate_year(year: int):
     """The academic year of the rate row _hourly_rate reads for `year`."""
     return Coalesce(
         F(f"_rate_{year}__academic_year"),
-        F("_rate_first__academic_year"),
+        _first_rate("academic_year"),
         output_field=IntegerField(),
     )
 
@@ -719,13 +724,13 @@ def _hourly_rate(year: int):
             la,
             then=Coalesce(
                 F(f"{rate_row}__la_standard_hourly_rate"),
-                F("_rate_first__la_standard_hourly_rate"),
+                _first_rate("la_standard_hourly_rate"),
                 Value(ZERO),
             ),
         ),
         default=Coalesce(
             F(f"{rate_row}__actual_hourly_rate"),
-            F("_rate_first__actual_hourly_rate"),
+            _first_rate("actual_hourly_rate"),
             Value(ZERO),
         ),
         output_field=UNROUNDED,
