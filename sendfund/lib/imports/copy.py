@@ -44,13 +44,14 @@ def _text(value: Any) -> str:
     return text
 
 
-def _default(field: Field, now: dt.datetime) -> Callable[[], Any]:
+def _default(field: Field, now: dt.datetime) -> str | Callable[[], Any]:
+    """A field's value for a row that does not give it: its COPY text when every row gets
+    the same (worked out once), else a function that makes each row's (a new UUID)."""
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda: now
+        return _text(now)
     if field.has_default() and callable(field.default):
-        return field.get_default  # a new value each row (a UUID)
-    value = field.get_default()  # the default, else "" (a blank text field) or None
-    return lambda: value
+        return field.get_default
+    return _text(field.get_default())  # the default, else "" (a blank text field) or None
 
 
 # The audit trail's context (who, which request) reaches the triggers as settings pghistory
@@ -86,19 +87,19 @@ def copy_rows(model: type[Model], rows: Sequence[dict]) -> list[int]:
     ids = new_ids(model, len(rows))
     now = timezone.now()
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    defaults = {f.attname: _default(f, now) for f in fields}
-    names = [f.attname for f in fields]
+    # Column by column: a field's default is worked out once when it is the same each row.
+    columns = [[str(pk) for pk in ids]]
+    for field in fields:
+        name, default = field.attname, _default(field, now)
+        if isinstance(default, str):
+            columns.append([_text(row[name]) if name in row else default for row in rows])
+        else:
+            columns.append([_text(row[name] if name in row else default()) for row in rows])
     buffer = io.StringIO()
-    write = buffer.write
-    for pk, row in zip(ids, rows, strict=True):
-        values = [str(pk)]
-        for name in names:
-            values.append(_text(row[name] if name in row else defaults[name]()))
-        write("\t".join(values))
-        write("\n")
+    buffer.writelines(f"{line}\n" for line in map("\t".join, zip(*columns, strict=True)))
     buffer.seek(0)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in [meta.pk.column, *(f.column for f in fields)])
+    names = ", ".join(quote(c) for c in [meta.pk.column, *(f.column for f in fields)])
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN", buffer)
+        cursor.copy_expert(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN", buffer)
     return ids
