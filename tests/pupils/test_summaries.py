@@ -369,3 +369,22 @@ def test_term_costs_carry_their_rows_school_and_cannot_outlive_it(school):
     ProvisionAssignment.objects.filter(school=school).delete()
     assert not costs.filter(school=school).exists()
     assert costs.filter(school=other).count() == 3
+
+
+def test_a_recosting_scope_selects_the_marked_rows_by_array_or_by_join(school, monkeypatch):
+    # A few keys are matched with `= ANY(array)` where the column is read, many with
+    # `IN (SELECT unnest(array))`, which PostgreSQL joins (pupils.summaries.ANY_OF_LIMIT);
+    # both select the same rows: those marked, and every row of a marked pupil or provision.
+    provision = ProvisionFactory(school=school)
+    marked, other = ProvisionAssignmentFactory.create_batch(2, school=school)
+    of_pupil = ProvisionAssignmentFactory(school=school, pupil=other.pupil)
+    of_provision = ProvisionAssignmentFactory(school=school, provision=provision)
+    ProvisionAssignmentFactory(school=school)  # not in the scope
+    rows = ProvisionAssignment.objects.filter(school=school)
+    wanted = {marked.pk, other.pk, of_pupil.pk, of_provision.pk}
+    for limit, form in ((5_000, "= ANY("), (0, "unnest(")):
+        monkeypatch.setattr(summaries, "ANY_OF_LIMIT", limit)
+        scope = summaries._scope({marked.pk}, {other.pupil_id}, {provision.pk})
+        selected = rows.filter(scope)
+        assert str(selected.query).count(form) == 3, limit
+        assert set(selected.values_list("pk", flat=True)) == wanted, limit
