@@ -213,9 +213,15 @@ SHOW_OPTIONS = (
 @pytest.mark.parametrize(
     ("env", "shown"),
     [
-        ({}, "5 | -c statement_timeout=30000"),
-        ({"DB_CONNECT_TIMEOUT": " 3 ", "DB_STATEMENT_TIMEOUT": "0"}, "3 | -c statement_timeout=0"),
-        ({"DB_CONNECT_TIMEOUT": "", "DB_STATEMENT_TIMEOUT": ""}, "5 | -c statement_timeout=30000"),
+        ({}, "5 | -c statement_timeout=30000 -c random_page_cost=1.1"),
+        (
+            {"DB_CONNECT_TIMEOUT": " 3 ", "DB_STATEMENT_TIMEOUT": "0"},
+            "3 | -c statement_timeout=0 -c random_page_cost=1.1",
+        ),
+        (
+            {"DB_CONNECT_TIMEOUT": "", "DB_STATEMENT_TIMEOUT": ""},
+            "5 | -c statement_timeout=30000 -c random_page_cost=1.1",
+        ),
     ],
 )
 def test_database_timeouts_come_from_the_environment(env, shown):
@@ -230,7 +236,10 @@ def test_timeouts_in_the_database_url_win_and_its_options_are_kept():
     url = _postgres_url() + "?connect_timeout=9&options=-c%20search_path%3Dpublic"
     result = run(["-c", SHOW_OPTIONS], child_env(**PRODUCTION_LIKE, DATABASE_URL=url))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "9 | -c statement_timeout=30000 -c search_path=public"
+    assert (
+        result.stdout.strip()
+        == "9 | -c statement_timeout=30000 -c random_page_cost=1.1 -c search_path=public"
+    )
 
 
 @pytest.mark.parametrize(
