@@ -22,6 +22,7 @@ from reports.models import NationalFigure
 from sendfund.lib import disclosure
 from sendfund.lib import suppression as sup
 from sendfund.lib.periods import census_day, previous_term, term, terms_back
+from sendfund.lib.sql import CompiledQuery
 from sendfund.schools.models import School
 
 STATUSES = [("E", "EHC plan"), ("K", "SEN support")]
@@ -33,9 +34,9 @@ ALL = "all"
 ALL_LABEL = {ALL: "Pupils with an EHC plan or on SEN support"}
 
 
-def _register(school: School, day: dt.date) -> tuple[dict, int]:
-    """Counts by (SEN status, primary need, year group) on a census day, and the roll."""
-    rows = (
+def _register_rows(school_id: int, day: dt.date):
+    school = School(pk=school_id)
+    return (
         Pupil.objects.for_school(school)
         .on_roll(day)
         .with_status_and_need_joined(school, day)
@@ -43,9 +44,19 @@ def _register(school: School, day: dt.date) -> tuple[dict, int]:
         .values("sen_status", "primary_need", "year_group")
         .annotate(n=Count("pk"))
     )
+
+
+# Built once per process (sendfund.lib.sql.CompiledQuery): a report draft counts the register
+# on three census days, and building this query cost Django more than PostgreSQL took to run
+# it (about 5 ms a time on the benchmark's trust, against 2 to 3 ms of SQL).
+_REGISTER = CompiledQuery("rows", _register_rows)
+
+
+def _register(school: School, day: dt.date) -> tuple[dict, int]:
+    """Counts by (SEN status, primary need, year group) on a census day, and the roll."""
     counts: dict = {}
     roll = 0
-    for row in rows:
+    for row in _REGISTER.run(school_id=school.pk, day=day):
         roll += row["n"]
         if row["sen_status"] in ON_REGISTER_CODES:
             key = (row["sen_status"], row["primary_need"] or NO_NEED, row["year_group"])
