@@ -35,11 +35,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Lookup, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.db.models.expressions import RawSQL
 
 from pupils.summary_models import ProvisionTermCost, SummaryPending, SummaryYear, TermNumber
 from sendfund.lib.periods import TERMS, Period, academic_year_start, term
+from sendfund.lib.sql import AnyOf
 
 MAX_TERMS = 6  # longer runs of terms (rare) are costed from the detail
 _LOCK_CLASS = 815_201  # pg_advisory_xact_lock(class, school id): one writer per school
@@ -228,18 +229,6 @@ def _build_years(school_id: int, years: list[int]) -> None:
             continue  # another request built it while this one waited for the lock
         _insert_terms(school_id, year, None)
         SummaryYear.objects.create(school_id=school_id, academic_year=year)
-
-
-class AnyOf(Lookup):
-    """`column = ANY(%s::bigint[])`: a set of keys as one array parameter, applied where the
-    column is read, through its index (see _scope)."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", (*params, sorted(self.rhs))
 
 
 # Up to this many keys a re-costing filters with AnyOf, beyond it with IN (SELECT unnest(..)).

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.backends.signals import connection_created
-from django.db.models import DateField, F, Func, IntegerField, Value
+from django.db.models import DateField, F, Func, IntegerField, Lookup, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 
 
@@ -22,6 +22,19 @@ class DaysBetween(Func):
 
     def __init__(self, end, start, **extra):
         super().__init__(end, start, **extra)
+
+
+class AnyOf(Lookup):
+    """`column = ANY(%s::bigint[])`, used as `Q(AnyOf(F("pk"), keys))`: a set of keys as one
+    array parameter, applied where the column is read, through its index (unlike
+    `IN (SELECT unnest(...))`, which PostgreSQL joins; see pupils.summaries._scope)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", (*params, sorted(self.rhs))
 
 
 def overlap_days(start_field: str, end_field: str, period_start, period_end):
