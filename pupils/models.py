@@ -868,11 +868,17 @@ class AssessmentStatus(models.TextChoices):
 def assessment_overdue(today: dt.date) -> Q:
     """The one answer to "is an EHC needs assessment overdue": open, no lawful exception, no
     final plan and past week 20 (received + 140 days). A Q, so counts can filter on it too."""
+    return assessment_overdue_if_received_before(today - WEEK_20)
+
+
+def assessment_overdue_if_received_before(cutoff: dt.date) -> Q:
+    """assessment_overdue with its day given as the week-20 cut-off (today − 20 weeks): for a
+    query compiled once (sendfund.lib.sql.CompiledQuery), which takes that day as a value."""
     return Q(
         status=AssessmentStatus.OPEN,
         exception="",
         final_plan_date__isnull=True,
-        received_date__lt=today - WEEK_20,
+        received_date__lt=cutoff,
     )
 
 

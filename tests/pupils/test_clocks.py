@@ -117,6 +117,34 @@ def test_timeliness_with_no_plans_has_no_percentage(school, django_assert_num_qu
     assert result["final_within_20_weeks_pct"] is None
 
 
+def test_the_compiled_counts_agree_with_the_querysets_day_by_day(school, other_school):
+    # The counts are compiled once with stand-in values: each call must use its own school
+    # and days. Received 5/1/2026, week 20 ends 25/5/2026 (5/1 + 140 days): overdue from
+    # 26/5. The review is due 1/3/2026: overdue from 2/3.
+    AssessmentRequestFactory(pupil__school=school, received_date=D(2026, 1, 5))
+    AnnualReviewFactory(pupil=PupilFactory(school=school), due_date=D(2026, 3, 1))
+    year = academic_year(2025)
+    for today, overdue, review_overdue in [
+        (D(2026, 3, 1), 0, 0),
+        (D(2026, 3, 2), 0, 1),
+        (D(2026, 5, 25), 0, 1),
+        (D(2026, 5, 26), 1, 1),
+    ]:
+        result = clocks.assessment_timeliness(school=school, period=year, today=today)
+        assert (result["open_overdue"], result["reviews_overdue"]) == (overdue, review_overdue)
+        requests = AssessmentRequest.objects.for_school(school)
+        reviews = AnnualReview.objects.for_school(school)
+        assert result["open_overdue"] == requests.overdue(today).count()
+        assert result["reviews_overdue"] == reviews.overdue(today).count()
+        assert result["requests_received"] == 1 and result["reviews_due"] == 1
+    elsewhere = clocks.assessment_timeliness(school=other_school, period=year, today=D(2026, 6, 1))
+    assert (elsewhere["requests_received"], elsewhere["open_overdue"]) == (0, 0)
+    # A period that holds neither the request nor the review counts neither.
+    autumn = Period(D(2026, 9, 1), D(2026, 12, 31))
+    later = clocks.assessment_timeliness(school=school, period=autumn, today=D(2026, 6, 1))
+    assert (later["requests_received"], later["reviews_due"], later["open_overdue"]) == (0, 0, 1)
+
+
 def test_the_due_list_shows_each_next_step_soonest_first_with_overdue_flags(school):
     pupil = PupilFactory(school=school, surname="Able")
     AssessmentRequestFactory(pupil=pupil, received_date=D(2026, 1, 5))
