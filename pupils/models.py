@@ -568,11 +568,13 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
 
     def with_term_costs(self, year: int, terms: list[Period], school):
         """The rows running in any of `terms` (the reporting terms of academic year `year`,
-        each inside it), annotated for each term i (from 1) with `cost_i`, `days_i` and
-        `runs_i`: exactly with_period_cost's `period_cost` and `school_days` for that term,
-        and whether the row runs in it (running_in). The daily cost is worked out once for
-        the year rather than once per term (pupils.summaries writes a year's term costs from
-        one pass over the rows)."""
+        each inside it), annotated with `daily`, the row's daily cost in the year, and for
+        each term i (from 1) with `days_i` and `runs_i`: with_period_cost's `school_days` for
+        that term and whether the row runs in it (running_in). A term's cost is
+        daily × days_i, with_period_cost's `period_cost` (docs/domain.md section 3),
+        multiplied where the term costs are written (pupils.summaries._insert_terms) so each
+        term's days are worked out once. The daily cost is worked out once for the year
+        rather than once per term: a year's term costs come from one pass over the rows."""
         from sendfund.schools.calendar import day_counts
 
         ids = _school_ids(school)
@@ -600,9 +602,6 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
             )
             qs = qs.alias(**_part_bounds(year, part, f"{year}_{i}"), **{f"_days_{i}": days})
             out[f"days_{i}"] = ExpressionWrapper(F(f"_days_{i}"), output_field=IntegerField())
-            out[f"cost_{i}"] = ExpressionWrapper(
-                F(f"_daily_{year}") * F(f"_days_{i}"), output_field=UNROUNDED
-            )
             out[f"runs_{i}"] = ExpressionWrapper(runs, output_field=BooleanField())
         out["daily"] = ExpressionWrapper(F(f"_daily_{year}"), output_field=UNROUNDED)
         return qs.annotate(**out)

@@ -185,11 +185,11 @@ def _insert_terms(school_id: int, year: int, scope: Q | None, school=None) -> No
     numbers = range(1, len(terms) + 1)
     names = ["school_id", "pk", "daily"] + [f"{k}_{i}" for i in numbers for k in ("days", "runs")]
     sql, params = rows.order_by().values_list(*names).query.sql_with_params()
-    # Each term's cost is daily × days_i (with_term_costs's cost_i), multiplied here, so
-    # that the days, which may take index lookups, are worked out once per row and term:
-    # PostgreSQL does not share a subquery between the two columns that would use it.
-    # OFFSET 0 keeps the inner SELECT from being merged into this one, which would copy
-    # the days' expression into both again.
+    # Each term's cost is daily × days_i (the costing of docs/domain.md section 3, as
+    # with_period_cost's period_cost), multiplied here on the SELECT's output, so that the
+    # days, which may take index lookups, are worked out once per row and term. OFFSET 0
+    # keeps the inner SELECT from being merged into this one, which would copy the days'
+    # expression into the cost and the days columns both.
     per_term = ", ".join(f"({i}, s.daily * s.days_{i}, s.days_{i}, s.runs_{i})" for i in numbers)
     columns = "academic_year, term, school_id, assignment_id, cost, school_days"
     # The SELECT is the ORM's own, with its parameters passed separately.

@@ -299,9 +299,10 @@ def test_a_row_moved_to_another_year_leaves_the_old_year_and_is_costed_in_the_ne
 
 
 def test_a_years_term_costs_in_one_pass_equal_each_terms_own_costing(school):
-    """with_term_costs (what the summary is written from) against costed(term) (the detail),
-    term by term, for rows that run whole terms, start or end inside one, belong to a pupil
-    who joins or leaves during the year, or run in no term of the year at all."""
+    """The term costs a year's one pass writes (with_term_costs, then _insert_terms's daily ×
+    days) against costed(term) (the detail), term by term, for rows that run whole terms,
+    start or end inside one, belong to a pupil who joins or leaves during the year, or run in
+    no term of the year at all."""
     from pupils.models import ProvisionAssignment
 
     role = StaffRoleFactory(school=school)
@@ -326,8 +327,11 @@ def test_a_years_term_costs_in_one_pass_equal_each_terms_own_costing(school):
     ProvisionAssignmentFactory(  # ended before the year: in no term of it
         pupil=PupilFactory(school=school), provision=provision, end_date=dt.date(2025, 7, 18)
     )
+    ProvisionTermCost.objects.filter(school=school).delete()
+    with CaptureQueriesContext(connection) as ctx:
+        summaries._insert_terms(school.pk, 2025, None)
+    assert sum("INSERT INTO pupils_provisiontermcost" in q["sql"] for q in ctx) == 1
     terms = [term(2025, name) for name in summaries.TERMS]
-    one_pass = ProvisionAssignment.objects.with_term_costs(2025, terms, school)
     for i, period in enumerate(terms, start=1):
         detail = {
             pk: (cost, days)
@@ -337,18 +341,17 @@ def test_a_years_term_costs_in_one_pass_equal_each_terms_own_costing(school):
         }
         held = {
             pk: (cost, days)
-            for pk, cost, days, runs in one_pass.values_list(
-                "pk", f"cost_{i}", f"days_{i}", f"runs_{i}"
-            )
-            if runs
+            for pk, cost, days in ProvisionTermCost.objects.filter(
+                school=school, academic_year=2025, term=i
+            ).values_list("assignment_id", "cost", "school_days")
         }
         assert held == detail, period
         assert len(detail) == [2, 3, 2][i - 1], period
     # By hand, autumn 2025 (72 school days on the default calendar): 18.50 × 2 h ÷ 5 ÷ 1 =
     # 7.40 a school day × 72 = 532.80.
-    autumn = {pk: (cost, days) for pk, cost, days in one_pass.values_list("pk", "cost_1", "days_1")}
-    assert autumn[whole.pk][1] == 72
-    assert to_pennies(autumn[whole.pk][0]) == Decimal("532.80")
+    autumn = ProvisionTermCost.objects.get(assignment=whole, academic_year=2025, term=1)
+    assert autumn.school_days == 72
+    assert to_pennies(autumn.cost) == Decimal("532.80")
 
 
 def test_term_costs_carry_their_rows_school_and_cannot_outlive_it(school):
