@@ -140,7 +140,7 @@ def _money_cells(row) -> str:
     return mark_safe("".join(f'<td class="num">{cell}</td>' for cell in cells))  # noqa: S308
 
 
-@require_capability("pupils.view")
+@require_capability("funding.pupils")
 def pupils(request: HttpRequest) -> HttpResponse:
     """Every pupil with provision in the period against the threshold: pupil-level data.
 

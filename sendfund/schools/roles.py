@@ -20,6 +20,9 @@ CAPABILITIES: dict[str, set[str]] = {
     "pupils.import": {Role.SENCO, Role.HEAD, Role.ADMIN},
     "provision.edit": {Role.SENCO, Role.HEAD},
     "funding.view": {Role.SENCO, Role.HEAD, Role.GOVERNOR, Role.TRUST_LEAD},
+    # Each pupil's cost against the threshold with their top-up and shortfall: pupil-level
+    # funding, for the roles that see both pupil-level data and the funding.
+    "funding.pupils": {Role.SENCO, Role.HEAD},
     # SENCOs edit funding only where the school allows it (School.senco_edits_funding).
     "funding.edit": {Role.HEAD},
     "advocacy.view": {Role.SENCO, Role.HEAD, Role.GOVERNOR, Role.TRUST_LEAD},
@@ -43,6 +46,7 @@ CAPABILITY_LABELS = {
     ),
     "provision.edit": "Edit the costed provision map, rates and statutory clocks",
     "funding.view": "See the funding dashboard and the gap",
+    "funding.pupils": "See each pupil's cost against the threshold, top-up and shortfall",
     "funding.edit": "Add and edit funding sources, top-up schemes and pupil top-ups",
     "advocacy.view": "See advocacy records and evidence packs",
     "advocacy.edit": "Log advocacy actions, applications and training",

@@ -29,7 +29,7 @@ def _source_post(school):
 
 CASES = [
     UrlCase("funding:dashboard", "funding.view"),
-    UrlCase("funding:pupils", "pupils.view", notes="pupil-level: never governors"),
+    UrlCase("funding:pupils", "funding.pupils", notes="pupil-level funding: never governors"),
     UrlCase("funding:sources", "funding.edit"),
     UrlCase("funding:source_add", "funding.edit"),
     UrlCase(

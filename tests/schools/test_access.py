@@ -83,9 +83,24 @@ def test_a_trust_lead_reads_every_school_of_the_trust_and_no_other(
 
 
 def test_governors_and_trust_leads_never_hold_pupil_level_capabilities():
-    for capability in ("pupils.view", "pupils.edit", "pupils.import", "provision.edit"):
+    pupil_level = (
+        "pupils.view",
+        "pupils.edit",
+        "pupils.import",
+        "provision.edit",
+        "funding.pupils",
+    )
+    for capability in pupil_level:
         assert not role_can(Role.GOVERNOR, capability)
         assert not role_can(Role.TRUST_LEAD, capability)
+
+
+def test_pupil_level_funding_is_for_roles_that_see_both_pupils_and_funding(school_admin_client):
+    # The school administrator sees pupils but not the funding: not each pupil's top-up and
+    # shortfall either.
+    both = CAPABILITIES["pupils.view"] & CAPABILITIES["funding.view"]
+    assert CAPABILITIES["funding.pupils"] == both == {Role.SENCO, Role.HEAD}
+    assert school_admin_client.get(reverse("funding:pupils")).status_code == 403
 
 
 def test_a_school_can_let_its_senco_edit_funding(school):
