@@ -14,6 +14,7 @@ from pupils.sen_history import LEGACY_CODES
 from sendfund.lib.imports.parsers import (
     UTF8_BOM,
     CellError,
+    CellReader,
     FileError,
     Table,
     decode_text,
@@ -28,6 +29,7 @@ from sendfund.lib.imports.parsers import (
 __all__ = [
     "UTF8_BOM",
     "CellError",
+    "CellReader",
     "FileError",
     "Table",
     "decode_text",

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pupils.codes import BroadArea
 from pupils.imports.parsers import (
     CellError,
+    CellReader,
     FileError,
     Table,
     decode_text,
@@ -130,30 +131,37 @@ class Row:
     service_annual_cost: Decimal | None
 
 
-def _parse_row(table: Table, number, raw, pupils, on, report) -> Row | None:
-    def cell(column, parse, *args, **kwargs):
-        try:
-            return parse(raw.get(column, ""), *args, **kwargs)
-        except CellError as exc:
-            report.error(number, table.label(column), str(exc))
+def _optional_decimal(value: str) -> Decimal | None:
+    return parse_decimal(value) if value.strip() else None
 
+
+def _group_size(value: str) -> int | None:
+    return parse_int(value, low=1, high=500) if value.strip() else None
+
+
+def _weeks(value: str) -> int | None:
+    return parse_int(value, low=1, high=52) if value.strip() else None
+
+
+# Each column's parser (CellReader parses each distinct value of a column once).
+CELLS = {
+    "area": _parse_area,
+    "wave": _parse_wave,
+    "hourly_rate": _optional_decimal,
+    "hours_per_week": _optional_decimal,
+    "service_annual_cost": _optional_decimal,
+    "group_size": _group_size,
+    "weeks": _weeks,
+    "start_date": parse_date,
+    "end_date": parse_optional_date,
+    "status": _parse_status,
+}
+
+
+def _parse_row(table: Table, number, raw, pupils, on, report, read: CellReader) -> Row | None:
     before = len(report.errors)
-    optional_decimal = lambda v, **k: parse_decimal(v, **k) if v.strip() else None  # noqa: E731
-    upn = cell("upn", parse_upn)
-    values = {
-        "area": cell("area", _parse_area),
-        "wave": cell("wave", _parse_wave),
-        "hourly_rate": cell("hourly_rate", optional_decimal),
-        "hours_per_week": cell("hours_per_week", optional_decimal),
-        "service_annual_cost": cell("service_annual_cost", optional_decimal),
-        "group_size": cell(
-            "group_size", lambda v: parse_int(v, low=1, high=500) if v.strip() else None
-        ),
-        "weeks": cell("weeks", lambda v: parse_int(v, low=1, high=52) if v.strip() else None),
-        "start_date": cell("start_date", parse_date),
-        "end_date": cell("end_date", parse_optional_date),
-        "status": cell("status", _parse_status),
-    }
+    upn = read(number, raw, "upn", parse_upn)
+    values = {column: read(number, raw, column, parse) for column, parse in CELLS.items()}
     if upn == "" and len(report.errors) == before:
         report.error(number, table.label("upn"), "is empty: the provision map matches on UPN.")
     elif upn and upn not in pupils:
@@ -417,8 +425,9 @@ def import_provision(
     seen: dict[tuple, int] = {}
     new: list = []
     updates: dict[tuple, list] = {}
+    read = CellReader(table, report)
     for number, raw in counted(table.rows, "Checking rows"):
-        row = _parse_row(table, number, raw, pupils, on, report)
+        row = _parse_row(table, number, raw, pupils, on, report, read)
         if row is None:
             continue
         key = (row.pupil.pk, row.provision.lower(), row.start_date)

@@ -169,6 +169,24 @@ def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(
     assert not Provision.objects.exists() and not StaffRole.objects.exists()
 
 
+def test_a_bad_value_repeated_on_several_rows_is_reported_on_each(school, pupils):
+    # Each distinct value of a column is parsed once (CellReader): the second row holding
+    # the same bad date, and a good row between them, must still be read as their own.
+    rows = [
+        "A123456789012,Reading group,CL,2,TA,18.50,1,4,38,2026-02-30,,",
+        "B234567890123,Reading group,CL,2,TA,18.50,1,4,38,2026-09-07,,",
+        "B234567890123,Maths group,CL,2,TA,18.50,1,4,38,2026-02-30,,",
+    ]
+
+    report = import_provision(school=school, data=csv_bytes(*rows), on=ON)
+
+    assert [str(e) for e in report.errors] == [
+        "Row 2, column start_date: '2026-02-30' is not a date: use YYYY-MM-DD or DD/MM/YYYY.",
+        "Row 4, column start_date: '2026-02-30' is not a date: use YYYY-MM-DD or DD/MM/YYYY.",
+    ]
+    assert not ProvisionAssignment.objects.exists()
+
+
 def test_another_schools_pupils_cannot_be_given_provision(school, other_school):
     PupilFactory(school=other_school, upn="A123456789012")
 

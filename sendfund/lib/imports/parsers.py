@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -24,6 +25,32 @@ class FileError(Exception):
 
 class CellError(Exception):
     """One cell's value is invalid; the caller adds the row and column."""
+
+
+class CellReader:
+    """Reads a table's cells with their parsers, each distinct (column, text) parsed once: a
+    file repeats most of its values from row to row (a rate, an area, a start date), and the
+    cell parsers depend only on the text. A refused value is reported against every row that
+    holds it, with the parser's own message. Give each column the same parser every time."""
+
+    def __init__(self, table, report) -> None:
+        self.table, self.report = table, report
+        self._parsed: dict[tuple[str, str], tuple[bool, object]] = {}
+
+    def __call__(self, number: int, raw: dict, column: str, parse: Callable[[str], object]):
+        text = raw.get(column, "")
+        found = self._parsed.get((column, text))
+        if found is None:
+            try:
+                found = (True, parse(text))
+            except CellError as exc:
+                found = (False, str(exc))
+            self._parsed[(column, text)] = found
+        ok, value = found
+        if ok:
+            return value
+        self.report.error(number, self.table.label(column), value)
+        return None
 
 
 UTF8_BOM = b"\xef\xbb\xbf"
