@@ -212,6 +212,8 @@ def test_the_pupil_list_shows_each_pupil_against_the_threshold(senco_client, sch
     assert response.status_code == 200
     row = response.context["figures"][0]
     assert row.pupil == pupil.pk
+    # Each name opens the pupil's own page.
+    assert f'href="/pupils/{pupil.public_id}/"' in response.content.decode()
     # The whole year: cost 7,300, threshold 6,000, excess and shortfall 1,300.
     assert [to_pennies(x) for x in (row.cost, row.line, row.excess, row.shortfall)] == [
         Decimal("7300.00"),
