@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import uuid
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from funding import dashboard as dash
@@ -131,13 +133,26 @@ def _kept(kind: str, parts: tuple | None, template: str, context: dict, request)
 
 
 PUPIL_MONEY = ("cost", "line", "school_share", "excess", "topup", "shortfall")
+UNIT_BADGE = (
+    ' <span class="badge text-bg-info" title="Funded by a place plus top-up, not from the'
+    ' notional SEN budget">unit</span>'
+)
+_ANY_PUPIL = uuid.UUID(int=0)
 
 
-def _money_cells(row) -> str:
-    """A pupil row's six money figures as table cells (£1,234.56; written here rather than
-    by fifty rows of six template lookups and filters)."""
-    cells = (format_gbp(getattr(row, name)) for name in PUPIL_MONEY)
-    return mark_safe("".join(f'<td class="num">{cell}</td>' for cell in cells))  # noqa: S308
+def _pupil_row(row, page_url: str, has_unit: bool) -> str:
+    """A pupil's row of the list as HTML, written here rather than by fifty rows of template
+    lookups and filters: the name, a link to the pupil's page (marked "unit" for a unit
+    pupil funded by place + top-up), year, SEN status and the six money figures
+    (£1,234.56). `page_url`: the pupil page's URL with {} for the pupil's id."""
+    name = escape(f"{row.forename} {row.surname}")
+    badge = UNIT_BADGE if row.place and has_unit else ""
+    money = "".join(f'<td class="num">{format_gbp(getattr(row, f))}</td>' for f in PUPIL_MONEY)
+    return mark_safe(  # noqa: S308 (every value escaped or formatted here)
+        f'<tr><th scope="row" class="fw-normal"><a href="{page_url.format(row.public_id)}">'
+        f"{name}</a>{badge}</th><td>{escape(row.year_group)}</td>"
+        f"<td>{escape(row.sen_status)}</td>{money}</tr>"
+    )
 
 
 @require_capability("funding.pupils")
@@ -163,7 +178,9 @@ def pupils(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     figures = threshold_figures(page.object_list)
     context = {"form": form, "period": period, "page": page, "figures": figures}
-    context["rows"] = [(row, _money_cells(row)) for row in figures]
+    page_url = reverse("pupils:detail", args=[_ANY_PUPIL]).replace(str(_ANY_PUPIL), "{}")
+    has_unit = request.school.has_unit
+    context["rows"] = [_pupil_row(row, page_url, has_unit) for row in figures]
     context["calendar"] = calendar_note(request.school, period)
     context["line_heading"] = dash.line_heading(request.school)
     context["query"] = form.query_string()

@@ -212,8 +212,6 @@ def test_the_pupil_list_shows_each_pupil_against_the_threshold(senco_client, sch
     assert response.status_code == 200
     row = response.context["figures"][0]
     assert row.pupil == pupil.pk
-    # Each name opens the pupil's own page.
-    assert f'href="/pupils/{pupil.public_id}/"' in response.content.decode()
     # The whole year: cost 7,300, threshold 6,000, excess and shortfall 1,300.
     assert [to_pennies(x) for x in (row.cost, row.line, row.excess, row.shortfall)] == [
         Decimal("7300.00"),
@@ -221,6 +219,19 @@ def test_the_pupil_list_shows_each_pupil_against_the_threshold(senco_client, sch
         Decimal("1300.00"),
         Decimal("1300.00"),
     ]
+    # Each name opens the pupil's own page.
+    assert f'href="/pupils/{pupil.public_id}/"' in response.content.decode()
+
+
+def test_the_pupil_list_escapes_names(senco_client, school):
+    pupil = pupil_with_provision(school, annual_cost=Decimal("7300"))
+    pupil.surname = "O'Neill <b>"
+    pupil.save()
+
+    html = senco_client.get("/funding/pupils/", {"period": "ay:2025"}).content.decode()
+
+    assert f'/">{escape(pupil.forename)} O&#x27;Neill &lt;b&gt;</a>' in html
+    assert "<b>" not in html
 
 
 def _count(client, url, params=None) -> int:
