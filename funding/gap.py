@@ -739,13 +739,16 @@ def headline_series(*, school: School, periods: list[Period], build: bool = True
     if all(summary_terms(p) is not None for p in periods):
         from funding import gap_store
 
-        found = gap_store.stored(school, periods)
+        found = gap_store.stored_headlines(school, periods)  # {period: (need, funding)}
         if build:
-            gaps = [found.get(p) or compute_gap(school=school, period=p) for p in periods]
-            return [Headline(p, g.need, g.funding) for p, g in zip(periods, gaps, strict=True)]
+            for p in periods:
+                if p not in found:
+                    g = compute_gap(school=school, period=p)
+                    found[p] = (g.need, g.funding)
+            return [Headline(p, *found[p]) for p in periods]
     rest = [p for p in periods if p not in found]
     if not rest:
-        return [Headline(p, found[p].need, found[p].funding) for p in periods]
+        return [Headline(p, *found[p]) for p in periods]
     need = {
         p: _assignments(school, p).aggregate(
             total=Sum("period_cost", default=ZERO, output_field=UNROUNDED)
@@ -765,5 +768,5 @@ def headline_series(*, school: School, periods: list[Period], build: bool = True
         )
     )
     out = {p: Headline(p, need[p], funding[f"p{i}"]) for i, p in enumerate(rest)}
-    out |= {p: Headline(p, g.need, g.funding) for p, g in found.items()}
+    out |= {p: Headline(p, *figures) for p, figures in found.items()}
     return [out[p] for p in periods]

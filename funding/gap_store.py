@@ -107,6 +107,32 @@ _STORED = Prepared(
 )
 
 
+def stored_headlines(school, periods: list[Period]) -> dict[Period, tuple[Decimal, Decimal]]:
+    """The need and counted funding of these periods' stored Gaps, by period (one prepared
+    query): the columns the summary holds beside its figures, without decoding them (the
+    dashboard's trend reads seven terms)."""
+    if not periods:
+        return {}
+    wanted = {(p.start, p.end): p for p in periods}
+    starts, ends = zip(*sorted(wanted), strict=True)
+    rows = _HEADLINES.fetch([school.pk, PeriodSummary.Kind.GAP.value, list(starts), list(ends)])
+    return {
+        wanted[(start, end)]: (need, funding)
+        for start, end, need, funding in rows
+        if (start, end) in wanted
+    }
+
+
+_HEADLINES = Prepared(
+    "stored_headlines",
+    lambda: (
+        'SELECT start, "end", need, funding'  # noqa: S608
+        f" FROM {PeriodSummary._meta.db_table} WHERE school_id = $1 AND kind = $2"
+        ' AND start = ANY($3::date[]) AND "end" = ANY($4::date[])'
+    ),
+)
+
+
 def stored_id(school, period: Period) -> int | None:
     """The id of the stored Gap of this period, or None. Every write to what a school's
     summaries are made of deletes them all and a rebuilt one takes a new id, so while this id

@@ -12,7 +12,8 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from funding.gap import compute_gap, pupil_threshold_rows
+from funding import gap_store
+from funding.gap import compute_gap, headline_series, pupil_threshold_rows
 from funding.models import HighNeedsThreshold, PeriodSummary, PupilPeriodSummary
 from pupils import summaries
 from pupils.models import AssessmentRequest, Need, SenStatus
@@ -157,3 +158,24 @@ def test_a_summary_stored_by_another_version_of_the_engine_is_built_again(school
     PeriodSummary.objects.filter(school=school).update(figures={"need": "1"})
     assert compute_gap(school=school, period=YEAR) == first
     assert _stored(school) == 1
+
+
+def test_the_trend_reads_need_and_funding_as_the_stored_gaps_hold_them(school):
+    # The dashboard's trend reads the summary's need and funding columns, not its figures:
+    # they must be the same numbers, unrounded, and a term not stored is built on the way.
+    pupil = pupil_with_provision(school, annual_cost=Decimal("7600"))
+    TopUpFactory(school=school, pupil=pupil)
+    terms = [term(2025, name) for name in ("autumn", "spring", "summer")]
+    compute_gap(school=school, period=terms[0])
+    with CaptureQueriesContext(connection) as ctx:
+        held = gap_store.stored_headlines(school, terms)
+    verbs = [q["sql"].split()[0] for q in ctx]
+    assert verbs.count("EXECUTE") == 1 and set(verbs) <= {"PREPARE", "EXECUTE"}
+    assert list(held) == [terms[0]]
+    series = headline_series(school=school, periods=terms)
+    for period, headline in zip(terms, series, strict=True):
+        gap = compute_gap(school=school, period=period)  # stored now: read back
+        assert (headline.need, headline.funding) == (gap.need, gap.funding)
+        assert headline.need == gap_store.stored(school, [period])[period].need
+    # By hand: 7,600 a year over 190 school days is 40 a day; autumn 2025 has 72 of them.
+    assert to_pennies(series[0].need) == Decimal("2880.00")
