@@ -423,3 +423,33 @@ def test_the_dashboards_pupil_lists_from_the_stored_rows_match_the_querysets(sch
     # at 7,000 (2,652.63) and 8,000 (3,031.58), 6,000 being exactly at it.
     costs = [to_pennies(row[2]) for row in tables["candidates"].rows]
     assert costs == [Decimal("3031.58"), Decimal("2652.63")]
+
+
+def test_the_trend_chart_draws_each_terms_bars_to_scale_and_titles_them():
+    from funding.dashboard import TrendPoint, trend_chart
+    from sendfund.lib.periods import term
+
+    autumn, spring = term(2025, "autumn"), term(2025, "spring")
+    chart = trend_chart(
+        [
+            TrendPoint(autumn, Decimal("1000.40"), Decimal("500"), None),
+            TrendPoint(spring, Decimal("250"), None, None),  # funding withheld: "c", no bar
+        ]
+    )
+    svg = str(chart["bars_svg"])
+    # Plot height 260 - 20 - 40 = 200 px for the peak, £1,000.40: autumn's need bar is the
+    # full 200 from y = 20; its funding 500 / 1,000.40 x 200 = 99.96 -> 100.0 px from y =
+    # 220 - 99.96 = 120.04 -> 120.0. Two terms share 700 px: 350 each, bars 115.5 wide from
+    # x = 52.5 (need) and 168.0 (funding), spring's from 402.5; spring's need is 250 /
+    # 1,000.40 x 200 = 49.98 -> 50.0 px high from y = 170.02 -> 170.0. A term's name is
+    # centred under the edge its two bars share: autumn's at 52.5 + 115.5 = 168.0.
+    assert '<rect x="52.5" y="20.0" width="115.5" height="200.0" fill="#343a40">' in svg
+    assert '<rect x="168.0" y="120.0" width="115.5" height="100.0" fill="url(#hatch)"' in svg
+    assert '<rect x="402.5" y="170.0" width="115.5" height="50.0" fill="#343a40">' in svg
+    assert f"<title>{autumn.label} need £1,000</title>" in svg
+    assert f"<title>{autumn.label} funding £500</title>" in svg
+    assert f"<title>{spring.label} funding c</title>" in svg
+    assert '<rect x="518.0" y="220.0" width="115.5" height="0.0" fill="url(#hatch)"' in svg
+    first, second = autumn.label.split(" ", 1)
+    label = f'<tspan x="168.0" dy="0">{first}</tspan><tspan x="168.0" dy="14">{second}</tspan>'
+    assert label in svg
