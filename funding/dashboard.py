@@ -69,6 +69,31 @@ class Table:
             out.append(mark_safe(header + figures))  # noqa: S308 (each value escaped)
         return out
 
+    def bars_html(self) -> str:
+        """The table's shares as a list of labelled bars (a 200 px bar per row, the share
+        printed beside it), or "" without shares: written here for the reason html_rows is."""
+        if not self.bars:
+            return ""
+        from sendfund.templatetags.sendfund import pct
+
+        items = []
+        for label, share in self.bars:
+            shown, width = pct(share), round(float(share) / 100 * 200)
+            name = escape(str(label))
+            items.append(
+                '<li class="d-flex align-items-center gap-2">'
+                f'<span class="text-truncate bar-label">{name}</span>'
+                f'<svg width="200" height="12" role="img" aria-label="{name}: {shown}">'
+                f'<rect x="0" y="1" height="10" width="{width}" fill="#3b5bdb"></rect>'
+                '<rect x="0" y="1" height="10" width="200" fill="none" stroke="#adb5bd"></rect>'
+                f'</svg><span class="money">{shown}</span></li>'
+            )
+        title = escape(self.title.lower())
+        return mark_safe(  # noqa: S308 (each value escaped or a number)
+            f'<ul class="list-unstyled small mb-2" aria-label="Share of {title} (the table has'
+            f' the figures)">{"".join(items)}</ul>'
+        )
+
     def csv(self) -> str:
         out = io.StringIO()
         writer = safe_csv.writer(out)

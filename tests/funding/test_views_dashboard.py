@@ -453,3 +453,25 @@ def test_the_trend_chart_draws_each_terms_bars_to_scale_and_titles_them():
     first, second = autumn.label.split(" ", 1)
     label = f'<tspan x="168.0" dy="0">{first}</tspan><tspan x="168.0" dy="14">{second}</tspan>'
     assert label in svg
+
+
+def test_a_breakdowns_shares_draw_as_labelled_bars():
+    from funding.dashboard import Table
+
+    table = Table(
+        "by_area",
+        "Need by broad area",
+        ["Area", "Need"],
+        [],
+        bars=[("Cognition & learning", Decimal("62.55")), ("<b>", Decimal("37.45"))],
+    )
+    html = str(table.bars_html())
+    # 62.55% of a 200 px bar is 125.1 -> 125 px, shown to one place (half up): 62.6%;
+    # 37.45% -> 74.9 -> 75 px, 37.5%.
+    assert 'aria-label="Share of need by broad area (the table has the figures)"' in html
+    assert 'aria-label="Cognition &amp; learning: 62.6%"' in html
+    assert '<rect x="0" y="1" height="10" width="125" fill="#3b5bdb">' in html
+    assert '<span class="money">62.6%</span>' in html
+    assert '<rect x="0" y="1" height="10" width="75" fill="#3b5bdb">' in html
+    assert "&lt;b&gt;: 37.5%" in html and "<b>" not in html
+    assert Table("t", "T", ["A"], []).bars_html() == ""
