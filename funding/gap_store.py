@@ -342,19 +342,25 @@ def projection(school, today: dt.date, compute):
 
 def pupil_summary_id(school, period: Period, threshold: Decimal) -> int | None:
     """The id of a standard period's stored summary whose threshold rows were drawn with
-    `threshold`, or None (one query)."""
-    summary = (
-        PeriodSummary.objects.filter(
-            school=school, kind=PeriodSummary.Kind.GAP, start=period.start, end=period.end
-        )
-        .values_list("pk", "figures__threshold")
-        .first()
-    )
-    if summary is None:
+    `threshold`, or None (one prepared query)."""
+    rows = _PUPIL_SUMMARY.fetch([school.pk, PeriodSummary.Kind.GAP.value, period.start, period.end])
+    if not rows:
         return None
-    held = summary[1]
-    held = Decimal(held["$decimal"]) if isinstance(held, dict) else Decimal(held)
-    return summary[0] if held == Decimal(threshold) else None
+    pk, text = rows[0]
+    held = json.loads(text, cls=SummaryDecoder, parse_float=Decimal) if text is not None else None
+    return pk if held is not None and Decimal(held) == Decimal(threshold) else None
+
+
+# A period's stored gap (one at most: periodsummary_unique) and the threshold its pupil rows
+# were drawn with.
+_PUPIL_SUMMARY = Prepared(
+    "pupil_summary",
+    lambda: (
+        "SELECT id, (figures -> 'threshold')::text"  # noqa: S608
+        f" FROM {PeriodSummary._meta.db_table} WHERE school_id = $1 AND kind = $2"
+        ' AND start = $3 AND "end" = $4'
+    ),
+)
 
 
 def stored_pupil_rows(summary_id: int) -> QuerySet:

@@ -179,3 +179,14 @@ def test_the_trend_reads_need_and_funding_as_the_stored_gaps_hold_them(school):
         assert headline.need == gap_store.stored(school, [period])[period].need
     # By hand: 7,600 a year over 190 school days is 40 a day; autumn 2025 has 72 of them.
     assert to_pennies(series[0].need) == Decimal("2880.00")
+
+
+def test_a_periods_pupil_rows_are_found_only_for_the_threshold_they_were_drawn_with(school):
+    pupil_with_provision(school, annual_cost=Decimal("7600"))
+    assert gap_store.pupil_summary_id(school, YEAR, Decimal("6000")) is None  # not stored yet
+    gap = compute_gap(school=school, period=YEAR)
+    summary = PeriodSummary.objects.get(school=school, start=YEAR.start, end=YEAR.end)
+    assert gap.threshold == Decimal("6000.00")
+    assert gap_store.pupil_summary_id(school, YEAR, Decimal("6000")) == summary.pk
+    assert gap_store.pupil_summary_id(school, YEAR, Decimal("6000.01")) is None
+    assert gap_store.pupil_summary_id(school, AUTUMN, Decimal("6000")) is None
