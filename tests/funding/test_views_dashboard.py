@@ -475,3 +475,17 @@ def test_a_breakdowns_shares_draw_as_labelled_bars():
     assert '<rect x="0" y="1" height="10" width="75" fill="#3b5bdb">' in html
     assert "&lt;b&gt;: 37.5%" in html and "<b>" not in html
     assert Table("t", "T", ["A"], []).bars_html() == ""
+
+
+def test_the_dashboards_pupil_lists_link_each_name_to_the_pupils_page(
+    head_client, governor_client, school
+):
+    pupil = pupil_with_provision(school, annual_cost=Decimal("7300"))  # 1,300 above, no top-up
+    link = f'<a href="/pupils/{pupil.public_id}/">{escape(pupil.full_name)}</a>'
+
+    html = head_client.get(URL, {"period": "ay:2025"}).content.decode()
+    shortfall = html[html.index('id="table-shortfall"') :]
+    assert link in shortfall[: shortfall.index("</table>")]
+
+    governor_html = governor_client.get(URL, {"period": "ay:2025"}).content.decode()
+    assert f"/pupils/{pupil.public_id}/" not in governor_html
