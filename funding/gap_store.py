@@ -305,18 +305,25 @@ def _settle(ids: list[int], every_period: bool) -> None:
             _store_days(today, day_figures(days, today))
 
 
+# A school's projection made on a day (the first stored, as the ORM's first() would take).
+_PROJECTION = Prepared(
+    "projection",
+    lambda: (
+        f"SELECT figures::text FROM {PeriodSummary._meta.db_table}"  # noqa: S608
+        " WHERE school_id = $1 AND kind = $2 AND start = $3 ORDER BY id LIMIT 1"
+    ),
+)
+
+
 def projection(school, today: dt.date, compute):
     """Next year's projection as made on `today`: stored, else computed and stored."""
     from funding.gap import Projection
 
     kind = PeriodSummary.Kind.PROJECTION
-    found = (
-        PeriodSummary.objects.filter(school=school, kind=kind, start=today)
-        .values_list("figures", flat=True)
-        .first()
-    )
-    if found is not None:
+    rows = _PROJECTION.fetch([school.pk, kind.value, today])
+    if rows:
         try:
+            found = json.loads(rows[0][0], cls=SummaryDecoder)
             period = found.pop("period")
             return Projection(period=Period(**period), **found)
         except (TypeError, KeyError, ValueError):  # stored by another version: make it again

@@ -190,3 +190,21 @@ def test_a_periods_pupil_rows_are_found_only_for_the_threshold_they_were_drawn_w
     assert gap_store.pupil_summary_id(school, YEAR, Decimal("6000")) == summary.pk
     assert gap_store.pupil_summary_id(school, YEAR, Decimal("6000.01")) is None
     assert gap_store.pupil_summary_id(school, AUTUMN, Decimal("6000")) is None
+
+
+def test_a_projection_is_stored_once_read_back_the_same_and_made_again_if_unreadable(school):
+    from funding.gap import _project_next_year, project_next_year
+
+    pupil_with_provision(school, annual_cost=Decimal("7600"))
+    today = dt.date(2025, 11, 1)
+    made = project_next_year(school=school, today=today)
+    stored = PeriodSummary.objects.filter(school=school, kind=PeriodSummary.Kind.PROJECTION)
+    assert stored.count() == 1
+    with CaptureQueriesContext(connection) as ctx:
+        again = project_next_year(school=school, today=today)
+    assert again == made == _project_next_year(school=school, today=today)
+    verbs = [q["sql"].split()[0] for q in ctx]
+    assert verbs.count("EXECUTE") == 1 and set(verbs) <= {"PREPARE", "EXECUTE"}
+    stored.update(figures={"made by": "another version"})
+    assert project_next_year(school=school, today=today) == made
+    assert stored.count() == 1 and "made by" not in stored.get().figures
