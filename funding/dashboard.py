@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from html import escape
 
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from funding import gap_store
@@ -36,6 +35,7 @@ from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import term, terms_back
 from sendfund.lib.sql import CompiledQuery
 from sendfund.lib.suppression import HIDDEN, KEY, SUPPRESSED, Cell, count_cell, is_small
+from sendfund.templatetags.sendfund import gbp, pct, url_shape
 
 BREAKDOWNS = [
     ("by_area", "Need by broad area of need"),
@@ -45,7 +45,6 @@ BREAKDOWNS = [
     ("by_wave", "Need by wave"),
 ]
 PUPIL_LIST_LENGTH = 15
-_ANY_PUPIL = uuid.UUID(int=0)  # stands for a pupil's id in the pupil page's URL
 
 
 @dataclass
@@ -80,8 +79,6 @@ class Table:
         printed beside it), or "" without shares: written here for the reason html_rows is."""
         if not self.bars:
             return ""
-        from sendfund.templatetags.sendfund import pct
-
         items = []
         for label, share in self.bars:
             shown, width = pct(share), round(float(share) / 100 * 200)
@@ -398,7 +395,7 @@ def pupil_tables(school, period, threshold: Decimal) -> dict[str, Table]:
     line_header = line_heading(school)
     shortfall = threshold_figures(lists["shortfall"])
     candidates = threshold_figures(lists["candidates"])
-    page = reverse("pupils:detail", args=[_ANY_PUPIL]).replace(str(_ANY_PUPIL), "{}")
+    page = url_shape("pupils:detail", uuid.UUID(int=0))
     return {
         "shortfall": Table(
             "shortfall",
@@ -482,13 +479,6 @@ def trend_chart(series: list[Headline] | list[TrendPoint]) -> dict:
     }
 
 
-def _pounds(value: Decimal | Cell) -> str:
-    """£12,346 (whole pounds), or "c" for a withheld figure: the `gbp:"0"` filter's text."""
-    from sendfund.lib.money import format_gbp
-
-    return value.display if isinstance(value, Cell) else format_gbp(value, pence=False)
-
-
 def _bars_svg(bars: list[Bar], bar_w: float, label_y: int) -> str:
     """The chart's bars as SVG: for each term a solid need bar and a hatched funding bar
     beside it, each titled with its figure, and the term's name on two lines under them.
@@ -502,10 +492,10 @@ def _bars_svg(bars: list[Bar], bar_w: float, label_y: int) -> str:
         )
         out.append(
             f'<rect x="{bar.x}" y="{bar.need_y}" width="{bar_w}" height="{bar.need_h}"'
-            f' fill="#343a40"><title>{label} need {_pounds(bar.need)}</title></rect>'
+            f' fill="#343a40"><title>{label} need {gbp(bar.need, "0")}</title></rect>'
             f'<rect x="{round(bar.x + bar_w, 1)}" y="{bar.funding_y}" width="{bar_w}"'
             f' height="{bar.funding_h}" fill="url(#hatch)" stroke="#1864ab"><title>{label}'
-            f" funding {_pounds(bar.funding)}</title></rect>"
+            f" funding {gbp(bar.funding, '0')}</title></rect>"
             f'<text x="{bar.centre}" y="{label_y}" font-size="12" text-anchor="middle">'
             f"{lines}</text>"
         )

@@ -72,65 +72,56 @@ def _decode(data: dict, period: Period):
     return Gap(period=period, **fields)
 
 
+def _read_periods(read: Prepared, school, periods: list[Period]) -> list[tuple[Period, tuple]]:
+    """The rows of `read` (one of the prepared reads below) for the school's stored gaps of
+    these periods, each with its period and the columns after its start and end."""
+    wanted = {(p.start, p.end): p for p in periods}
+    if not wanted:
+        return []
+    starts, ends = zip(*sorted(wanted), strict=True)
+    rows = read.fetch([school.pk, PeriodSummary.Kind.GAP.value, list(starts), list(ends)])
+    return [(wanted[(r[0], r[1])], r[2:]) for r in rows if (r[0], r[1]) in wanted]
+
+
+def _periods_sql(columns: str) -> str:
+    """A read of a school's ($1) summaries of one kind ($2) whose start and end are among
+    those given ($3, $4; the caller keeps the pairs it asked for): start and end first."""
+    return (
+        f'SELECT start, "end", {columns} FROM {PeriodSummary._meta.db_table}'  # noqa: S608
+        " WHERE school_id = $1 AND kind = $2"
+        ' AND start = ANY($3::date[]) AND "end" = ANY($4::date[])'
+    )
+
+
+# Planned once per connection: building the ORM's filter cost more than PostgreSQL takes to
+# answer it.
+_STORED = Prepared("stored_summaries", lambda: _periods_sql("id, figures::text"))
+_HEADLINES = Prepared("stored_headlines", lambda: _periods_sql("need, funding"))
+
+
 def stored(school, periods: list[Period]) -> dict[Period, object]:
     """The stored Gaps of these periods, by period (one prepared query)."""
-    if not periods:
-        return {}
-    wanted = {(p.start, p.end): p for p in periods}
-    starts, ends = zip(*sorted(wanted), strict=True)
-    rows = _STORED.fetch([school.pk, PeriodSummary.Kind.GAP.value, list(starts), list(ends)])
     out = {}
     unreadable = []
-    for pk, start, end, text in rows:
-        if (start, end) in wanted:
-            period = wanted[(start, end)]
-            try:
-                out[period] = _decode(json.loads(text, cls=SummaryDecoder), period)
-            except (TypeError, KeyError, ValueError):
-                # Stored by a version of the gap engine with other fields: build it again.
-                unreadable.append(pk)
+    for period, (pk, text) in _read_periods(_STORED, school, periods):
+        try:
+            out[period] = _decode(json.loads(text, cls=SummaryDecoder), period)
+        except (TypeError, KeyError, ValueError):
+            # Stored by a version of the gap engine with other fields: build it again.
+            unreadable.append(pk)
     if unreadable:
         PeriodSummary.objects.filter(pk__in=unreadable).delete()
     return out
-
-
-# A school's stored summaries of one kind whose start and end are among those given (the
-# caller keeps the pairs it asked for). Planned once per connection: building the ORM's
-# filter cost more than PostgreSQL takes to answer it.
-_STORED = Prepared(
-    "stored_summaries",
-    lambda: (
-        'SELECT id, start, "end", figures::text'  # noqa: S608
-        f" FROM {PeriodSummary._meta.db_table} WHERE school_id = $1 AND kind = $2"
-        ' AND start = ANY($3::date[]) AND "end" = ANY($4::date[])'
-    ),
-)
 
 
 def stored_headlines(school, periods: list[Period]) -> dict[Period, tuple[Decimal, Decimal]]:
     """The need and counted funding of these periods' stored Gaps, by period (one prepared
     query): the columns the summary holds beside its figures, without decoding them (the
     dashboard's trend reads seven terms)."""
-    if not periods:
-        return {}
-    wanted = {(p.start, p.end): p for p in periods}
-    starts, ends = zip(*sorted(wanted), strict=True)
-    rows = _HEADLINES.fetch([school.pk, PeriodSummary.Kind.GAP.value, list(starts), list(ends)])
     return {
-        wanted[(start, end)]: (need, funding)
-        for start, end, need, funding in rows
-        if (start, end) in wanted
+        period: (need, funding)
+        for period, (need, funding) in _read_periods(_HEADLINES, school, periods)
     }
-
-
-_HEADLINES = Prepared(
-    "stored_headlines",
-    lambda: (
-        'SELECT start, "end", need, funding'  # noqa: S608
-        f" FROM {PeriodSummary._meta.db_table} WHERE school_id = $1 AND kind = $2"
-        ' AND start = ANY($3::date[]) AND "end" = ANY($4::date[])'
-    ),
-)
 
 
 def stored_id(school, period: Period) -> int | None:

@@ -39,6 +39,7 @@ from sendfund.lib.money import format_gbp
 from sendfund.lib.views import form_saved, versioned
 from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.calendar import calendar_note
+from sendfund.templatetags.sendfund import url_shape
 
 
 def _period_form(request: HttpRequest) -> PeriodForm:
@@ -137,14 +138,13 @@ UNIT_BADGE = (
     ' <span class="badge text-bg-info" title="Funded by a place plus top-up, not from the'
     ' notional SEN budget">unit</span>'
 )
-_ANY_PUPIL = uuid.UUID(int=0)
 
 
 def _pupil_row(row, page_url: str, has_unit: bool) -> str:
     """A pupil's row of the list as HTML, written here rather than by fifty rows of template
     lookups and filters: the name, a link to the pupil's page (marked "unit" for a unit
     pupil funded by place + top-up), year, SEN status and the six money figures
-    (£1,234.56). `page_url`: the pupil page's URL with {} for the pupil's id."""
+    (£1,234.56). `page_url`: the pupil page's URL with {0} for the pupil's id."""
     name = escape(f"{row.forename} {row.surname}")
     badge = UNIT_BADGE if row.place and has_unit else ""
     money = "".join(f'<td class="num">{format_gbp(getattr(row, f))}</td>' for f in PUPIL_MONEY)
@@ -178,7 +178,7 @@ def pupils(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     figures = threshold_figures(page.object_list)
     context = {"form": form, "period": period, "page": page, "figures": figures}
-    page_url = reverse("pupils:detail", args=[_ANY_PUPIL]).replace(str(_ANY_PUPIL), "{}")
+    page_url = url_shape("pupils:detail", uuid.UUID(int=0))
     has_unit = request.school.has_unit
     context["rows"] = [_pupil_row(row, page_url, has_unit) for row in figures]
     context["calendar"] = calendar_note(request.school, period)

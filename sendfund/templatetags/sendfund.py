@@ -95,6 +95,20 @@ def _current_app(context) -> str | None:
             return None
 
 
+def url_shape(view_name: str, *examples) -> str:
+    """The URL of `view_name` as a format string with a {i} for each positional id, the
+    shape {% url %} uses (ShapedURLNode), for pages that write many links in Python.
+    `examples`: an id of each kind the URL takes (a UUID, a whole number)."""
+    key = (view_name, None, tuple(type(a) for a in examples), settings.ROOT_URLCONF,
+           get_urlconf(), get_script_prefix())  # fmt: skip
+    shape = _SHAPES.get(key, _UNKNOWN)
+    if shape is _UNKNOWN:
+        shape = _SHAPES[key] = _shape(view_name, list(examples), None)
+    if shape is None:
+        raise NoReverseMatch(f"{view_name} has no shape with ids {examples!r}.")
+    return shape
+
+
 class ShapedURLNode(URLNode):
     def render(self, context):
         if self.kwargs or self.asvar:

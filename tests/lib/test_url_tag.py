@@ -73,3 +73,14 @@ def test_the_script_prefix_is_part_of_the_shape():
 def test_autoescape_applies_as_in_djangos_tag():
     html = Template("{% url 'pupils:detail' id %}").render(Context({"id": ID_A}))
     assert html == reverse("pupils:detail", args=[ID_A])
+
+
+def test_url_shape_gives_the_tags_shape_for_links_written_in_python():
+    shape = tags.url_shape("pupils:detail", ID_A)
+    assert shape.format(ID_A) == reverse("pupils:detail", args=[ID_A])
+    assert shape.format(ID_B) == reverse("pupils:detail", args=[ID_B])
+    assert tags.url_shape("pupils:need_end", ID_A, 2).format(ID_B, 3) == reverse(
+        "pupils:need_end", args=[ID_B, 3]
+    )
+    with pytest.raises(NoReverseMatch):
+        tags.url_shape("pupils:detail", 7)  # the page takes a UUID, not a number
