@@ -489,3 +489,15 @@ def test_the_dashboards_pupil_lists_link_each_name_to_the_pupils_page(
 
     governor_html = governor_client.get(URL, {"period": "ay:2025"}).content.decode()
     assert f"/pupils/{pupil.public_id}/" not in governor_html
+
+
+def test_the_pupil_list_says_so_when_no_pupil_has_provision_in_the_period(head_client, school):
+    # A page of no rows is falsy in a template: the table and its empty row must still show.
+    response = head_client.get(
+        "/funding/pupils/", {"period": "custom", "start": "2023-01-01", "end": "2023-03-31"}
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "0 pupils with provision in the period" in html
+    assert "No pupil has costed provision in this period." in html
