@@ -453,8 +453,14 @@ _TRUST_TERMS = Prepared(
         f"kind IN ('gap', 'headline') AND {_TERM}",
     ),
 )
+# Written by _store_days: {"roll": {"total", "ehc", "support"}, "overdue"}, whole numbers.
 _TRUST_DAYS = Prepared(
-    "trust_days", lambda: _trust_sql("school_id, figures::text", "kind = 'day' AND start = $2")
+    "trust_days",
+    lambda: _trust_sql(
+        "school_id, (figures -> 'roll' ->> 'total')::int, (figures -> 'roll' ->> 'ehc')::int,"
+        " (figures -> 'roll' ->> 'support')::int, (figures ->> 'overdue')::int",
+        "kind = 'day' AND start = $2",
+    ),
 )
 
 
@@ -489,8 +495,10 @@ def trust_figures(schools, period: Period, today: dt.date, compute_term, compute
         # A headline stored before it held funding has neither: built again.
         if funded is not None
     }
-    # Written by _store_days: plain JSON (whole numbers only).
-    days = {sid: json.loads(text) for sid, text in _TRUST_DAYS.fetch([sorted(ids), today])}
+    days = {
+        sid: {"roll": {"total": total, "ehc": ehc, "support": support}, "overdue": overdue}
+        for sid, total, ehc, support, overdue in _TRUST_DAYS.fetch([sorted(ids), today])
+    }
     missing_terms = [s for s in schools if s.pk not in terms]
     missing_days = [sid for sid in ids if sid not in days]
     if missing_terms or missing_days:

@@ -25,6 +25,7 @@ from sendfund.lib import suppression as sup
 from sendfund.lib.disclosure import protect
 from sendfund.lib.money import UNROUNDED, ZERO
 from sendfund.lib.periods import Period, academic_year_start, term, term_for_date
+from sendfund.lib.sql import Prepared
 from sendfund.schools.models import CalendarYear
 
 SORTS = {
@@ -75,15 +76,23 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
         roll, need, funding, register, overdue = _detail_figures(schools, period, today)
     rows, totals = _rows_and_totals(schools, roll, need, funding, register, overdue, sort)
     # Which calendar each school's need was costed with (written by the costing query above).
-    sources = dict(
-        CalendarYear.objects.filter(
-            school__in=ids, academic_year=academic_year_start(period.start)
-        ).values_list("school", "source")
-    )
+    sources = dict(_CALENDARS.fetch([ids, academic_year_start(period.start)]))
+    labels = dict(CalendarYear.Source.choices)
+    default = labels[CalendarYear.Source.DEFAULT]
     for row in rows:
-        source = sources.get(row["school"].pk, CalendarYear.Source.DEFAULT)
-        row["calendar"] = CalendarYear.Source(source).label
+        row["calendar"] = labels.get(sources.get(row["school"].pk), default)
     return rows, totals, period
+
+
+# Each school's calendar for an academic year: prepared, as the trust view's other reads
+# (funding.gap_store), since the ORM takes longer to build a 201-school `IN` than to run it.
+_CALENDARS = Prepared(
+    "trust_calendars",
+    lambda: (
+        f"SELECT school_id, source FROM {CalendarYear._meta.db_table}"  # noqa: S608
+        " WHERE school_id = ANY($1::int[]) AND academic_year = $2"
+    ),
+)
 
 
 def _funding_by_school(ids, period: Period) -> dict:
@@ -230,11 +239,39 @@ def _rows_and_totals(
     return _sorted(rows, sort), totals
 
 
+def _money_small(schools, need: dict, funding: dict, register: dict) -> bool:
+    """Whether _money_hidden's rule alone withholds any figure: a school's pupils with
+    provision or SEN register, or the funded pupils of funding all tied to pupils, number
+    1-4; or the trust's pupils with provision or SEN register do. (The trust's funding is
+    withheld by the rule only when every school's is, so some school's is then too.)"""
+    need_pupils = sen_pupils = 0
+    for s in schools:
+        n, f, sen = need.get(s.pk, NO_NEED), funding.get(s.pk, NO_FUNDING), register.get(s.pk, 0)
+        if sup.is_small(n["pupils"]) or sup.is_small(sen):
+            return True
+        if not f["school_level"] and sup.is_small(f["pupils"]):
+            return True
+        need_pupils += n["pupils"]
+        sen_pupils += sen
+    return sup.is_small(need_pupils) or sup.is_small(sen_pupils)
+
+
+NO_NEED = {"total": ZERO, "pupils": 0}
+
+
 def _money_hidden(schools, need: dict, funding: dict, register: dict) -> set:
     """(school pk or TOTAL, "need"|"funding"|"gap") withheld: each school by the rule its own
     dashboard uses for the term (sendfund.lib.disclosure: need and gap when the pupils with
     provision or the SEN register number 1-4, funding when all of it is tied to 1-4 pupils),
     then more until no school's figure follows from the trust totals and the others."""
+    if not _money_small(schools, need, funding, register):
+        # Nothing withheld to start with: protect() hides more only around a hidden figure.
+        return set()
+    return _money_protected(schools, need, funding, register)
+
+
+def _money_protected(schools, need: dict, funding: dict, register: dict) -> set:
+    """_money_hidden's answer from protect(), with every school's relations written out."""
     values: dict = {}
     primary: set = set()
     equations: list = []

@@ -1,10 +1,13 @@
 """The trust view: figures match the gap engine, small numbers hidden, constant queries."""
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from funding.gap import compute_gap
 from reports.trust import trust_rows
@@ -268,3 +271,40 @@ def test_the_trust_views_funding_comes_from_the_stored_summaries(trust, trust_le
     # named on one pupil; B's 250.00 is school-level.
     assert to_pennies(funding[a.pk]["total"]) == Decimal("600.00")
     assert (funding[a.pk]["pupils"], funding[b.pk]["school_level"]) == (1, True)
+
+
+# --- the money rule's shortcut (reports.trust._money_small) -------------------------------
+@dataclasses.dataclass(frozen=True)
+class _School:
+    pk: int
+
+
+_counts = st.integers(min_value=0, max_value=7)
+
+
+@given(
+    st.lists(
+        st.tuples(_counts, _counts, _counts, st.booleans(), st.integers(0, 9), st.integers(0, 9)),
+        min_size=1,
+        max_size=4,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_the_money_rule_is_checked_whole_only_when_something_is_small(figures):
+    """_money_hidden skips protect() when the rule withholds nothing to start with: that must
+    give protect()'s own answer, and protect() must hide nothing in that case. Counts 0-7 (so
+    1-4 and 5+ both occur), need and funding in whole pounds."""
+    from reports.trust import _money_hidden, _money_protected, _money_small
+
+    schools = [_School(pk) for pk in range(1, len(figures) + 1)]
+    need, funding, register = {}, {}, {}
+    for s, (pupils, sen, funded, school_level, n, f) in zip(schools, figures, strict=True):
+        need[s.pk] = {"total": Decimal(n * 1000), "pupils": pupils}
+        register[s.pk] = sen
+        funding[s.pk] = {"total": Decimal(f * 1000), "pupils": funded, "school_level": school_level}
+    protected = _money_protected(schools, need, funding, register)
+    assert _money_hidden(schools, need, funding, register) == protected
+    if not _money_small(schools, need, funding, register):
+        assert protected == set()
+    else:
+        assert protected  # something small: at least that figure is withheld
