@@ -98,6 +98,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     def figures() -> str:
         context = dash.dashboard_context(request.school, period, names=names, today=today)
         context |= {"form": form, "query": query}
+        for table in context["tables"].values():
+            table.query = query  # each table's link to its CSV
         return _kept("dashboard-figures", parts, "funding/_figures.html", context, request)
 
     if request.htmx:

@@ -373,6 +373,40 @@ def test_a_tables_rows_are_written_escaped_with_money_and_counts_formatted():
     ]
 
 
+def test_a_whole_table_is_written_escaped_with_its_csv_link_and_note():
+    from funding.dashboard import Table
+
+    table = Table(
+        "by_need",
+        "Need by <primary> need",
+        ["Group", "Pupils & more", "Need"],
+        [["Total", "", Decimal("0")]],
+        money={2},
+        note="c: fewer than <5>",
+        query="period=term%3A2025%3A1&x=<y>",
+    )
+    html = str(table.html())
+    assert html.startswith(
+        '<div class="table-responsive"><table class="table table-sm align-middle"'
+        ' id="table-by_need"><caption class="caption-top">Need by &lt;primary&gt; need <a '
+    )
+    assert (
+        'href="?period=term%3A2025%3A1&amp;x=&lt;y&gt;&amp;format=csv&amp;table=by_need"'
+        ' data-testid="csv-by_need">Download CSV<span class="visually-hidden">: Need by'
+        " &lt;primary&gt; need</span></a></caption>"
+    ) in html
+    assert (
+        '<thead><tr><th scope="col">Group</th><th scope="col" class="num">Pupils &amp; more</th>'
+        '<th scope="col" class="num">Need</th></tr></thead>'
+    ) in html
+    assert f"<tbody><tr>{table.html_rows()[0]}</tr></tbody></table>" in html
+    assert html.endswith('<p class="small text-body-secondary">c: fewer than &lt;5&gt;</p></div>')
+    # No query (a page that offers no CSV): no link; no rows: the empty row; no note: none.
+    bare = str(Table("t", "T", ["A", "B"], []).html())
+    assert "Download CSV" not in bare and "<p" not in bare
+    assert '<tbody><tr><td colspan="2">Nothing in this period.</td></tr></tbody>' in bare
+
+
 @pytest.mark.parametrize("only_over", [False, True])
 def test_the_pupil_lists_compiled_pages_are_the_stored_rows(school, only_over):
     """funding.gap.pupil_threshold_list pages through a stored summary's rows with a compiled
