@@ -1,6 +1,7 @@
 """Database expressions for PostgreSQL (the only database sendfund runs on)."""
 
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -64,16 +65,29 @@ def model_from_row(model, row, offset: int = 0):
     None when its primary key is NULL (a LEFT JOIN that matched nothing)."""
     from django.db import DEFAULT_DB_ALIAS, connection
 
-    fields = model._meta.concrete_fields
-    values = list(row[offset : offset + len(fields)])
-    pk_index = fields.index(model._meta.pk)
+    width, pk_index, attnames, converters = _row_reader(model)
+    values = row[offset : offset + width]
     if values[pk_index] is None:
         return None
-    for i, field in enumerate(fields):
-        convert = getattr(field, "from_db_value", None)
-        if convert is not None and values[i] is not None:
-            values[i] = convert(values[i], None, connection)
-    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
+    if converters:
+        values = list(values)
+        for i, convert in converters:
+            if values[i] is not None:
+                values[i] = convert(values[i], None, connection)
+    return model.from_db(DEFAULT_DB_ALIAS, attnames, values)
+
+
+@functools.cache
+def _row_reader(model) -> tuple[int, int, list[str], list[tuple[int, Callable]]]:
+    """What model_from_row needs of a model's fields, worked out once: how many columns, the
+    primary key's place, the attribute names, and the fields converting from the database."""
+    fields = model._meta.concrete_fields
+    converters = [
+        (i, field.from_db_value)
+        for i, field in enumerate(fields)
+        if getattr(field, "from_db_value", None) is not None
+    ]
+    return len(fields), fields.index(model._meta.pk), [f.attname for f in fields], converters
 
 
 _BY_PK: dict = {}
