@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from html import escape
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -25,36 +24,12 @@ from reports.pdf import figures_for as _figures
 from reports.pdf import report_pdf_bytes, report_pdf_name
 from reports.sen_information import ITEMS
 from reports.tasks import build_report_pdf
-from reports.trust import trust_rows
+from reports.trust import TRUST_COLUMNS, trust_rows
 from sendfund.jobs.services import file_job_start
 from sendfund.lib import kept
 from sendfund.lib.periods import term, term_for_date
 from sendfund.schools.access import can, require_capability, school_object_or_404
 from sendfund.schools.models import School
-
-TRUST_COLUMNS = [
-    ("name", "School"),
-    ("pupils", "Pupils"),
-    ("support", "SEN support"),
-    ("ehc", "EHC plan"),
-    ("need", "Need"),
-    ("funding", "Funding"),
-    ("gap", "Gap"),
-    ("covered", "Covered"),
-    ("overdue", "Overdue assessments"),
-]
-# Each column's figure in a row of reports.trust (a suppression Cell), after the name.
-TRUST_CELLS = {
-    "pupils": "pupils_cell",
-    "support": "support_pct",
-    "ehc": "ehc_pct",
-    "need": "need_cell",
-    "funding": "funding_cell",
-    "gap": "gap_cell",
-    "covered": "covered",
-    "overdue": "overdue_cell",
-}
-
 
 # A calendar used by more schools than this is given as a count, not a list of names.
 CALENDAR_NAMES_SHOWN = 12
@@ -70,24 +45,6 @@ def _calendars(rows: list[dict]) -> list[tuple[str, int, list[str]]]:
         (label, len(names), names if len(names) <= CALENDAR_NAMES_SHOWN else [])
         for label, names in groups.items()
     ]
-
-
-def _row_html(row: dict, *, total: bool = False) -> str:
-    """A trust table row's cells: the school's name, its figures in column order, and the
-    button opening its dashboard (the total row has none), each value escaped. Written here
-    rather than in the template, which spent about 18 ms on 201 rows: a lookup and an escape
-    through Django's lazy-string checks for each of ten values a row."""
-    name = escape(row["name"])
-    figures = (escape(row[TRUST_CELLS[key]].display) for key, _ in TRUST_COLUMNS[1:])
-    cells = "".join(f'<td class="text-end">{figure}</td>' for figure in figures)
-    button = "<td></td>"
-    if not total:
-        button = (
-            '<td><button class="btn btn-link btn-sm p-0" type="submit" form="open-dashboard"'
-            f' name="school" value="{row["school"].public_id}">Open dashboard<span'
-            f' class="visually-hidden"> for {name}</span></button></td>'
-        )
-    return mark_safe(f'<th scope="row">{name}</th>{cells}{button}')  # noqa: S308
 
 
 def _report_or_404(request: HttpRequest, public_id) -> TermlyReport:
@@ -270,10 +227,9 @@ def _trust_table(
         if (html := cache.get(key)) is not None:
             return mark_safe(html), state  # noqa: S308 (our own template's output, as rendered)
     rows, totals, _ = trust_rows(schools, today=today, sort=sort)
-    for row in rows:
-        row["html"] = _row_html(row)
-    totals["html"] = _row_html({"name": "Trust total", **totals}, total=True)
     context = {"rows": rows, "totals": totals, "sort": sort, "columns": TRUST_COLUMNS}
+    # Each row written by reports.trust.row_html: joined here, not by a 201-step template loop.
+    context["rows_html"] = mark_safe("".join(f"<tr>{row['html']}</tr>" for row in rows))  # noqa: S308
     context["calendars"] = _calendars(rows)
     html = render_to_string("reports/_trust_table.html", context, request)
     if key is not None:

@@ -308,3 +308,78 @@ def test_the_money_rule_is_checked_whole_only_when_something_is_small(figures):
         assert protected == set()
     else:
         assert protected  # something small: at least that figure is withheld
+
+
+# --- what a process keeps of the rows' work (reports.trust._row_figures and the tables) ----
+@dataclasses.dataclass(frozen=True)
+class _NamedSchool:
+    pk: int
+    name: str
+    public_id: str
+
+
+def _inputs(**change):
+    """Three schools' figures as reports.trust.trust_figures gives them; `change` replaces
+    school 2's values (name, public_id, total, ehc, support, need, funding, overdue, calendar)."""
+    base = {
+        "name": "Birch",
+        "public_id": "00000000-0000-0000-0000-000000000002",
+        "total": 300,
+        "ehc": 9,
+        "support": 40,
+        "need": Decimal("41234.5678"),
+        "funding": Decimal("30000.01"),
+        "overdue": 6,
+        "calendar": "the default calendar",
+    }
+    two = base | change
+    schools = [
+        _NamedSchool(1, "Ash", "00000000-0000-0000-0000-000000000001"),
+        _NamedSchool(2, two["name"], two["public_id"]),
+        _NamedSchool(3, "Cedar", "00000000-0000-0000-0000-000000000003"),
+    ]
+    values = {1: base | {"name": "Ash"}, 2: two, 3: base | {"name": "Cedar", "need": Decimal(7)}}
+    roll = {pk: {k: v[k] for k in ("total", "ehc", "support")} for pk, v in values.items()}
+    need = {pk: {"total": v["need"], "pupils": 20} for pk, v in values.items()}
+    funding = {
+        pk: {"total": v["funding"], "pupils": 20, "school_level": True} for pk, v in values.items()
+    }
+    register = {pk: 49 for pk in values}
+    overdue = {pk: v["overdue"] for pk, v in values.items()}
+    calendars = {pk: v["calendar"] for pk, v in values.items()}
+    return schools, roll, need, funding, register, overdue, calendars
+
+
+def _shown(rows, totals):
+    """What the page shows of the rows and totals: every value but the school instance."""
+    return [{k: v for k, v in r.items() if k != "school"} for r in rows], totals
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": "Birch & <Beech>"},
+        {"public_id": "00000000-0000-0000-0000-0000000000ff"},
+        {"total": 301},
+        {"ehc": 3},  # 1-4: hidden, and more around it
+        {"support": 41},
+        {"need": Decimal("41234.5679")},  # a hundredth of a penny: shown the same, kept apart
+        {"funding": Decimal("0")},
+        {"overdue": 2},
+        {"calendar": "the school's own term dates"},
+    ],
+)
+def test_the_kept_row_work_answers_as_if_worked_out_afresh(change):
+    """The trust view keeps, per process, each row's work and the count tables' suppression
+    for the figures they were worked out from. A change in any one figure of one school must
+    give what working everything out afresh gives: every input is in what is kept's key."""
+    from reports.trust import _rows_and_totals, forget_kept
+
+    forget_kept()
+    before = _rows_and_totals(*_inputs()[:6], "name", _inputs()[6])  # kept
+    changed = _inputs(**change)
+    kept = _shown(*_rows_and_totals(*changed[:6], "name", changed[6]))
+    forget_kept()
+    fresh = _shown(*_rows_and_totals(*changed[:6], "name", changed[6]))
+    assert kept == fresh
+    assert kept != _shown(*before)  # the change shows somewhere

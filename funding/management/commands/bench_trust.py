@@ -8,7 +8,8 @@ per pupil, plus a 20,000-pupil school where 17,000 pupils have no SEN. Then, in 
   re-run back to back ("bare SQL"), the query count, and the ratio of the page's median to the
   median of a page that touches no database (/robots.txt), measured in the same run; the
   register, dashboard, funding pupils and trust view also with the kept renderings cleared
-  before each request (rows marked "(rendered)"), as after a write;
+  before each request (rows marked "(rendered)"), as after a write; the trust view also after
+  a real write to one of its schools before each request;
 - with --wrk SECONDS (and Debian's wrk installed): gunicorn with two workers and wrk with 16
   connections on the head's dashboard and on /robots.txt: requests a second and errors;
 - with --imports: a 10,000-row pupil file and a 10,000-row provision file through the imports
@@ -39,13 +40,18 @@ from pupils import summaries
 from pupils.imports.provision import import_provision
 from pupils.imports.pupils import import_pupils
 from pupils.models import ProvisionAssignment, ProvisionTermCost, Pupil
+from reports.trust import forget_kept
 from sendfund.bench.trust import draft_report, get_or_build
 from sendfund.lib.periods import academic_year_start
 from sendfund.schools.models import School
 
 # Pages timed with the rendered-figures cache cleared before every run: the first view after
-# a write (summaries held, figures rendered from them), as against the kept rendering.
+# a write (summaries held, figures rendered from them), as against the kept rendering. For the
+# trust view, what each process keeps of its rows' work is cleared too (reports.trust), as
+# after writes to every school; the row marked "(after a write)" follows a real write to one
+# school before each run (not timed): its summaries settled, the other 200 unchanged.
 COLD = "(rendered) "
+WRITE = "(after a write to one school) "
 
 
 def _pct(values: list[float], pct: float) -> float:
@@ -141,6 +147,7 @@ class Command(BaseCommand):
             ("report draft, 20,000-pupil school", big_head, f"/reports/{big_report.public_id}/"),
             (f"trust view ({len(bench.schools) + 1} schools)", lead, "/trust/"),
             (COLD + "trust view", lead, "/trust/"),
+            (WRITE + "trust view", lead, "/trust/"),
         ]
         self.stdout.write(
             f"\nServer time with Django's test Client, {runs} runs each (ms); bare SQL = the "
@@ -155,9 +162,12 @@ class Command(BaseCommand):
                 response = client.get(url)  # warm: session, caches, the school's calendar
                 assert response.status_code == 200, (url, response.status_code)
             server, sql, counts = [], [], []
-            for _ in range(runs):
+            for run in range(runs):
                 if label.startswith(COLD):
                     cache.clear()
+                    forget_kept()
+                elif label.startswith(WRITE):
+                    self._write(bench, run)
                 with CaptureQueriesContext(connection) as ctx:
                     t0 = time.perf_counter()
                     response = client.get(url)
@@ -171,6 +181,25 @@ class Command(BaseCommand):
                 f"{label:40} {median:7.1f} {_pct(server, 95):7.1f} {statistics.median(sql):8.1f}"
                 f" {min(counts):>3}-{max(counts):<3} {median / base:6.1f}"
             )
+        if hasattr(self, "_written_hours"):
+            self._write(bench, 0)  # the row's hours as they were: the kept trust unchanged
+
+    def _write(self, bench, run: int) -> None:
+        """One write to one school, as a request that saves would make it: a provision row's
+        hours one up on odd runs and back on even ones, then its summaries settled (what
+        pupils.summaries.SummaryMiddleware does before the commit)."""
+        school = bench.schools[1]
+        row = (
+            ProvisionAssignment.objects.filter(school=school, end_date__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if not hasattr(self, "_written_hours"):
+            self._written_hours = row.hours_per_week
+        with transaction.atomic():
+            row.hours_per_week = self._written_hours + (run % 2)
+            row.save(update_fields=["hours_per_week", "updated"])
+            summaries.settle([school.pk])
 
     def _sql_alone(self, statements: list[str]) -> float:
         with connection.cursor() as cursor:
