@@ -252,19 +252,19 @@ def _detail_figures(schools, period: Period, today: dt.date) -> tuple[dict, ...]
 
 
 def _rows_and_totals(
-    schools, roll, need, funding, register, overdue, sort, calendars: dict | None = None
+    schools, roll, need, funding, register, overdue, sort, calendars: dict
 ) -> tuple[list[dict], dict]:
     """Suppress across schools as one table, so a hidden school cannot be worked out from the
     trust total minus the other schools. `calendars`: each school's calendar label."""
+    counts = [roll.get(s.pk, {}) for s in schools]
     status = _status_table(
         tuple(
             (s.pk, r.get("ehc", 0), r.get("support", 0), r.get("total", 0))
-            for s, r in ((s, roll.get(s.pk, {})) for s in schools)
+            for s, r in zip(schools, counts, strict=True)
         )
     )
     late = _late_table(tuple((s.pk, overdue.get(s.pk, 0)) for s in schools))
     hidden = _money_hidden(schools, need, funding, register)
-    calendars = calendars or {}
     rows = [
         _row(
             s,
@@ -274,7 +274,7 @@ def _rows_and_totals(
             status,
             late.cells[s.pk]["n"],
             hidden,
-            calendars.get(s.pk, ""),
+            calendars[s.pk],
         )
         for s in schools
     ]
