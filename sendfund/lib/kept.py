@@ -58,14 +58,20 @@ def page_key(request: HttpRequest, kind: str, *extra) -> str | None:
         school.pk,
         school.name,
         getattr(request, "role", None),
-        tuple(
-            (s.pk, str(s.public_id), s.name, s.role) for s in getattr(request, "school_choices", [])
-        ),
+        choices_signature(getattr(request, "school_choices", [])),
         tuple(sorted(chrome["can"].items())),
         idle_context(request)["idle_timeout_seconds"],
         extra,
     )
     return f"page:{kind}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def choices_signature(choices) -> tuple:
+    """(pk, public id, name, role) of each school the person may switch to: read from the
+    rows when the middleware's SchoolChoices gives them, building no school."""
+    if hasattr(choices, "signature"):
+        return choices.signature()
+    return tuple((s.pk, str(s.public_id), s.name, s.role) for s in choices)
 
 
 def fill_csrf(html: str, request: HttpRequest) -> str:

@@ -25,7 +25,10 @@ WRITE_EVERY = 15  # seconds: spare the session table a write on every request
 
 
 def idle_applies(request) -> bool:
-    return any(s.role in PUPIL_DATA_ROLES for s in getattr(request, "school_choices", []))
+    choices = getattr(request, "school_choices", [])
+    # The middleware's SchoolChoices reads the roles from its rows, building no school.
+    roles = choices.roles() if hasattr(choices, "roles") else {s.role for s in choices}
+    return any(role in PUPIL_DATA_ROLES for role in roles)
 
 
 def idle_seconds() -> int:

@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
-from django.db import connection
+import functools
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import overload
 
-from sendfund.lib.sql import Prepared, model_columns, model_from_row
+from django.db import connection, models
+
+from sendfund.lib.sql import Prepared, model_from_row
 from sendfund.schools.models import LocalAuthority, Membership, School, Trust, TrustMembership
 from sendfund.schools.roles import Role
 
 SESSION_KEY = "sendfund_school"
+
+
+_MODELS = (School, Trust, LocalAuthority)
+
+
+def _columns(model, alias: str) -> str:
+    """model_columns, with UUIDs read as text: psycopg2 makes a uuid.UUID of each, 402 for a
+    trust lead's 201 schools every request, and only the schools built need them
+    (SchoolChoices._build turns them back)."""
+    return ", ".join(
+        f'{alias}."{f.column}"::text'
+        if isinstance(f, models.UUIDField)
+        else f'{alias}."{f.column}"'
+        for f in model._meta.concrete_fields
+    )
+
+
+@functools.cache
+def _uuid_places() -> tuple[int, ...]:
+    """The places in a row of the query of the columns read as text by _columns."""
+    fields = [f for model in _MODELS for f in model._meta.concrete_fields]
+    return tuple(i for i, f in enumerate(fields) if isinstance(f, models.UUIDField))
 
 
 def _schools_sql() -> str:
@@ -18,8 +45,8 @@ def _schools_sql() -> str:
     membership = connection.ops.quote_name(Membership._meta.db_table)
     trust_membership = connection.ops.quote_name(TrustMembership._meta.db_table)
     return (
-        f"SELECT {model_columns(School, 's')}, {model_columns(Trust, 't')},"  # noqa: S608
-        f" {model_columns(LocalAuthority, 'la')}, m.role"
+        f"SELECT {_columns(School, 's')}, {_columns(Trust, 't')},"  # noqa: S608
+        f" {_columns(LocalAuthority, 'la')}, m.role"
         f" FROM {school} s"
         f" JOIN {la} la ON la.id = s.local_authority_id"
         f" LEFT JOIN {trust} t ON t.id = s.trust_id"
@@ -33,8 +60,94 @@ def _schools_sql() -> str:
 _SCHOOLS = Prepared("schools_with_roles", _schools_sql)
 
 
-def schools_with_roles(user) -> list[School]:
-    """Every school the user may open, each with `.role` set, in one query.
+class SchoolChoices(Sequence):
+    """Every school a user may open, each with `.role` set, from one row each of the query
+    below: a school's instance (with its trust and local authority) is built the first time it
+    is asked for. A request needs one of them, its school; the rest only when a page lists
+    them (the school switcher, the trust view). A trust lead's 201 schools cost about 2 ms a
+    request to build, more than the kept trust view's whole page otherwise (issue #10).
+    `signature()` and `roles()` read the rows, building nothing."""
+
+    def __init__(self, rows: list[tuple]) -> None:
+        self._rows = rows
+        self._built: list[School | None] = [None] * len(rows)
+        # A trust lead's 200 schools share one trust and a few LAs: one instance of each.
+        self._trusts: dict = {}
+        self._authorities: dict = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> School: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[School]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        school = self._built[index]
+        if school is None:
+            school = self._built[index] = self._build(self._rows[index])
+        return school
+
+    def __iter__(self) -> Iterator[School]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def find(self, public_id: str | None) -> School | None:
+        """The school whose public id (as text) is `public_id`, or None."""
+        if public_id:
+            at = _row_at()["public_id"]
+            for i, row in enumerate(self._rows):
+                if row[at] == public_id:
+                    return self[i]
+        return None
+
+    def signature(self) -> tuple:
+        """(pk, public id as text, name, role) of every school, in order."""
+        at = _row_at()
+        pk, public_id, name = at["id"], at["public_id"], at["name"]
+        return tuple(
+            (row[pk], row[public_id], row[name], row[-1] or Role.TRUST_LEAD) for row in self._rows
+        )
+
+    def roles(self) -> set[str]:
+        return {row[-1] or Role.TRUST_LEAD for row in self._rows}
+
+    def _build(self, row: tuple) -> School:
+        row = list(row)
+        for i in _uuid_places():
+            if row[i] is not None:
+                row[i] = uuid.UUID(row[i])
+        school_width = len(School._meta.concrete_fields)
+        trust_width = len(Trust._meta.concrete_fields)
+        school = model_from_row(School, row)
+        if school.trust_id not in self._trusts:
+            self._trusts[school.trust_id] = model_from_row(Trust, row, school_width)
+        School._meta.get_field("trust").set_cached_value(school, self._trusts[school.trust_id])
+        if school.local_authority_id not in self._authorities:
+            self._authorities[school.local_authority_id] = model_from_row(
+                LocalAuthority, row, school_width + trust_width
+            )
+        School._meta.get_field("local_authority").set_cached_value(
+            school, self._authorities[school.local_authority_id]
+        )
+        school.role = row[-1] or Role.TRUST_LEAD
+        return school
+
+
+@functools.cache
+def _row_at() -> dict[str, int]:
+    """Each School column's place in a row of the query (model_columns order)."""
+    return {f.attname: i for i, f in enumerate(School._meta.concrete_fields)}
+
+
+def school_choices(user) -> SchoolChoices:
+    """Every school the user may open, in one query.
 
     A direct membership decides the role; a school reached only through a trust the user leads
     is opened as trust lead. Every signed-in request asks this (CurrentSchoolMiddleware checks
@@ -44,30 +157,12 @@ def schools_with_roles(user) -> list[School]:
     select_related would, but one instance of each trust and authority shared by its
     schools), tested against the ORM's answer.
     """
-    rows = _SCHOOLS.fetch([user.pk])
-    school_width = len(School._meta.concrete_fields)
-    trust_width = len(Trust._meta.concrete_fields)
-    trust_field, la_field = (
-        School._meta.get_field("trust"),
-        School._meta.get_field("local_authority"),
-    )
-    # A trust lead's 200 schools share one trust and a few LAs: one instance of each.
-    trusts: dict = {}
-    authorities: dict = {}
-    schools = []
-    for row in rows:
-        school = model_from_row(School, row)
-        if school.trust_id not in trusts:
-            trusts[school.trust_id] = model_from_row(Trust, row, school_width)
-        trust_field.set_cached_value(school, trusts[school.trust_id])
-        if school.local_authority_id not in authorities:
-            authorities[school.local_authority_id] = model_from_row(
-                LocalAuthority, row, school_width + trust_width
-            )
-        la_field.set_cached_value(school, authorities[school.local_authority_id])
-        school.role = row[-1] or Role.TRUST_LEAD
-        schools.append(school)
-    return schools
+    return SchoolChoices(_SCHOOLS.fetch([user.pk]))
+
+
+def schools_with_roles(user) -> list[School]:
+    """Every school the user may open, each with `.role` set (school_choices, all built)."""
+    return list(school_choices(user))
 
 
 class CurrentSchoolMiddleware:
@@ -82,10 +177,9 @@ class CurrentSchoolMiddleware:
         request.school_choices = []
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            choices = schools_with_roles(user)
+            choices = school_choices(user)
             request.school_choices = choices
-            wanted = request.session.get(SESSION_KEY)
-            chosen = next((s for s in choices if str(s.public_id) == wanted), None)
+            chosen = choices.find(request.session.get(SESSION_KEY))
             if chosen is None and choices:
                 chosen = choices[0]
                 request.session[SESSION_KEY] = str(chosen.public_id)

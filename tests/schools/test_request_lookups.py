@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from sendfund.lib.sql import Prepared, fetch_instance
 from sendfund.schools.auth_backends import ModelBackend
-from sendfund.schools.middleware import schools_with_roles
-from sendfund.schools.models import Membership, School
+from sendfund.schools.middleware import SchoolChoices, school_choices, schools_with_roles
+from sendfund.schools.models import LocalAuthority, Membership, School, Trust
 from sendfund.schools.roles import Role
 from sendfund.schools.sessions import SessionStore
 from tests.factories import (
@@ -73,6 +73,56 @@ def test_schools_with_roles_gives_the_orms_answer_for_every_kind_of_member():
     school = schools_with_roles(head)[0]
     assert school == School.objects.get(pk=a.pk)
     assert school.public_id == a.public_id and school.trust.name == "Oak Trust"
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_each_school_trust_and_authority_has_every_field_as_the_orm_reads_it():
+    # UUIDs are read as text and turned back (SchoolChoices._build): same values, same types.
+    trust = TrustFactory(name="Oak Trust")
+    schools = [SchoolFactory(name=name, trust=trust) for name in ("Ash", "Birch")]
+    SchoolFactory(name="Cedar", trust=None)
+    lead = UserFactory()
+    TrustMembershipFactory(user=lead, trust=trust)
+    got = schools_with_roles(lead)
+    assert [s.pk for s in got] == [s.pk for s in schools]
+    for school in got:
+        for mine, orm in (
+            (school, School.objects.get(pk=school.pk)),
+            (school.trust, Trust.objects.get(pk=trust.pk)),
+            (school.local_authority, LocalAuthority.objects.get(pk=school.local_authority_id)),
+        ):
+            mine_fields, orm_fields = _fields(mine), _fields(orm)
+            assert mine_fields == orm_fields
+            assert [type(v) for v in mine_fields.values()] == [type(v) for v in orm_fields.values()]
+
+
+def test_school_choices_builds_only_the_schools_asked_for():
+    trust = TrustFactory()
+    schools = [SchoolFactory(name=f"School {i}", trust=trust) for i in range(3)]
+    lead = UserFactory()
+    TrustMembershipFactory(user=lead, trust=trust)
+    MembershipFactory(user=lead, school=schools[2], role=Role.SENCO)
+    choices = school_choices(lead)
+    assert isinstance(choices, SchoolChoices) and len(choices) == 3
+    # What the kept pages' key and the idle sign-out read: from the rows, nothing built.
+    assert choices.signature() == tuple(
+        (s.pk, str(s.public_id), s.name, Role.SENCO if s is schools[2] else Role.TRUST_LEAD)
+        for s in schools
+    )
+    assert choices.roles() == {Role.TRUST_LEAD, Role.SENCO}
+    assert choices._built == [None, None, None]
+    found = choices.find(str(schools[1].public_id))
+    assert found == schools[1] and found.role == Role.TRUST_LEAD
+    assert [b is not None for b in choices._built] == [False, True, False]
+    assert choices.find("not-a-school") is None and choices.find(None) is None
+    # Listing them all keeps the instance already built, and shares the trust.
+    listed = list(choices)
+    assert listed[1] is found and listed == schools and choices[0:2] == schools[:2]
+    assert listed[0].trust is listed[2].trust
+    assert listed[2].role == Role.SENCO
 
 
 def test_the_session_store_reads_what_djangos_writes_and_nothing_expired():
