@@ -438,30 +438,56 @@ def _trust_sql(columns: str, where: str) -> str:
 
 
 _TERM = 'start = $2 AND "end" = $3'
-_TRUST_STATE = Prepared(
-    "trust_state",
+# Each school's summaries the trust view reads (its gap or headline for the term, its day
+# summary for today) with their figures, in one read: the ids are the cache key
+# (trust_state), the figures the table (trust_figures); the day summary's figures were
+# written by _store_days: {"roll": {"total", "ehc", "support"}, "overdue"}, whole numbers.
+_TRUST_HELD = Prepared(
+    "trust_held",
     lambda: _trust_sql(
-        "school_id, kind, id",
+        "school_id, kind, id, need, need_pupils, sen_pupils, funding,"
+        " (figures ->> 'funded_pupils')::int, (figures ->> 'funding_school_level')::boolean,"
+        " (figures -> 'roll' ->> 'total')::int, (figures -> 'roll' ->> 'ehc')::int,"
+        " (figures -> 'roll' ->> 'support')::int, (figures ->> 'overdue')::int",
         f"(kind IN ('gap', 'headline') AND {_TERM} OR kind = 'day' AND start = $4)",
     ),
 )
-_TRUST_TERMS = Prepared(
-    "trust_terms",
-    lambda: _trust_sql(
-        "school_id, need, need_pupils, sen_pupils, funding,"
-        " (figures ->> 'funded_pupils')::int, (figures ->> 'funding_school_level')::boolean",
-        f"kind IN ('gap', 'headline') AND {_TERM}",
-    ),
-)
-# Written by _store_days: {"roll": {"total", "ehc", "support"}, "overdue"}, whole numbers.
-_TRUST_DAYS = Prepared(
-    "trust_days",
-    lambda: _trust_sql(
-        "school_id, (figures -> 'roll' ->> 'total')::int, (figures -> 'roll' ->> 'ehc')::int,"
-        " (figures -> 'roll' ->> 'support')::int, (figures ->> 'overdue')::int",
-        "kind = 'day' AND start = $2",
-    ),
-)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrustHeld:
+    """What trust_held read: `state` as trust_state gives it; `terms` {school id: (need,
+    pupils with provision, SEN register, funding)} and `days` {school id: {"roll",
+    "overdue"}} from the summaries held (a headline stored before it held funding is left
+    out of `terms`, to be built again)."""
+
+    state: tuple[int, ...] | None
+    terms: dict
+    days: dict
+
+
+def trust_held(school_ids, period: Period, today: dt.date) -> TrustHeld:
+    """The trust view's stored summaries for these schools, ids and figures, in one query."""
+    wanted = set(school_ids)
+    held = _TRUST_HELD.fetch([sorted(wanted), period.start, period.end, today])
+    terms, days, term_ids, day_ids = {}, {}, set(), set()
+    for sid, kind, _, need, pupils, sen, funding, funded, unnamed, *day in held:
+        if kind == PeriodSummary.Kind.DAY:
+            day_ids.add(sid)
+            total, ehc, support, overdue = day
+            days[sid] = {
+                "roll": {"total": total, "ehc": ehc, "support": support},
+                "overdue": overdue,
+            }
+        else:
+            term_ids.add(sid)
+            if funded is not None:
+                funds = {"total": funding, "pupils": funded, "school_level": unnamed}
+                terms[sid] = (need, pupils, sen, funds)
+    state = None
+    if term_ids == wanted and day_ids == wanted:
+        state = tuple(sorted(row[2] for row in held))
+    return TrustHeld(state, terms, days)
 
 
 def trust_state(school_ids, period: Period, today: dt.date) -> tuple[int, ...] | None:
@@ -469,36 +495,29 @@ def trust_state(school_ids, period: Period, today: dt.date) -> tuple[int, ...] |
     gap or headline for the term, and its day summary for today), or None when one is
     missing (one query). As with stored_id, while these ids all exist no write has touched
     what the trust view shows of these schools (reports.views uses it as a cache key)."""
-    wanted = set(school_ids)
-    held = _TRUST_STATE.fetch([sorted(wanted), period.start, period.end, today])
-    terms = {sid for sid, kind, _ in held if kind != PeriodSummary.Kind.DAY}
-    days = {sid for sid, kind, _ in held if kind == PeriodSummary.Kind.DAY}
-    if terms != wanted or days != wanted:
-        return None
-    return tuple(sorted(pk for _, _, pk in held))
+    return trust_held(school_ids, period, today).state
 
 
-def trust_figures(schools, period: Period, today: dt.date, compute_term, compute_day):
+def trust_figures(
+    schools,
+    period: Period,
+    today: dt.date,
+    compute_term,
+    compute_day,
+    held: TrustHeld | None = None,
+):
     """For the trust view, by school: need ({"total", "pupils"}), counted funding ({"total",
     "pupils", "school_level"}) and the SEN register for the term, and the roll ({"total",
     "ehc", "support"}) and overdue assessments today. Read from each school's stored gap (or
-    headline) for the term and its day summary; the missing ones are computed for all
-    missing schools at once (`compute_term(schools)` giving {id: (need, pupils with
-    provision, SEN register, funding)}, `compute_day(ids)`: grouped queries, so the count
-    does not grow with the schools) and kept where the school's lock is free."""
+    headline) for the term and its day summary (`held`, when trust_held has just read them
+    for these schools, period and day); the missing ones are computed for all missing
+    schools at once (`compute_term(schools)` giving {id: (need, pupils with provision, SEN
+    register, funding)}, `compute_day(ids)`: grouped queries, so the count does not grow
+    with the schools) and kept where the school's lock is free."""
     ids = [s.pk for s in schools]
-    terms = {
-        sid: (need, pupils, sen, {"total": funding, "pupils": funded, "school_level": unnamed})
-        for sid, need, pupils, sen, funding, funded, unnamed in _TRUST_TERMS.fetch(
-            [sorted(ids), period.start, period.end]
-        )
-        # A headline stored before it held funding has neither: built again.
-        if funded is not None
-    }
-    days = {
-        sid: {"roll": {"total": total, "ehc": ehc, "support": support}, "overdue": overdue}
-        for sid, total, ehc, support, overdue in _TRUST_DAYS.fetch([sorted(ids), today])
-    }
+    if held is None:
+        held = trust_held(ids, period, today)
+    terms, days = dict(held.terms), dict(held.days)
     missing_terms = [s for s in schools if s.pk not in terms]
     missing_days = [sid for sid in ids if sid not in days]
     if missing_terms or missing_days:

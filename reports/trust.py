@@ -61,8 +61,11 @@ def _need_by_school(schools, period: Period) -> dict:
     return {row["school"]: row for row in rows}
 
 
-def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dict], dict, Period]:
-    """One row per school, the trust totals and the term shown."""
+def trust_rows(
+    schools, *, today: dt.date, sort: str = "name", held: gap_store.TrustHeld | None = None
+) -> tuple[list[dict], dict, Period]:
+    """One row per school, the trust totals and the term shown. `held`: the schools' stored
+    summaries for the term and `today`, when gap_store.trust_held has just read them."""
     schools = list(schools)
     period = term(*term_for_date(today))
     ids = [s.pk for s in schools]
@@ -74,6 +77,7 @@ def trust_rows(schools, *, today: dt.date, sort: str = "name") -> tuple[list[dic
             today,
             lambda missing: term_figures(missing, period),
             lambda missing: day_figures(missing, today),
+            held,
         )
     else:
         roll, need, funding, register, overdue = _detail_figures(schools, period, today)

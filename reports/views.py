@@ -212,12 +212,14 @@ def _trust_table(
     request: HttpRequest, schools, *, today, period, sort: str
 ) -> tuple[str, tuple[int, ...] | None]:
     """The trust table as HTML, rendered once for the stored summaries it reads and kept in
-    the cache under their ids (funding.gap_store.trust_state, read first): a write to any of
+    the cache under their ids (funding.gap_store.trust_held, read first): a write to any of
     the schools deletes its summaries, so the next request renders again. The table holds no
     per-user token (the "Open dashboard" buttons submit one form outside it), so leads who
     see the same schools may share it; the schools are in the key through their summaries.
     Returns the HTML and those summaries' ids (None when some were not stored)."""
-    state = gap_store.trust_state([s.pk for s in schools], period, today)
+    # The summaries' ids and figures in one read: the figures serve when the table is not kept.
+    held = gap_store.trust_held([s.pk for s in schools], period, today)
+    state = held.state
     key = None
     if state is not None:
         names = tuple((s.pk, s.name) for s in schools)
@@ -226,7 +228,7 @@ def _trust_table(
         )
         if (html := cache.get(key)) is not None:
             return mark_safe(html), state  # noqa: S308 (our own template's output, as rendered)
-    rows, totals, _ = trust_rows(schools, today=today, sort=sort)
+    rows, totals, _ = trust_rows(schools, today=today, sort=sort, held=held)
     context = {"rows": rows, "totals": totals, "sort": sort, "columns": TRUST_COLUMNS}
     # Each row written by reports.trust.row_html: joined here, not by a 201-step template loop.
     context["rows_html"] = mark_safe("".join(f"<tr>{row['html']}</tr>" for row in rows))  # noqa: S308
