@@ -32,10 +32,31 @@ def _columns(model, alias: str) -> str:
 
 
 @functools.cache
-def _uuid_places() -> tuple[int, ...]:
-    """The places in a row of the query of the columns read as text by _columns."""
-    fields = [f for model in _MODELS for f in model._meta.concrete_fields]
-    return tuple(i for i, f in enumerate(fields) if isinstance(f, models.UUIDField))
+def _layout() -> dict:
+    """Each model's place in a row of the query: (first column, past its last, the places of
+    its UUIDs, read as text by _columns)."""
+    layout, start = {}, 0
+    for model in _MODELS:
+        fields = model._meta.concrete_fields
+        uuids = tuple(start + i for i, f in enumerate(fields) if isinstance(f, models.UUIDField))
+        layout[model] = (start, start + len(fields), uuids)
+        start += len(fields)
+    return layout
+
+
+def _instance(model, row: tuple):
+    """The `model` instance whose columns are in `row`, its UUIDs turned back from text."""
+    start, end, uuids = _layout()[model]
+    values = list(row[start:end])
+    for i in uuids:
+        if values[i - start] is not None:
+            values[i - start] = uuid.UUID(values[i - start])
+    return model_from_row(model, values)
+
+
+@functools.cache
+def _relations():
+    return School._meta.get_field("trust"), School._meta.get_field("local_authority")
 
 
 def _schools_sql() -> str:
@@ -119,23 +140,15 @@ class SchoolChoices(Sequence):
         return {row[-1] or Role.TRUST_LEAD for row in self._rows}
 
     def _build(self, row: tuple) -> School:
-        row = list(row)
-        for i in _uuid_places():
-            if row[i] is not None:
-                row[i] = uuid.UUID(row[i])
-        school_width = len(School._meta.concrete_fields)
-        trust_width = len(Trust._meta.concrete_fields)
-        school = model_from_row(School, row)
+        # Each trust and authority is built once (with its UUIDs) and shared by its schools.
+        school = _instance(School, row)
+        trust_field, la_field = _relations()
         if school.trust_id not in self._trusts:
-            self._trusts[school.trust_id] = model_from_row(Trust, row, school_width)
-        School._meta.get_field("trust").set_cached_value(school, self._trusts[school.trust_id])
+            self._trusts[school.trust_id] = _instance(Trust, row)
+        trust_field.set_cached_value(school, self._trusts[school.trust_id])
         if school.local_authority_id not in self._authorities:
-            self._authorities[school.local_authority_id] = model_from_row(
-                LocalAuthority, row, school_width + trust_width
-            )
-        School._meta.get_field("local_authority").set_cached_value(
-            school, self._authorities[school.local_authority_id]
-        )
+            self._authorities[school.local_authority_id] = _instance(LocalAuthority, row)
+        la_field.set_cached_value(school, self._authorities[school.local_authority_id])
         school.role = row[-1] or Role.TRUST_LEAD
         return school
 
