@@ -1,5 +1,6 @@
 """Database expressions for PostgreSQL (the only database sendfund runs on)."""
 
+import contextlib
 import datetime as dt
 import functools
 import re
@@ -153,8 +154,37 @@ class Prepared:
                 cursor.execute(f"PREPARE {self.name} AS {self.sql}")
                 prepared.add(self.name)
             placeholders = ", ".join(["%s"] * len(params))
-            cursor.execute(f"EXECUTE {self.name}({placeholders})", list(params))
+            with _read_only(connection) if self.reads else contextlib.nullcontext():
+                cursor.execute(f"EXECUTE {self.name}({placeholders})", list(params))
             return cursor.fetchall()
+
+    @property
+    def reads(self) -> bool:
+        """A plain SELECT (which writes nothing an audit trigger could record)."""
+        return self.sql.lstrip()[:7].upper() == "SELECT "
+
+
+# The audit trail (django-pghistory) puts its context in front of every statement a request
+# sends other than a plain SELECT, which it recognises by its first word: "SELECT
+# set_config('pghistory.context_id', ...), set_config(...); <statement>". An EXECUTE of a
+# prepared SELECT got it too, a second statement for PostgreSQL and the context's JSON
+# written again in Python, on each of the few lookups every page makes (about 0.1 ms each,
+# issue #10). Only writes fire the audit triggers that read it, and the context stays set
+# for the transaction's writes (pghistory sets it again in front of each).
+_AUDIT_CONTEXT_MODULE = "pghistory.runtime"
+
+
+@contextlib.contextmanager
+def _read_only(connection):
+    """The connection's execute wrappers without the audit trail's context, for one read."""
+    wrappers = connection.execute_wrappers
+    connection.execute_wrappers = [
+        w for w in wrappers if getattr(w, "__module__", None) != _AUDIT_CONTEXT_MODULE
+    ]
+    try:
+        yield
+    finally:
+        connection.execute_wrappers = wrappers
 
 
 connection_created.connect(_forget_prepared, dispatch_uid="sendfund_forget_prepared")
