@@ -21,13 +21,12 @@ _WRITE = Prepared(
 def test_a_prepared_read_goes_without_the_audit_context_and_a_write_keeps_it():
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMPORARY TABLE test_prepared_scratch (n int)")
-    with pghistory.context(user=1, path="/x/"):
-        with CaptureQueriesContext(connection) as sent:
-            assert _READ.fetch([40]) == [(42,)]
-            assert _WRITE.fetch([7]) == [(7,)]
-            # The context is still set for the transaction's next write.
-            with connection.cursor() as cursor:
-                cursor.execute("INSERT INTO test_prepared_scratch (n) VALUES (8)")
+    with pghistory.context(user=1, path="/x/"), CaptureQueriesContext(connection) as sent:
+        assert _READ.fetch([40]) == [(42,)]
+        assert _WRITE.fetch([7]) == [(7,)]
+        # The context is still set for the transaction's next write.
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO test_prepared_scratch (n) VALUES (8)")
     executes = [q["sql"] for q in sent.captured_queries if "EXECUTE" in q["sql"]]
     read = [sql for sql in executes if "sendfund_test_read_two" in sql]
     write = [sql for sql in executes if "sendfund_test_write_temp" in sql]
