@@ -54,15 +54,18 @@ def _instance(model, row: tuple):
     return model_from_row(model, values)
 
 
+def _role(row: tuple) -> str:
+    """The membership's role (the row's last column); none: the school is the trust's."""
+    return row[-1] or Role.TRUST_LEAD
+
+
 @functools.cache
 def _relations():
     return School._meta.get_field("trust"), School._meta.get_field("local_authority")
 
 
 def _schools_sql() -> str:
-    school, trust, la = (
-        connection.ops.quote_name(m._meta.db_table) for m in (School, Trust, LocalAuthority)
-    )
+    school, trust, la = (connection.ops.quote_name(m._meta.db_table) for m in _MODELS)
     membership = connection.ops.quote_name(Membership._meta.db_table)
     trust_membership = connection.ops.quote_name(TrustMembership._meta.db_table)
     return (
@@ -85,7 +88,7 @@ class SchoolChoices(Sequence):
     """Every school a user may open, each with `.role` set, from one row each of the query
     below: a school's instance (with its trust and local authority) is built the first time it
     is asked for. A request needs one of them, its school; the rest only when a page lists
-    them (the school switcher, the trust view). A trust lead's 201 schools cost about 2 ms a
+    them (the school switcher, the trust view). A trust lead's 201 schools took 3.9-4.8 ms a
     request to build, more than the kept trust view's whole page otherwise (issue #10).
     `signature()` and `roles()` read the rows, building nothing."""
 
@@ -114,11 +117,6 @@ class SchoolChoices(Sequence):
     def __iter__(self) -> Iterator[School]:
         return (self[i] for i in range(len(self)))
 
-    def __eq__(self, other) -> bool:
-        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
     def find(self, public_id: str | None) -> School | None:
         """The school whose public id (as text) is `public_id`, or None."""
         if public_id:
@@ -132,12 +130,10 @@ class SchoolChoices(Sequence):
         """(pk, public id as text, name, role) of every school, in order."""
         at = _row_at()
         pk, public_id, name = at["id"], at["public_id"], at["name"]
-        return tuple(
-            (row[pk], row[public_id], row[name], row[-1] or Role.TRUST_LEAD) for row in self._rows
-        )
+        return tuple((row[pk], row[public_id], row[name], _role(row)) for row in self._rows)
 
     def roles(self) -> set[str]:
-        return {row[-1] or Role.TRUST_LEAD for row in self._rows}
+        return {_role(row) for row in self._rows}
 
     def _build(self, row: tuple) -> School:
         # Each trust and authority is built once (with its UUIDs) and shared by its schools.
@@ -149,7 +145,7 @@ class SchoolChoices(Sequence):
         if school.local_authority_id not in self._authorities:
             self._authorities[school.local_authority_id] = _instance(LocalAuthority, row)
         la_field.set_cached_value(school, self._authorities[school.local_authority_id])
-        school.role = row[-1] or Role.TRUST_LEAD
+        school.role = _role(row)
         return school
 
 
