@@ -441,26 +441,49 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
         """Annotate `period_cost` and `school_days`: the sums of each row's stored costs in
         `terms` ((academic year, term number) pairs) of the schools `ids`, read from the
         term-cost summary as it stands (with_summed_cost makes it right first). Reads nothing
-        while building, so it can be compiled once (sendfund.lib.sql.CompiledQuery)."""
+        while building, so it can be compiled once (sendfund.lib.sql.CompiledQuery).
+
+        One join per academic year: a year's cost is its daily cost × the days of the
+        period's terms in it (pupils.summary_models.ProvisionYearCost), zero where the row
+        has no costs held for the year."""
+        from pupils.summary_models import TERM_DAYS, TermNumber
+
+        days_field: IntegerField = IntegerField()
+        by_year: dict[int, list[int]] = {}
+        for year, number in terms:
+            by_year.setdefault(year, []).append(number)
         qs, costs, days = self, [], []
-        for i, (year, number) in enumerate(terms):
-            name = f"_term_{i}"
+        for i, (year, numbers) in enumerate(sorted(by_year.items())):
+            name = f"_year_{i}"
             qs = qs.alias(
                 **{
                     # The school in the join condition too, so that PostgreSQL reads only
-                    # these schools' rows of the term through (school, year, term).
+                    # these schools' rows of the year through (school, academic_year).
                     name: FilteredRelation(
-                        "term_costs",
-                        condition=Q(
-                            term_costs__school__in=ids,
-                            term_costs__academic_year=year,
-                            term_costs__term=number,
-                        ),
+                        "year_costs",
+                        condition=Q(year_costs__school__in=ids, year_costs__academic_year=year),
                     )
                 }
             )
-            costs.append(Coalesce(F(f"{name}__cost"), Value(ZERO), output_field=UNROUNDED))
-            days.append(Coalesce(F(f"{name}__school_days"), Value(0), output_field=IntegerField()))
+            parts = [
+                Coalesce(
+                    F(f"{name}__{TERM_DAYS[TermNumber(n)]}"), Value(0), output_field=days_field
+                )
+                for n in numbers
+            ]
+            summed: Combinable = parts[0]
+            for part in parts[1:]:
+                summed = summed + part
+            year_days = ExpressionWrapper(summed, output_field=days_field)
+            year_cost = F(f"{name}__daily_cost") * year_days
+            costs.append(
+                Coalesce(
+                    ExpressionWrapper(year_cost, output_field=UNROUNDED),
+                    Value(ZERO),
+                    output_field=UNROUNDED,
+                )
+            )
+            days.append(year_days)
         total_cost: Combinable = costs[0]
         total_days: Combinable = days[0]
         for cost, day in zip(costs[1:], days[1:], strict=True):

@@ -35,13 +35,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, ExpressionWrapper, F, Max, Min, Q
 from django.db.models.expressions import RawSQL
 
-from pupils.summary_models import ProvisionTermCost, SummaryPending, SummaryYear, TermNumber
+from pupils.summary_models import (
+    TERM_DAYS,
+    ExactDecimalField,
+    ProvisionYearCost,
+    SummaryPending,
+    SummaryYear,
+    TermNumber,
+)
 from sendfund.lib.periods import TERMS, Period, academic_year_start, term
 from sendfund.lib.sql import AnyOf
 
+EXACT = ExactDecimalField()
 MAX_TERMS = 6  # longer runs of terms (rare) are costed from the detail
 _LOCK_CLASS = 815_201  # pg_advisory_xact_lock(class, school id): one writer per school
 PERIOD_SUMMARY_LOCK = 815_202  # funding.gap_store.LOCK_CLASS: held shared by every write
@@ -171,8 +179,9 @@ def settle(school_ids: Iterable[int] | None = None, *, every_period: bool = Fals
 def _insert_terms(school_id: int, year: int, scope: Q | None, school=None) -> None:
     """Cost the school's rows (those matching `scope`, all when None) in each term of a year
     and write them with one INSERT ... SELECT: one pass over the rows works out each row's
-    cost in the three terms (ProvisionAssignment.objects.with_term_costs), and a row is
-    written for each term it runs in."""
+    daily cost in the year and its days in the three terms
+    (ProvisionAssignment.objects.with_term_costs), and one row a year is written for each
+    provision row, with the days of the terms it runs in (None in the others)."""
     from pupils.models import ProvisionAssignment
     from sendfund.schools.models import School
 
@@ -185,19 +194,19 @@ def _insert_terms(school_id: int, year: int, scope: Q | None, school=None) -> No
     numbers = range(1, len(terms) + 1)
     names = ["school_id", "pk", "daily"] + [f"{k}_{i}" for i in numbers for k in ("days", "runs")]
     sql, params = rows.order_by().values_list(*names).query.sql_with_params()
-    # Each term's cost is daily × days_i (the costing of docs/domain.md section 3, as
-    # with_period_cost's period_cost), multiplied here on the SELECT's output, so that the
-    # days, which may take index lookups, are worked out once per row and term. OFFSET 0
-    # keeps the inner SELECT from being merged into this one, which would copy the days'
-    # expression into the cost and the days columns both.
-    per_term = ", ".join(f"({i}, s.daily * s.days_{i}, s.days_{i}, s.runs_{i})" for i in numbers)
-    columns = "academic_year, term, school_id, assignment_id, cost, school_days"
+    # A term's cost is daily × its days (the costing of docs/domain.md section 3, as
+    # with_period_cost's period_cost), multiplied where it is read (with_stored_cost).
+    # OFFSET 0 keeps the inner SELECT from being merged into this one, which would copy the
+    # days' expression into the CASE's test and its value both.
+    days = [TERM_DAYS[TermNumber(i)] for i in numbers]
+    columns = ", ".join(["academic_year", "school_id", "assignment_id", "daily_cost", *days])
+    per_term = ", ".join(f"CASE WHEN s.runs_{i} THEN s.days_{i} END" for i in numbers)
+    runs = " OR ".join(f"s.runs_{i}" for i in numbers)
     # The SELECT is the ORM's own, with its parameters passed separately.
     insert = (
-        f"INSERT INTO pupils_provisiontermcost ({columns}) "  # noqa: S608
-        "SELECT %s, t.term, s.school_id, s.pk, t.cost, t.days"
-        f" FROM ({sql} OFFSET 0) AS s({', '.join(names)})"
-        f" CROSS JOIN LATERAL (VALUES {per_term}) AS t(term, cost, days, runs) WHERE t.runs"
+        f"INSERT INTO pupils_provisionyearcost ({columns}) "  # noqa: S608
+        f"SELECT %s, s.school_id, s.pk, s.daily, {per_term}"
+        f" FROM ({sql} OFFSET 0) AS s({', '.join(names)}) WHERE {runs}"
     )
     with connection.cursor() as cursor:
         cursor.execute(insert, [year, *params])
@@ -286,7 +295,7 @@ def _refresh_locked(school_id: int) -> None:
     # for every year at once, then one INSERT per year (not per year and term).
     whole = [y for y in held if whole_school or y in whole_years]
     some = [y for y in held if y not in whole] if partial else []
-    costs = ProvisionTermCost.objects.filter(school_id=school_id)
+    costs = ProvisionYearCost.objects.filter(school_id=school_id)
     if whole:
         stale = costs.filter(academic_year__in=whole)
         stale._raw_delete(stale.db)
@@ -338,11 +347,14 @@ def differences(school_id: int) -> list[Difference]:
                 .order_by()
                 .values_list("pk", "period_cost", "school_days")
             }
+            column = TERM_DAYS[TermNumber(number)]
             held = {
                 pk: (cost, days)
-                for pk, cost, days in ProvisionTermCost.objects.filter(
-                    school=school, academic_year=year, term=number
-                ).values_list("assignment_id", "cost", "school_days")
+                for pk, cost, days in ProvisionYearCost.objects.filter(
+                    school=school, academic_year=year, **{f"{column}__isnull": False}
+                )
+                .annotate(cost=ExpressionWrapper(F("daily_cost") * F(column), output_field=EXACT))
+                .values_list("assignment_id", "cost", column)
             }
             for pk in sorted(detail.keys() | held.keys()):
                 if detail.get(pk) != held.get(pk):
@@ -367,7 +379,7 @@ def rebuild(school_id: int) -> None:
             SummaryYear.objects.filter(school_id=school_id).values_list("academic_year", flat=True)
         )
         _take_marks(school_id)
-        held = ProvisionTermCost.objects.filter(school_id=school_id)
+        held = ProvisionYearCost.objects.filter(school_id=school_id)
         held._raw_delete(held.db)
         for year in years:
             _insert_terms(school_id, year, None)

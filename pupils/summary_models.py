@@ -1,9 +1,10 @@
 """The summary the money pages read: each provision row's cost in each reporting term.
 
-`ProvisionTermCost` holds, for every provision row running in a reporting term (autumn,
-spring, summer) of an academic year the school's summaries cover (`SummaryYear`), the row's
-cost and school days in that term, exactly as `ProvisionAssignment.objects.costed` works them
-out from the detail (docs/domain.md section 3). Terms are contiguous and a daily cost is
+`ProvisionYearCost` holds, for every provision row running in an academic year the school's
+summaries cover (`SummaryYear`), the row's daily cost in that year and its school days in each
+reporting term (autumn, spring, summer) it runs in, exactly as
+`ProvisionAssignment.objects.costed` works them out from the detail (docs/domain.md section 3):
+a term's cost is the daily cost × the term's days. Terms are contiguous and a daily cost is
 multiplied by whole days, so the sum over a term, an academic year or a financial year equals
 the detail's cost of that period exactly.
 
@@ -20,11 +21,20 @@ the period's last day.
 
 from __future__ import annotations
 
+from decimal import localcontext
+
 from django.db import models
 
 from sendfund.schools.models import School
 
-__all__ = ["ExactDecimalField", "ProvisionTermCost", "SummaryPending", "SummaryYear", "TermNumber"]
+__all__ = [
+    "TERM_DAYS",
+    "ExactDecimalField",
+    "ProvisionYearCost",
+    "SummaryPending",
+    "SummaryYear",
+    "TermNumber",
+]
 
 
 class ExactDecimalField(models.DecimalField):
@@ -65,45 +75,71 @@ class SummaryYear(models.Model):
         return f"{self.school_id}: {self.academic_year}"
 
 
-class ProvisionTermCost(models.Model):
-    """One provision row's cost and school days in one reporting term."""
+class ProvisionYearCost(models.Model):
+    """One provision row's daily cost in an academic year and its school days in each
+    reporting term of that year it runs in (None in a term it does not run in). Its cost in a
+    term is `daily_cost` × that term's days (`term_cost`), with_period_cost's formula.
 
-    # No index of their own: (school, academic_year, term) and the unique (assignment,
-    # academic_year, term) lead with them, and a re-costing writes tens of thousands of rows.
+    One row per provision row and year, not one per term: a 10,000-row provision import
+    writes about 20,000 of these where it wrote about 50,000 term rows, each with its
+    index entries and its deferred foreign-key check at commit."""
+
+    # No index of their own: (school, academic_year) and the unique (assignment,
+    # academic_year) lead with them, and a re-costing writes tens of thousands of rows.
     # The school is the assignment's (copied from it by pupils.summaries._insert_terms, the
     # only writer), so the database checks the assignment alone: a foreign-key check on the
-    # school too cost a 10,000-row provision import (50,000 term-cost rows) about 0.3 s at
-    # commit (its deferred checks took 0.68-0.88 s with it, 0.40-0.48 s without, on the
-    # bench trust). The assignment's key is checked, and a school with provision rows cannot
-    # be deleted (PROTECT), so no row outlives its school (tests/pupils/test_summaries.py).
+    # school too cost a 10,000-row provision import about 0.3 s at commit on the bench
+    # trust. The assignment's key is checked, and a school with provision rows cannot be
+    # deleted (PROTECT), so no row outlives its school (tests/pupils/test_summaries.py).
     school = models.ForeignKey(
         School, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     assignment = models.ForeignKey(
         "pupils.ProvisionAssignment",
         on_delete=models.CASCADE,
-        related_name="term_costs",
+        related_name="year_costs",
         db_index=False,
     )
     academic_year = models.PositiveSmallIntegerField()
-    term = models.PositiveSmallIntegerField(choices=TermNumber.choices)
-    cost = ExactDecimalField()
-    school_days = models.PositiveSmallIntegerField()
+    daily_cost = ExactDecimalField()
+    autumn_days = models.PositiveSmallIntegerField(null=True)
+    spring_days = models.PositiveSmallIntegerField(null=True)
+    summer_days = models.PositiveSmallIntegerField(null=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["assignment", "academic_year", "term"], name="termcost_one_per_term"
+                fields=["assignment", "academic_year"], name="yearcost_one_per_year"
             )
         ]
-        indexes = [models.Index(fields=["school", "academic_year", "term"])]
+        indexes = [models.Index(fields=["school", "academic_year"])]
 
     def __str__(self) -> str:
-        return f"{self.assignment_id}: {self.academic_year} term {self.term}"
+        return f"{self.assignment_id}: {self.academic_year}"
+
+    def term_days(self, term: int) -> int | None:
+        """School days in the term (a TermNumber), None when the row does not run in it."""
+        return getattr(self, TERM_DAYS[term])
+
+    def term_cost(self, term: int):
+        """Cost in the term (a TermNumber), None when the row does not run in it."""
+        days = self.term_days(term)
+        if days is None:
+            return None
+        with localcontext(prec=80):  # exact, as the database's numeric product
+            return self.daily_cost * days
+
+
+# The column of ProvisionYearCost holding each term's school days.
+TERM_DAYS: dict[int, str] = {
+    TermNumber.AUTUMN: "autumn_days",
+    TermNumber.SPRING: "spring_days",
+    TermNumber.SUMMER: "summer_days",
+}
 
 
 class SummaryPending(models.Model):
-    """Rows of ProvisionTermCost a write has made out of date, written by the triggers.
+    """Rows of ProvisionYearCost a write has made out of date, written by the triggers.
 
     The scope is the school's provision rows matching every column set: one row
     (`assignment`), a pupil's rows, a provision's rows, one academic year, or with none set

@@ -18,7 +18,7 @@ from sendfund.schools.roles import Role, role_can
 from tests.url_matrix import all_cases
 
 DERIVED = {
-    "pupils_provisiontermcost",
+    "pupils_provisionyearcost",
     "pupils_summaryyear",
     "pupils_summarypending",
     "funding_periodsummary",

@@ -54,7 +54,7 @@ from pupils.models import (
     StaffRate,
     StaffRole,
 )
-from pupils.summary_models import ProvisionTermCost, SummaryPending, SummaryYear
+from pupils.summary_models import ProvisionYearCost, SummaryPending, SummaryYear
 from reports.trust import trust_rows
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import academic_year, financial_year, term
@@ -174,7 +174,7 @@ def marks(school: School) -> set:
 
 def held(school: School) -> tuple:
     """The school's summary once its own marks are re-costed (in a savepoint rolled back, so
-    its marks stay): the held years and each row's cost and school days per term."""
+    its marks stay): the held years and each row's daily cost and school days per term."""
     sid = transaction.savepoint()
     try:
         summaries.refresh(school.pk)
@@ -183,8 +183,13 @@ def held(school: School) -> tuple:
                 SummaryYear.objects.filter(school=school).values_list("academic_year", flat=True)
             ),
             sorted(
-                ProvisionTermCost.objects.filter(school=school).values_list(
-                    "assignment_id", "academic_year", "term", "cost", "school_days"
+                ProvisionYearCost.objects.filter(school=school).values_list(
+                    "assignment_id",
+                    "academic_year",
+                    "daily_cost",
+                    "autumn_days",
+                    "spring_days",
+                    "summer_days",
                 )
             ),
         )

@@ -44,7 +44,7 @@ DERIVED = {
     "schools_schoolday",
     "pupils_summarypending",
     "pupils_summaryyear",
-    "pupils_provisiontermcost",
+    "pupils_provisionyearcost",
     "funding_periodsummary",
     "funding_pupilperiodsummary",
 }

@@ -26,7 +26,7 @@ from funding.gap import compute_gap, pupil_threshold_rows
 from funding.summary_models import PeriodSummary, PeriodSummaryPending, PupilPeriodSummary
 from pupils import summaries
 from pupils.models import ProvisionAssignment, Pupil, StaffRate
-from pupils.summary_models import ProvisionTermCost, SummaryPending
+from pupils.summary_models import ProvisionYearCost, SummaryPending, TermNumber
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import Period, term
 from tests.clock import frozen_on
@@ -80,8 +80,19 @@ def _gaps(school) -> dict:
     }
 
 
+YEAR_COST_FIELDS = (
+    "assignment_id",
+    "academic_year",
+    "daily_cost",
+    "autumn_days",
+    "spring_days",
+    "summer_days",
+)
+
+
 def _autumn_cost(row: ProvisionAssignment) -> Decimal:
-    return ProvisionTermCost.objects.get(assignment=row, academic_year=2025, term=1).cost
+    cost = ProvisionYearCost.objects.get(assignment=row, academic_year=2025)
+    return cost.term_cost(TermNumber.AUTUMN)
 
 
 def _read_the_dashboard(client, school) -> dict:
@@ -248,11 +259,7 @@ def test_a_view_that_raises_after_writing_rolls_back_detail_and_summaries_togeth
     pupil = _pupil_with_ta(school)
     row = pupil.provision.get()
     before = _read_the_dashboard(senco_client, school)
-    costs = sorted(
-        ProvisionTermCost.objects.filter(school=school).values_list(
-            "assignment_id", "academic_year", "term", "cost"
-        )
-    )
+    costs = sorted(ProvisionYearCost.objects.filter(school=school).values_list(*YEAR_COST_FIELDS))
     url = reverse("pupils:assignment_edit", kwargs={"public_id": row.public_id})
     data = form_data(senco_client.get(url).context["form"])
 
@@ -272,11 +279,7 @@ def test_a_view_that_raises_after_writing_rolls_back_detail_and_summaries_togeth
     assert not SummaryPending.objects.filter(school=school).exists()
     assert not PeriodSummaryPending.objects.filter(school=school).exists()
     assert (
-        sorted(
-            ProvisionTermCost.objects.filter(school=school).values_list(
-                "assignment_id", "academic_year", "term", "cost"
-            )
-        )
+        sorted(ProvisionYearCost.objects.filter(school=school).values_list(*YEAR_COST_FIELDS))
         == costs
     )
     # 1,368.00 still.

@@ -19,12 +19,13 @@ from funding.gap import compute_gap
 from pupils import summaries
 from pupils.models import (
     ProvisionAssignment,
-    ProvisionTermCost,
+    ProvisionYearCost,
     StaffRate,
     SummaryPending,
     SummaryYear,
 )
 from pupils.summaries import standard_terms
+from pupils.summary_models import TermNumber
 from sendfund.lib.money import to_pennies
 from sendfund.lib.periods import Period, academic_year, financial_year, term
 from sendfund.schools.calendar import calendar_year_refresh
@@ -68,7 +69,11 @@ def test_a_year_is_written_on_first_read_and_equals_the_detail(school):
     assert not SummaryYear.objects.filter(school=school).exists()
     autumn = _need(school, AUTUMN_2025)
     assert SummaryYear.objects.filter(school=school, academic_year=2025).exists()
-    assert ProvisionTermCost.objects.filter(school=school, academic_year=2025).count() == 3
+    # One row for the year, with the days of each of its three terms.
+    held = ProvisionYearCost.objects.get(school=school, academic_year=2025)
+    assert held.autumn_days == 72
+    assert held.autumn_days + held.spring_days + held.summer_days == 190
+    assert to_pennies(held.term_cost(TermNumber.AUTUMN)) == Decimal("1440.00")
     with summaries.detail_only():
         assert _need(school, AUTUMN_2025) == autumn
         detail_year = _need(school, YEAR_2025)
@@ -188,16 +193,16 @@ def test_rebuild_check_finds_a_tampered_row_and_rebuild_mends_it(school):
     call_command("rebuild_summaries", "--check", stdout=out)
     assert "0 difference(s) found" in out.getvalue()
 
-    ProvisionTermCost.objects.filter(school=school, term=1).update(cost=Decimal("1"))
+    ProvisionYearCost.objects.filter(school=school).update(autumn_days=1)
     with pytest.raises(CommandError, match="differs from the detail in 1 place"):
         call_command("rebuild_summaries", "--check", "--school", school.urn, stdout=StringIO())
-    assert ProvisionTermCost.objects.get(school=school, term=1).cost == Decimal("1")  # unwritten
+    assert ProvisionYearCost.objects.get(school=school).autumn_days == 1  # unwritten
 
     out = StringIO()
     call_command("rebuild_summaries", "--school", school.urn, stdout=out)
     assert "1 difference(s) found and rebuilt" in out.getvalue()
     call_command("rebuild_summaries", "--check", stdout=StringIO())
-    assert ProvisionTermCost.objects.get(school=school, term=1).cost != Decimal("1")
+    assert ProvisionYearCost.objects.get(school=school).autumn_days == 72
 
 
 def test_a_rebuild_builds_again_the_period_summaries_built_from_the_mended_term_costs(school):
@@ -207,10 +212,11 @@ def test_a_rebuild_builds_again_the_period_summaries_built_from_the_mended_term_
 
     pupil_with_provision(school, annual_cost=Decimal("3800"))
     assert to_pennies(_need(school, YEAR_2025)) == Decimal("3800.00")
-    ProvisionTermCost.objects.filter(school=school, term=1).update(cost=Decimal("1"))
+    # Tampered: one school day in autumn, not 72, so autumn costs 20 x 1 = 20.00, not 1,440.
+    ProvisionYearCost.objects.filter(school=school).update(autumn_days=1)
     PeriodSummary.objects.filter(school=school).delete()
-    # The year built from the tampered autumn row: 3,800 - 1,440 + 1 = 2,361.00, and kept.
-    assert to_pennies(_need(school, YEAR_2025)) == Decimal("2361.00")
+    # The year built from the tampered row: 3,800 - 1,440 + 20 = 2,380.00, and kept.
+    assert to_pennies(_need(school, YEAR_2025)) == Decimal("2380.00")
     assert PeriodSummary.objects.filter(school=school).exists()
 
     call_command("rebuild_summaries", "--school", school.urn, stdout=StringIO())
@@ -237,8 +243,8 @@ def test_an_import_recosts_its_rows_inside_its_own_transaction(school):
     report = import_provision(school=school, data=data)
     assert report.applied, report.lines()
     assert _marks(school) == 0  # re-costed before the import's transaction ended
-    held = ProvisionTermCost.objects.filter(school=school, academic_year=2025).count()
-    assert held == 6  # two rows x three terms
+    held = ProvisionYearCost.objects.filter(school=school, academic_year=2025).count()
+    assert held == 2  # two rows, each with its three terms' days
     assert summaries.differences(school.pk) == []
 
 
@@ -283,16 +289,20 @@ def test_a_row_moved_to_another_year_leaves_the_old_year_and_is_costed_in_the_ne
     _need(school, YEAR_2025)
     _need(school, academic_year(2026))  # hold 2025/26 and 2026/27
     row = pupil.provision.get()
-    assert ProvisionTermCost.objects.filter(assignment=row, academic_year=2025).count() == 3
-    assert not ProvisionTermCost.objects.filter(assignment=row, academic_year=2026).exists()
+    assert ProvisionYearCost.objects.filter(assignment=row, academic_year=2025).count() == 1
+    assert not ProvisionYearCost.objects.filter(assignment=row, academic_year=2026).exists()
 
     row.start_date, row.end_date = dt.date(2026, 9, 1), dt.date(2026, 12, 18)
     row.save()
     with CaptureQueriesContext(connection) as ctx:
         summaries.refresh(school.pk)
 
-    held = ProvisionTermCost.objects.filter(assignment=row)
-    assert sorted(held.values_list("academic_year", "term")) == [(2026, 1)]
+    held = ProvisionYearCost.objects.filter(assignment=row)
+    # 2026/27's autumn term only: 2025/26 gone, no days in spring or summer.
+    assert list(held.values_list("academic_year", "spring_days", "summer_days")) == [
+        (2026, None, None)
+    ]
+    assert held.get().autumn_days > 0
     assert summaries.differences(school.pk) == []
     inserts = [q for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 1  # 2026/27 only, its three terms in one statement
@@ -327,10 +337,10 @@ def test_a_years_term_costs_in_one_pass_equal_each_terms_own_costing(school):
     ProvisionAssignmentFactory(  # ended before the year: in no term of it
         pupil=PupilFactory(school=school), provision=provision, end_date=dt.date(2025, 7, 18)
     )
-    ProvisionTermCost.objects.filter(school=school).delete()
+    ProvisionYearCost.objects.filter(school=school).delete()
     with CaptureQueriesContext(connection) as ctx:
         summaries._insert_terms(school.pk, 2025, None)
-    assert sum("INSERT INTO pupils_provisiontermcost" in q["sql"] for q in ctx) == 1
+    assert sum("INSERT INTO pupils_provisionyearcost" in q["sql"] for q in ctx) == 1
     terms = [term(2025, name) for name in summaries.TERMS]
     for i, period in enumerate(terms, start=1):
         detail = {
@@ -340,18 +350,18 @@ def test_a_years_term_costs_in_one_pass_equal_each_terms_own_costing(school):
             )
         }
         held = {
-            pk: (cost, days)
-            for pk, cost, days in ProvisionTermCost.objects.filter(
-                school=school, academic_year=2025, term=i
-            ).values_list("assignment_id", "cost", "school_days")
+            row.assignment_id: (row.term_cost(i), row.term_days(i))
+            for row in ProvisionYearCost.objects.filter(school=school, academic_year=2025)
+            if row.term_days(i) is not None
         }
         assert held == detail, period
         assert len(detail) == [2, 3, 2][i - 1], period
     # By hand, autumn 2025 (72 school days on the default calendar): 18.50 × 2 h ÷ 5 ÷ 1 =
     # 7.40 a school day × 72 = 532.80.
-    autumn = ProvisionTermCost.objects.get(assignment=whole, academic_year=2025, term=1)
-    assert autumn.school_days == 72
-    assert to_pennies(autumn.cost) == Decimal("532.80")
+    year = ProvisionYearCost.objects.get(assignment=whole, academic_year=2025)
+    assert year.daily_cost == Decimal("7.40")
+    assert year.autumn_days == 72
+    assert to_pennies(year.term_cost(TermNumber.AUTUMN)) == Decimal("532.80")
 
 
 def test_term_costs_carry_their_rows_school_and_cannot_outlive_it(school):
@@ -363,15 +373,15 @@ def test_term_costs_carry_their_rows_school_and_cannot_outlive_it(school):
     for s in (school, other):
         pupil_with_provision(s, annual_cost=Decimal("3800"))
         _need(s, YEAR_2025)
-    costs = ProvisionTermCost.objects.all()
-    assert costs.filter(school=school).count() == 3
-    assert costs.filter(school=other).count() == 3
+    costs = ProvisionYearCost.objects.all()
+    assert costs.filter(school=school).count() == 1
+    assert costs.filter(school=other).count() == 1
     assert not costs.exclude(school_id=F("assignment__school_id")).exists()
     with pytest.raises(ProtectedError):
         school.delete()
     ProvisionAssignment.objects.filter(school=school).delete()
     assert not costs.filter(school=school).exists()
-    assert costs.filter(school=other).count() == 3
+    assert costs.filter(school=other).count() == 1
 
 
 def test_a_recosting_scope_selects_the_marked_rows_by_array_or_by_join(school, monkeypatch):

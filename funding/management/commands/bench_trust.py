@@ -39,7 +39,7 @@ from django.test.utils import CaptureQueriesContext
 from pupils import summaries
 from pupils.imports.provision import import_provision
 from pupils.imports.pupils import import_pupils
-from pupils.models import ProvisionAssignment, ProvisionTermCost, Pupil
+from pupils.models import ProvisionAssignment, ProvisionYearCost, Pupil
 from reports.trust import forget_kept
 from sendfund.bench.trust import draft_report, get_or_build
 from sendfund.lib.periods import academic_year_start
@@ -112,10 +112,10 @@ class Command(BaseCommand):
         terms = [(y, n) for y in (year - 1, year, year + 1) for n in (1, 2, 3)]
         t0 = time.perf_counter()
         summaries.ready(ids, terms)
-        held = ProvisionTermCost.objects.filter(school_id__in=ids).count()
+        held = ProvisionYearCost.objects.filter(school_id__in=ids).count()
         self.stdout.write(
             f"Term-cost summary ready in {time.perf_counter() - t0:.1f} s: {held:,} rows "
-            "(each provision row's cost in each term of three academic years)."
+            "(each provision row's daily cost and term days in each of three academic years)."
         )
 
     def _client(self, user) -> Client:
