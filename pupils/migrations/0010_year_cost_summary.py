@@ -1,15 +1,37 @@
 # The term-cost summary holds one row per provision row and academic year (its daily cost and
-# its days in each term) instead of one per row and term (pupils.summary_models).
+# its days in each term it runs in) instead of one per row and term (pupils.summary_models).
 #
-# The old rows are dropped, not converted: a row's daily cost cannot be read back from a term
-# with no school days. The years held are forgotten with them, so each school's years are
-# costed again from the detail on their first read (pupils.summaries.ready), or at once with
-# `manage.py rebuild_summaries --ahead`. The school-period summaries stay: they were built
-# from the same costs, which the new rows give to the last decimal place.
+# The old rows are converted, so the years held stay held and nothing is costed again: a
+# term's days are copied, and the daily cost is a term's cost divided by its days (exact:
+# each cost was the daily cost times whole days, and PostgreSQL divides at no smaller scale
+# than the cost's own), or 0 when every term held has no school days (their cost is 0 at any
+# daily cost). Backwards, each term's cost is the daily cost times its days again.
+# tests/pupils/test_year_cost_migration.py migrates a school's summary both ways.
 
 import django.db.models.deletion
 import pupils.summary_models
 from django.db import migrations, models
+
+TO_YEARS = """
+INSERT INTO pupils_provisionyearcost
+    (school_id, assignment_id, academic_year, daily_cost, autumn_days, spring_days, summer_days)
+SELECT school_id, assignment_id, academic_year,
+       COALESCE(MAX(cost / NULLIF(school_days, 0)), 0),
+       MAX(school_days) FILTER (WHERE term = 1),
+       MAX(school_days) FILTER (WHERE term = 2),
+       MAX(school_days) FILTER (WHERE term = 3)
+FROM pupils_provisiontermcost
+GROUP BY school_id, assignment_id, academic_year
+"""
+TO_TERMS = """
+INSERT INTO pupils_provisiontermcost
+    (school_id, assignment_id, academic_year, term, cost, school_days)
+SELECT y.school_id, y.assignment_id, y.academic_year, t.term, y.daily_cost * t.days, t.days
+FROM pupils_provisionyearcost y
+CROSS JOIN LATERAL (VALUES (1, y.autumn_days), (2, y.spring_days), (3, y.summer_days))
+    AS t(term, days)
+WHERE t.days IS NOT NULL
+"""
 
 
 class Migration(migrations.Migration):
@@ -19,8 +41,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.DeleteModel(name="ProvisionTermCost"),
-        migrations.RunSQL("DELETE FROM pupils_summaryyear", migrations.RunSQL.noop),
         migrations.CreateModel(
             name="ProvisionYearCost",
             fields=[
@@ -71,4 +91,6 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunSQL(TO_YEARS, TO_TERMS),
+        migrations.DeleteModel(name="ProvisionTermCost"),
     ]
