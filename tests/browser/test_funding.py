@@ -46,3 +46,23 @@ def test_the_head_changes_the_period_and_downloads_the_breakdown_csv(
     assert abs(sum(areas) - Decimal(rows[-1][2])) <= Decimal("0.01") * len(areas)
     shown_need = page.get_by_test_id("need").inner_text()
     assert shown_need == f"£{Decimal(rows[-1][2]).quantize(Decimal('1')):,}"
+
+
+def test_on_a_phone_every_csv_link_is_whole_on_screen_while_its_table_scrolls(page, demo_world):
+    """At 390 px the wide tables scroll inside themselves; their captions (title and
+    "Download CSV") stay put and wrap to the screen, the link never split at its edge."""
+    page.set_viewport_size({"width": 390, "height": 800})
+    sign_in(page, "head", DEFAULT_PASSWORD)
+    page.goto(f"{page.base_url}/funding/")
+    links = page.locator('caption a[data-testid^="csv-"]')
+    assert links.count() >= 5
+    for i in range(links.count()):
+        link = links.nth(i)
+        link.scroll_into_view_if_needed()
+        # Scrolled as far right as its table goes: the caption must not move with the rows.
+        link.evaluate("a => { const t = a.closest('table'); t.scrollLeft = t.scrollWidth; }")
+        box = link.bounding_box()
+        line = link.evaluate("a => parseFloat(getComputedStyle(a).lineHeight)")
+        name = link.get_attribute("data-testid")
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
+        assert box["height"] <= line + 1, (name, box, line)  # one line, not split
