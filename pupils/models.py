@@ -594,10 +594,11 @@ class ProvisionAssignmentQuerySet(TenantQuerySet):
         each inside it), annotated with `daily`, the row's daily cost in the year, and for
         each term i (from 1) with `days_i` and `runs_i`: with_period_cost's `school_days` for
         that term and whether the row runs in it (running_in). A term's cost is
-        daily × days_i, with_period_cost's `period_cost` (docs/domain.md section 3),
-        multiplied where the term costs are written (pupils.summaries._insert_terms) so each
-        term's days are worked out once. The daily cost is worked out once for the year
-        rather than once per term: a year's term costs come from one pass over the rows."""
+        daily × days_i, with_period_cost's `period_cost` (docs/domain.md section 3): the
+        summary stores the daily cost and each term's days (pupils.summaries._insert_terms)
+        and multiplies where it is read (with_stored_cost). The daily cost is worked out once
+        for the year rather than once per term: a year's summary comes from one pass over
+        the rows."""
         from sendfund.schools.calendar import day_counts
 
         ids = _school_ids(school)
