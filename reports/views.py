@@ -29,6 +29,7 @@ from sendfund.jobs.services import file_job_start
 from sendfund.lib import kept
 from sendfund.lib.periods import term, term_for_date
 from sendfund.schools.access import can, require_capability, school_object_or_404
+from sendfund.schools.middleware import listing
 from sendfund.schools.models import School
 
 # A calendar used by more schools than this is given as a count, not a list of names.
@@ -192,8 +193,9 @@ def trust(request: HttpRequest) -> HttpResponse:
     page = kept.page_key(request, "trust", school.trust.name)
     if (html := kept.kept_page(request, page, gap_store.still_stored)) is not None:
         return HttpResponse(html)
-    # The trust's schools this person may open: those the middleware already read.
-    schools = [s for s in request.school_choices if s.trust_id == school.trust_id]
+    # The trust's schools this person may open: those the middleware already read, as its
+    # rows give them (pk, public id, name: all the table reads), building no School.
+    schools = [s for s in listing(request.school_choices) if s.trust_id == school.trust_id]
     sort = request.GET.get("sort", "name")
     today = dt.date.today()
     period = term(*term_for_date(today))

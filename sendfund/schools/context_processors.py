@@ -3,6 +3,7 @@ from html import escape
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 
+from sendfund.schools.middleware import listing
 from sendfund.schools.roles import CAPABILITIES, Role, role_can
 
 
@@ -15,7 +16,7 @@ def _school_options(choices, school) -> str:
         "".join(
             f'<option value="{s.public_id}"{" selected" if s.pk == current else ""}>'
             f"{escape(s.name)}</option>"
-            for s in choices
+            for s in listing(choices)
         )
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import overload
 
 from django.db import connection, models
@@ -84,6 +85,23 @@ def _schools_sql() -> str:
 _SCHOOLS = Prepared("schools_with_roles", _schools_sql)
 
 
+@dataclass(frozen=True, slots=True)
+class SchoolListing:
+    """A school as a list shows it: what the switcher and the trust view read of each of a
+    person's schools (SchoolChoices.listing), without its instance."""
+
+    pk: int
+    public_id: str
+    name: str
+    trust_id: int | None
+
+
+def listing(choices) -> list:
+    """The schools of `choices` as lists read them: SchoolChoices' light rows, or the schools
+    themselves when given a plain list (as tests do)."""
+    return choices.listing() if hasattr(choices, "listing") else list(choices)
+
+
 class SchoolChoices(Sequence):
     """Every school a user may open, each with `.role` set, from one row each of the query
     below: a school's instance (with its trust and local authority) is built the first time it
@@ -98,6 +116,7 @@ class SchoolChoices(Sequence):
         # A trust lead's 200 schools share one trust and a few LAs: one instance of each.
         self._trusts: dict = {}
         self._authorities: dict = {}
+        self._listing: list[SchoolListing] | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -134,6 +153,17 @@ class SchoolChoices(Sequence):
 
     def roles(self) -> set[str]:
         return {_role(row) for row in self._rows}
+
+    def listing(self) -> list[SchoolListing]:
+        """Every school as a list shows it (the school switcher, the trust view), read from
+        the rows: no instance built. A trust lead's pages list 201 schools."""
+        if self._listing is None:
+            at = _row_at()
+            pk, public_id, name, trust = at["id"], at["public_id"], at["name"], at["trust_id"]
+            self._listing = [
+                SchoolListing(row[pk], row[public_id], row[name], row[trust]) for row in self._rows
+            ]
+        return self._listing
 
     def _build(self, row: tuple) -> School:
         # Each trust and authority is built once (with its UUIDs) and shared by its schools.

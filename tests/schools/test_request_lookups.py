@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from sendfund.lib.sql import Prepared, fetch_instance
 from sendfund.schools.auth_backends import ModelBackend
-from sendfund.schools.middleware import SchoolChoices, school_choices, schools_with_roles
+from sendfund.schools.middleware import (
+    SchoolChoices,
+    SchoolListing,
+    school_choices,
+    schools_with_roles,
+)
 from sendfund.schools.models import LocalAuthority, Membership, School, Trust
 from sendfund.schools.roles import Role
 from sendfund.schools.sessions import SessionStore
@@ -123,6 +128,36 @@ def test_school_choices_builds_only_the_schools_asked_for():
     assert listed[1] is found and listed == schools and choices[0:2] == schools[:2]
     assert listed[0].trust is listed[2].trust
     assert listed[2].role == Role.SENCO
+
+
+def test_the_switcher_and_the_trust_view_list_schools_from_the_rows_building_only_the_chosen(
+    client,
+):
+    """A trust lead's pages list every school (the switcher; the trust view's table) from the
+    query's rows (SchoolChoices.listing): the one School built is the request's own."""
+    from django.urls import reverse
+
+    trust = TrustFactory()
+    schools = [SchoolFactory(name=f"School <{i}>", trust=trust) for i in range(3)]
+    SchoolFactory(name="Not in the trust")
+    lead = UserFactory()
+    TrustMembershipFactory(user=lead, trust=trust)
+    choices = school_choices(lead)
+    assert choices.listing() == [
+        SchoolListing(s.pk, str(s.public_id), s.name, trust.pk) for s in schools
+    ]
+    assert choices._built == [None, None, None]
+
+    client.force_login(lead)
+    response = client.get(reverse("reports:trust"))
+    assert response.status_code == 200
+    built = response.wsgi_request.school_choices._built
+    assert [b is not None for b in built] == [True, False, False]  # the chosen school only
+    html = response.content.decode()
+    for s in schools:  # each in the switcher and in the table, its name escaped
+        assert f'<option value="{s.public_id}"' in html
+        assert html.count(f"School &lt;{s.name[-2]}&gt;") >= 2
+    assert [r["school"].pk for r in response.context["rows"]] == [s.pk for s in schools]
 
 
 def test_the_session_store_reads_what_djangos_writes_and_nothing_expired():
