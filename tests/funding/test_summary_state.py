@@ -74,6 +74,7 @@ from tests.factories import (
     TrustFactory,
 )
 from tests.funding.factories import TopUpFactory
+from tests.pupils.test_settle import YEAR_COST_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -182,16 +183,7 @@ def held(school: School) -> tuple:
             sorted(
                 SummaryYear.objects.filter(school=school).values_list("academic_year", flat=True)
             ),
-            sorted(
-                ProvisionYearCost.objects.filter(school=school).values_list(
-                    "assignment_id",
-                    "academic_year",
-                    "daily_cost",
-                    "autumn_days",
-                    "spring_days",
-                    "summer_days",
-                )
-            ),
+            sorted(ProvisionYearCost.objects.filter(school=school).values_list(*YEAR_COST_FIELDS)),
         )
     finally:
         transaction.savepoint_rollback(sid)

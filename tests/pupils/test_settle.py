@@ -80,6 +80,7 @@ def _gaps(school) -> dict:
     }
 
 
+# A held year cost, column by column (also read by tests/funding/test_summary_state.py).
 YEAR_COST_FIELDS = (
     "assignment_id",
     "academic_year",
