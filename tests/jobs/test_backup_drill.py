@@ -12,13 +12,14 @@ from pathlib import Path
 import psycopg2
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from tests.subprocess_env import child_env, run
 
 
 def _server():
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         pytest.skip("The drill needs PostgreSQL.")
     return {
         "host": db["HOST"] or "127.0.0.1",

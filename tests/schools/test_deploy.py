@@ -61,7 +61,7 @@ def test_a_debug_run_without_a_database_url_uses_the_local_server():
     result = run(["-c", script], env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.db.backends.postgresql",
+        "sendfund.db",  # Django's PostgreSQL backend, sendfund/db/base.py
         "127.0.0.1",
         "5432",
         "sendfund",
