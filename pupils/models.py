@@ -123,7 +123,11 @@ _YEAR_GROUP_LABELS = {value: str(label) for value, label in YearGroup.choices}
 
 
 class Pupil(models.Model):
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="pupils")
+    # No index of its own: the indexes below and the UPN constraint all start with the school
+    # (an index PostgreSQL keeps up on every insert, for nothing; issue #10).
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="pupils", db_index=False
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     upn = models.CharField(
         "UPN",
@@ -198,8 +202,11 @@ class DatedQuerySet(TenantQuerySet):
 class SenStatus(models.Model):
     """One census SEN provision record (E/K/N); exactly one open record per pupil."""
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
-    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="sen_statuses")
+    # Indexed by Meta.indexes, each of which starts with one of them.
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", db_index=False)
+    pupil = models.ForeignKey(
+        Pupil, on_delete=models.CASCADE, related_name="sen_statuses", db_index=False
+    )
     code = models.CharField("SEN provision", max_length=1, choices=SenProvision.choices)
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
@@ -232,7 +239,8 @@ class SenStatus(models.Model):
 class Need(models.Model):
     """A ranked census need type (1 = primary)."""
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    # Indexed by Meta.indexes' (school, code, rank).
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", db_index=False)
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="needs")
     code = models.CharField("Need", max_length=4, choices=NeedCode.choices)
     rank = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
@@ -321,7 +329,10 @@ class Wave(models.IntegerChoices):
 class Provision(models.Model):
     """A catalogue entry: an intervention the school offers, and how it is costed."""
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="provisions")
+    # Indexed by the (school, name) constraint.
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="provisions", db_index=False
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=150)
     area = models.CharField("Broad area", max_length=4, choices=BroadArea.choices)
@@ -800,10 +811,16 @@ def _daily_cost(ids: list[int], year: int, year_counts: dict):
 class ProvisionAssignment(models.Model):
     """A row of the costed provision map: one pupil receiving one provision."""
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    # Indexed by Meta.indexes, each of which starts with one of these three (an index of their
+    # own as well was one more for every imported row to keep up; issue #10).
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", db_index=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="provision")
-    provision = models.ForeignKey(Provision, on_delete=models.PROTECT, related_name="assignments")
+    pupil = models.ForeignKey(
+        Pupil, on_delete=models.CASCADE, related_name="provision", db_index=False
+    )
+    provision = models.ForeignKey(
+        Provision, on_delete=models.PROTECT, related_name="assignments", db_index=False
+    )
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     hours_per_week = DecimalField(
