@@ -223,8 +223,13 @@ class Command(BaseCommand):
             self.stdout.write("\nwrk is not installed (Debian: apt-get install wrk): no load test.")
             return
         client = self._client(bench.head)
-        cookie = (
-            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        # Both cookies a browser sends from its second page on: the session and the CSRF
+        # cookie its first page set. Without the second, every request made a new CSRF secret
+        # and sent it back in Set-Cookie, as no browser would ask it to.
+        client.get("/funding/")
+        cookie = "; ".join(
+            f"{name}={client.cookies[name].value}"
+            for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
         )
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
