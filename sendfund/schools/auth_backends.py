@@ -4,7 +4,8 @@ AuthenticationMiddleware loads the user on every signed-in request through the b
 signed them in (its dotted path is kept in the session). Django's `get_user` builds a
 `User.objects.get(pk=...)` through the ORM each time; these read the same row with one SELECT
 written once and make the same User (Model.from_db), with the same check that the account may
-still sign in (an inactive user gets no session).
+still sign in (an inactive user gets no session). The same SELECT brings the schools the user
+may open, which CurrentSchoolMiddleware needs next (sendfund.schools.middleware.user_and_schools).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.exceptions import ValidationError
 
-from sendfund.lib.sql import fetch_instance
+from sendfund.schools.middleware import user_and_schools
 
 
 class FastGetUser:
@@ -24,7 +25,7 @@ class FastGetUser:
             pk = user_model._meta.pk.to_python(user_id)
         except (ValidationError, TypeError, ValueError):  # a malformed id signs no one in
             return None
-        user = fetch_instance(user_model, pk)
+        user = user_and_schools(pk)  # and their schools, for CurrentSchoolMiddleware
         if user is None:
             return None
         return user if self.user_can_authenticate(user) else None  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from typing import overload
 
 from django.db import connection, models
 
-from sendfund.lib.sql import Prepared, model_from_row
+from sendfund.lib.sql import Prepared, model_columns, model_from_row
 from sendfund.schools.models import LocalAuthority, Membership, School, Trust, TrustMembership
 from sendfund.schools.roles import Role
 
@@ -83,6 +83,48 @@ def _schools_sql() -> str:
 
 
 _SCHOOLS = Prepared("schools_with_roles", _schools_sql)
+
+
+def _user_and_schools_sql() -> str:
+    """The user by primary key ($1) and, on the same rows, every school they may open (the
+    query above, as a lateral join): one row per school, or one with no school (all NULL)."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    table = connection.ops.quote_name(user_model._meta.db_table)
+    pk = connection.ops.quote_name(user_model._meta.pk.column)
+    user_width = len(user_model._meta.concrete_fields)
+    schools = _schools_sql().rsplit(" ORDER BY ", 1)[0]
+    at = _row_at()
+    # Ordered by the school's name and id, given by their places in the row (the joined
+    # trust's and authority's columns have the same names).
+    order = f"{user_width + at['name'] + 1}, {user_width + at['id'] + 1}"
+    return (
+        f"SELECT {model_columns(user_model, 'u')}, sc.* FROM {table} u"  # noqa: S608
+        f" LEFT JOIN LATERAL ({schools}) sc ON true WHERE u.{pk} = $1 ORDER BY {order}"
+    )
+
+
+_USER_AND_SCHOOLS = Prepared("user_and_schools", _user_and_schools_sql)
+# Set on the user by user_and_schools and taken once by CurrentSchoolMiddleware.
+_PREFETCHED = "_sendfund_school_rows"
+
+
+def user_and_schools(pk):
+    """The user whose primary key is `pk` (or None), read in one query with the rows of every
+    school they may open, which the user carries until CurrentSchoolMiddleware takes them:
+    a signed-in request reads its user and its schools in one round trip instead of two."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    rows = _USER_AND_SCHOOLS.fetch([pk])
+    if not rows:
+        return None
+    user = model_from_row(user_model, rows[0])
+    width = len(user_model._meta.concrete_fields)
+    school_id = width + _row_at()["id"]
+    setattr(user, _PREFETCHED, [row[width:] for row in rows if row[school_id] is not None])
+    return user
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +241,16 @@ def school_choices(user) -> SchoolChoices:
     return SchoolChoices(_SCHOOLS.fetch([user.pk]))
 
 
+def _request_choices(user) -> SchoolChoices:
+    """The schools read with the user at the start of this request (user_and_schools), taken
+    so that a later call reads them afresh; else school_choices."""
+    rows = getattr(user, _PREFETCHED, None)  # through request.user's lazy wrapper
+    if rows is None:
+        return school_choices(user)
+    delattr(user, _PREFETCHED)
+    return SchoolChoices(rows)
+
+
 def schools_with_roles(user) -> list[School]:
     """Every school the user may open, each with `.role` set (school_choices, all built)."""
     return list(school_choices(user))
@@ -216,7 +268,7 @@ class CurrentSchoolMiddleware:
         request.school_choices = []
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            choices = school_choices(user)
+            choices = _request_choices(user)
             request.school_choices = choices
             chosen = choices.find(request.session.get(SESSION_KEY))
             if chosen is None and choices:

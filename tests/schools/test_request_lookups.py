@@ -19,6 +19,7 @@ from sendfund.schools.middleware import (
     SchoolListing,
     school_choices,
     schools_with_roles,
+    user_and_schools,
 )
 from sendfund.schools.models import LocalAuthority, Membership, School, Trust
 from sendfund.schools.roles import Role
@@ -78,6 +79,52 @@ def test_schools_with_roles_gives_the_orms_answer_for_every_kind_of_member():
     school = schools_with_roles(head)[0]
     assert school == School.objects.get(pk=a.pk)
     assert school.public_id == a.public_id and school.trust.name == "Oak Trust"
+
+
+def test_the_user_and_their_schools_come_in_one_query_as_the_two_lookups_give_them(client):
+    trust = TrustFactory(name="Oak Trust")
+    a = SchoolFactory(name="Ash Primary", trust=trust)
+    b = SchoolFactory(name="Birch Academy", trust=trust)
+    c = SchoolFactory(name="Cedar School", trust=None)
+    lead = UserFactory()  # leads the trust, SENCO in one of its schools, governor elsewhere
+    TrustMembershipFactory(user=lead, trust=trust)
+    MembershipFactory(user=lead, school=b, role=Role.SENCO)
+    MembershipFactory(user=lead, school=c, role=Role.GOVERNOR)
+    nobody = UserFactory()
+
+    for user in (lead, nobody):
+        with CaptureQueriesContext(connection) as ctx:
+            got = user_and_schools(user.pk)
+        # One statement (prepared on first use, then executed by name).
+        assert [q["sql"].split()[0] for q in ctx.captured_queries][-1:] == ["EXECUTE"]
+        assert len([q for q in ctx.captured_queries if q["sql"].startswith("EXECUTE")]) == 1
+        assert _fields(got) == _fields(get_user_model().objects.get(pk=user.pk))
+        # The rows give the schools, roles and order of the middleware's own query.
+        prefetched = SchoolChoices(got._sendfund_school_rows)
+        assert prefetched.signature() == school_choices(user).signature()
+        assert [(s, s.role, s.trust) for s in prefetched] == [
+            (s, s.role, s.trust) for s in school_choices(user)
+        ]
+    assert [s.name for s in SchoolChoices(user_and_schools(lead.pk)._sendfund_school_rows)] == [
+        "Ash Primary",
+        "Birch Academy",
+        "Cedar School",
+    ]
+    assert user_and_schools(nobody.pk)._sendfund_school_rows == []
+    assert user_and_schools(10**9) is None
+
+    # A signed-in page: the session, then the user with their schools, and no second read of
+    # the schools; a later call in the same request reads them afresh.
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/")
+    assert response.status_code == 200
+    sql = [q["sql"] or "" for q in ctx.captured_queries]
+    assert sum("sendfund_user_and_schools" in q for q in sql) == 1
+    assert not any("sendfund_schools_with_roles" in q for q in sql)
+    assert response.wsgi_request.school == a
+    assert [s.pk for s in response.wsgi_request.school_choices] == [a.pk, b.pk, c.pk]
+    assert not hasattr(response.wsgi_request.user, "_sendfund_school_rows")
 
 
 def _fields(instance) -> dict:
