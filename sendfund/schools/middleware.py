@@ -86,22 +86,30 @@ _SCHOOLS = Prepared("schools_with_roles", _schools_sql)
 
 
 def _user_and_schools_sql() -> str:
-    """The user by primary key ($1) and, on the same rows, every school they may open (the
-    query above, as a lateral join): one row per school, or one with no school (all NULL)."""
+    """The user by primary key ($1), then every school they may open (the query above), in
+    one statement: a first column 0 on the user's row and 1 on each school's, the user's
+    columns next (NULL on a school's row) and the school's row after them (NULL on the user's).
+    (Each of a trust lead's 201 school rows carrying the user's columns, as a join would
+    give them, took 1.5 ms more to read. As it is, the lead's lookup takes about 0.5 ms more
+    than the two apart, on one machine with PostgreSQL local; a head's 0.1-0.2 ms less, and
+    each saves a round trip to the database server.)"""
     from django.contrib.auth import get_user_model
 
     user_model = get_user_model()
     table = connection.ops.quote_name(user_model._meta.db_table)
     pk = connection.ops.quote_name(user_model._meta.pk.column)
     user_width = len(user_model._meta.concrete_fields)
+    school_width = _layout()[_MODELS[-1]][1] + 1  # the three models' columns and the role
     schools = _schools_sql().rsplit(" ORDER BY ", 1)[0]
     at = _row_at()
-    # Ordered by the school's name and id, given by their places in the row (the joined
-    # trust's and authority's columns have the same names).
-    order = f"{user_width + at['name'] + 1}, {user_width + at['id'] + 1}"
+    # The school's name and id by their places in the row (the joined trust's and
+    # authority's columns have the same names).
+    order = f"1, {2 + user_width + at['name']}, {2 + user_width + at['id']}"
     return (
-        f"SELECT {model_columns(user_model, 'u')}, sc.* FROM {table} u"  # noqa: S608
-        f" LEFT JOIN LATERAL ({schools}) sc ON true WHERE u.{pk} = $1 ORDER BY {order}"
+        f"SELECT 0, {model_columns(user_model, 'u')}, {', '.join(['NULL'] * school_width)}"  # noqa: S608
+        f" FROM {table} u WHERE u.{pk} = $1"
+        f" UNION ALL SELECT 1, {', '.join(['NULL'] * user_width)}, sc.* FROM ({schools}) sc"
+        f" ORDER BY {order}"
     )
 
 
@@ -118,12 +126,11 @@ def user_and_schools(pk):
 
     user_model = get_user_model()
     rows = _USER_AND_SCHOOLS.fetch([pk])
-    if not rows:
+    if not rows or rows[0][0] != 0:
         return None
-    user = model_from_row(user_model, rows[0])
-    width = len(user_model._meta.concrete_fields)
-    school_id = width + _row_at()["id"]
-    setattr(user, _PREFETCHED, [row[width:] for row in rows if row[school_id] is not None])
+    user = model_from_row(user_model, rows[0], offset=1)
+    skip = 1 + len(user_model._meta.concrete_fields)
+    setattr(user, _PREFETCHED, [row[skip:] for row in rows[1:]])
     return user
 
 
