@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from sendfund.lib.dates import check_date
 from sendfund.lib.periods import academic_year, academic_year_label, academic_year_start
 from sendfund.schools.calendar import calendar_year_refresh
 from sendfund.schools.models import School, TermBlock
@@ -37,12 +38,15 @@ class TermDatesError(ValueError):
 
 
 def parse_date(value: str) -> dt.date:
+    """A date as a term dates file writes it, within the bound every import applies
+    (sendfund.lib.dates): 0001-01-01 had the academic year's arithmetic fail (year 0)."""
     value = value.strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return dt.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a date, no time
+            date = dt.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a date, no time
         except ValueError:
             continue
+        return check_date(date, repr(value))
     raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD or DD/MM/YYYY")
 
 

@@ -72,6 +72,16 @@ def test_an_unreadable_date_is_refused(tmp_path, school):
         _import(tmp_path, "start_date,end_date\n31-09-2025,2025-10-01\n")
 
 
+def test_a_date_outside_school_life_is_refused_by_row_and_column(tmp_path, school):
+    # 0001-01-01 (a blank MIS cell) once failed the academic year's arithmetic (year 0).
+    with pytest.raises(CommandError) as err:
+        _import(tmp_path, "start_date,end_date\n0001-01-01,2025-10-01\n2025-09-01,9999-12-31\n")
+    message = str(err.value)
+    assert "Row 2, column start_date: '0001-01-01': enter a date between 01/01/1990" in message
+    assert "Row 3, column end_date: '9999-12-31': enter a date between 01/01/1990" in message
+    assert not TermBlock.objects.exists()
+
+
 def test_costs_follow_the_new_term_dates(tmp_path, school):
     ta = StaffRoleFactory(school=school)
     StaffRateFactory(staff_role=ta, academic_year=2025, actual_hourly_rate=Decimal("20.00"))
