@@ -25,10 +25,16 @@ from django.db.models import Field, Model
 from django.utils import timezone
 
 
-def _text(value: Any) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return r"\N"
+def _escaped(text: str) -> str:
+    """Text as COPY's text format reads it: backslash, tab and line ends escaped."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+        text = text.replace("\r", "\\r")
+    return text
+
+
+def _any_text(value: Any) -> str:
+    """_text for a value of any other type (a subclass, e.g. a choices member)."""
     if value is True:
         return "t"
     if value is False:
@@ -37,11 +43,27 @@ def _text(value: Any) -> str:
         return str(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    text = str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-        text = text.replace("\r", "\\r")
-    return text
+    return _escaped(str(value))
+
+
+# The common types by their exact type: one dict lookup per value instead of a chain of
+# isinstance checks (a 10,000-row import writes some 250,000 values).
+_BY_TYPE: dict[type, Callable[[Any], str]] = {
+    type(None): lambda value: r"\N",
+    bool: lambda value: "t" if value else "f",
+    int: str,
+    Decimal: str,
+    uuid.UUID: str,
+    dt.date: dt.date.isoformat,
+    dt.datetime: dt.datetime.isoformat,
+    str: _escaped,
+}
+
+
+def _text(value: Any) -> str:
+    """One value in COPY's text format."""
+    convert = _BY_TYPE.get(type(value))
+    return convert(value) if convert is not None else _any_text(value)
 
 
 def _default(field: Field, now: dt.datetime) -> str | Callable[[], Any]:
