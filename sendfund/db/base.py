@@ -3,8 +3,8 @@
 With CONN_HEALTH_CHECKS on, Django sends `SELECT 1` on the first query of every request that
 reuses a persistent connection, so that a connection the server has closed (a restart, an
 administrator's pg_terminate_backend, an idle-session timeout) is replaced instead of failing
-the page. That is a round trip to PostgreSQL on every page: one in five of what a kept
-dashboard sends (issue #10).
+the page. That was a round trip to PostgreSQL on every page: one of the five a kept
+dashboard made (issue #10).
 
 A server that ends a session writes its reason (a FATAL message) and closes the socket, so the
 connection's socket has something to read. An idle connection in good order has nothing to
