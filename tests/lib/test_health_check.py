@@ -12,17 +12,10 @@ import pytest
 from django.db import connection
 
 from tests.subprocess_env import child_env, run
+from tests.test_outages import PRODUCTION_LIKE as OUTAGES_PRODUCTION_LIKE
 
-PRODUCTION_LIKE = {
-    "DEBUG": "0",
-    "DJANGO_SETTINGS_MODULE": "sendfund.settings",
-    "SECRET_KEY": "test-only-secret-key-not-for-production-use-0123456789",
-    "ALLOWED_HOSTS": "testserver",
-    "SECURE_SSL_REDIRECT": "0",
-    "SENDFUND_PLAIN_STATIC": "1",
-    "LOG_LEVEL": "CRITICAL",
-    "DB_CONN_MAX_AGE": "60",
-}
+# As tests/test_outages.py runs its children, with persistent connections.
+PRODUCTION_LIKE = {**OUTAGES_PRODUCTION_LIKE, "DB_CONN_MAX_AGE": "60"}
 
 # A request with a session cookie reads the session table, so every one uses the database.
 CHILD = """
