@@ -25,6 +25,7 @@ from pupils.models import (
     StaffRate,
     StaffRole,
 )
+from pupils.register_table import register_rows_html
 from sendfund.lib import kept
 from sendfund.lib.forms import add_service_errors
 from sendfund.lib.sql import CompiledQuery
@@ -77,6 +78,11 @@ def register(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
+    threshold = queries.high_needs_threshold(request.school, dt.date.today())
+    place_value = queries.place_value(request.school, dt.date.today())
+    rows_html = register_rows_html(
+        page, school=request.school, threshold=threshold, place_value=place_value
+    )
     return kept.render_kept(
         request,
         key,
@@ -91,8 +97,9 @@ def register(request: HttpRequest) -> HttpResponse:
             "sort_query": sort_query.urlencode(),
             "year": queries.cost_year(),
             "calendar": calendar_note(request.school, queries.cost_year()),
-            "threshold": queries.high_needs_threshold(request.school, dt.date.today()),
-            "place_value": queries.place_value(request.school, dt.date.today()),
+            "threshold": threshold,
+            "place_value": place_value,
+            "rows_html": rows_html,
             "export_url": reverse("pupil_imports:export_register"),
             "upload_url": reverse("pupil_imports:upload"),
         },
