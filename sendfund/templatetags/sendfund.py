@@ -10,6 +10,7 @@ from django.template import defaulttags
 from django.template.defaulttags import URLNode
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from sendfund.lib.money import ROUNDING, format_gbp
 from sendfund.lib.suppression import Cell
@@ -140,3 +141,24 @@ def url(parser, token):
     """Django's {% url %}, with each URL's shape remembered (see ShapedURLNode)."""
     node = defaulttags.url(parser, token)
     return ShapedURLNode(node.view_name, node.args, node.kwargs, node.asvar)
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key: str, label: str, query: str = "", th_class: str = "", **options):
+    """One sortable column heading: {% sort_header "year" "Year" query=sort_query %}, for a
+    table whose order is the context's `sort` ("-year" when descending). `query`: the page's
+    other parameters, urlencoded; `th_class`: the cell's classes; descending_first=True for a
+    column read largest first. The arrow repeats aria-sort for sighted readers. A tag, not an
+    included template: an include cost about 0.12 ms a heading, nine on the trust view."""
+    sort, desc = context.get("sort"), f"-{key}"
+    state = "ascending" if sort == key else "descending" if sort == desc else "none"
+    target = desc if (options.get("descending_first") and sort != desc) or sort == key else key
+    arrow = {"ascending": "▲", "descending": "▼"}.get(state)
+    classes = f' class="{conditional_escape(th_class)}"' if th_class else ""
+    href = f"?{query}&sort={target}" if query else f"?sort={target}"
+    return mark_safe(  # noqa: S308 (each value escaped)
+        f'<th scope="col"{classes} aria-sort="{state}"><a href="{conditional_escape(href)}">'
+        f"{conditional_escape(label)}</a>"
+        + (f' <span aria-hidden="true">{arrow}</span>' if arrow else "")
+        + "</th>"
+    )
