@@ -197,6 +197,8 @@ def build(school, period: Period, compute):
             funding=result.funding,
             need_pupils=result.need_pupils,
             sen_pupils=result.sen_pupil_count,
+            funded_pupils=result.funded_pupils,
+            funding_school_level=result.funding_school_level,
             figures=_encode(result),
         )
     return result
@@ -440,15 +442,24 @@ def _trust_sql(columns: str, where: str) -> str:
 _TERM = 'start = $2 AND "end" = $3'
 # Each school's summaries the trust view reads (its gap or headline for the term, its day
 # summary for today) with their figures, in one read: the ids are the cache key
-# (trust_state), the figures the table (trust_figures); the day summary's figures were
-# written by _store_days: {"roll": {"total", "ehc", "support"}, "overdue"}, whole numbers.
+# (trust_state), the figures the table (trust_figures). A gap or headline gives its columns;
+# a day summary its figures, written by _store_days: {"roll": {"total", "ehc", "support"},
+# "overdue"}, whole numbers. Only a day summary's figures are opened: a gap's are compressed,
+# and PostgreSQL would decompress them for each key read.
+_DAY_FIGURES = (
+    "-> 'roll' ->> 'total'",
+    "-> 'roll' ->> 'ehc'",
+    "-> 'roll' ->> 'support'",
+    "->> 'overdue'",
+)
 _TRUST_HELD = Prepared(
     "trust_held",
     lambda: _trust_sql(
-        "school_id, kind, id, need, need_pupils, sen_pupils, funding,"
-        " (figures ->> 'funded_pupils')::int, (figures ->> 'funding_school_level')::boolean,"
-        " (figures -> 'roll' ->> 'total')::int, (figures -> 'roll' ->> 'ehc')::int,"
-        " (figures -> 'roll' ->> 'support')::int, (figures ->> 'overdue')::int",
+        "school_id, kind, id, need, need_pupils, sen_pupils, funding, funded_pupils,"
+        " funding_school_level, "
+        + ", ".join(
+            f"CASE WHEN kind = 'day' THEN (figures {key})::int END" for key in _DAY_FIGURES
+        ),
         f"(kind IN ('gap', 'headline') AND {_TERM} OR kind = 'day' AND start = $4)",
     ),
 )
@@ -561,10 +572,9 @@ def _store_headlines(period: Period, figures: dict) -> None:
                 funding=funding["total"],
                 need_pupils=pupils,
                 sen_pupils=sen,
-                figures={
-                    "funded_pupils": funding["pupils"],
-                    "funding_school_level": funding["school_level"],
-                },
+                funded_pupils=funding["pupils"],
+                funding_school_level=funding["school_level"],
+                figures={},
             )
             for sid, (need, pupils, sen, funding) in figures.items()
         ],

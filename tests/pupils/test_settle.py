@@ -238,12 +238,14 @@ def test_the_trust_views_rows_and_the_projection_are_built_again_by_the_write(sc
     assert to_pennies(headline.need) == Decimal("2736.00")
     with summaries.detail_only():
         ((need, pupils, sen, funding),) = term_figures([school], AUTUMN).values()
-        assert (headline.need, headline.need_pupils, headline.sen_pupils, headline.funding) == (
-            need,
-            pupils,
-            sen,
-            funding["total"],
-        )
+        assert (
+            headline.need,
+            headline.need_pupils,
+            headline.sen_pupils,
+            headline.funding,
+            headline.funded_pupils,
+            headline.funding_school_level,
+        ) == (need, pupils, sen, funding["total"], funding["pupils"], funding["school_level"])
         assert after[PeriodSummary.Kind.DAY].figures == day_figures([school.pk], TODAY)[school.pk]
         detail = _project_next_year(school=school, today=TODAY)
     assert project_next_year(school=school, today=TODAY) == detail
