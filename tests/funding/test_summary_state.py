@@ -42,6 +42,7 @@ from hypothesis.stateful import (
 
 from funding.gap import compute_gap, headline_series, pupil_threshold_rows
 from funding.models import FundingSource
+from funding.summary_models import PeriodSummary
 from pupils import services as pupil_services
 from pupils import summaries
 from pupils.imports.provision import import_provision
@@ -161,6 +162,14 @@ def compare(school: School, period, *, every_row: bool = True) -> None:
         detail_rows = pupil_threshold_rows(school=school, period=period)
     assert_same(summary_gap, detail_gap, f"{where} compute_gap")
     assert_same(summary_rows, detail_rows, f"{where} pupil_threshold_rows")
+    # The stored gap's funding columns, which the trust view reads instead of its figures.
+    for stored in PeriodSummary.objects.filter(
+        school=school, kind=PeriodSummary.Kind.GAP, start=period.start, end=period.end
+    ):
+        assert (stored.funded_pupils, stored.funding_school_level) == (
+            detail_gap.funded_pupils,
+            detail_gap.funding_school_level,
+        ), f"{where} stored funding columns"
     if every_row:
         assert summaries.differences(school.pk) == []
 
