@@ -25,6 +25,7 @@ from pupils.models import (
     StaffRate,
     StaffRole,
 )
+from pupils.provision_table import provision_rows_html
 from pupils.register_table import register_rows_html
 from sendfund.lib import kept
 from sendfund.lib.forms import add_service_errors
@@ -122,10 +123,17 @@ def detail(request: HttpRequest, public_id) -> HttpResponse:
     today = dt.date.today()
     pupil = compiled_object_or_404(_PUPIL, request, public_id=public_id, today=today)
     context = queries.pupil_page(request.school, pupil, today)
+    rows = provision_rows_html(context["assignments"], can_edit=can(request, "provision.edit"))
     return render(
         request,
         "pupils/detail.html",
-        {"pupil": pupil, "today": today, **context, **_setup_state(request.school)},
+        {
+            "pupil": pupil,
+            "today": today,
+            "assignment_rows": rows,
+            **context,
+            **_setup_state(request.school),
+        },
     )
 
 
