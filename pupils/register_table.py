@@ -12,11 +12,10 @@ import uuid
 from decimal import Decimal
 from html import escape
 
-from django.template.defaultfilters import date as date_filter
 from django.utils.safestring import SafeString, mark_safe
 
 from sendfund.lib.money import format_gbp
-from sendfund.templatetags.sendfund import url_shape
+from sendfund.templatetags.sendfund import date_filter, url_shape
 
 # The census SEN status as the register shows it: a badge with the code, then its meaning.
 STATUS_CELLS = {
